@@ -1,0 +1,68 @@
+/**
+ * Every AWS limit and quota Ballast relies on, in one place, with its source. Quotas change: when AWS
+ * publishes a new number, change it here and nowhere else. Numbers AWS does not publish are marked
+ * `unpublished` and are only defaults of the local cloud.
+ */
+export const LIMITS = {
+  // EC2 Auto Scaling lifecycle hooks (User Guide, "Amazon EC2 Auto Scaling lifecycle hooks").
+  lifecycleHookHeartbeatMinSeconds: 30,
+  lifecycleHookHeartbeatMaxSeconds: 7200,
+  lifecycleHookHeartbeatDefaultSeconds: 3600,
+  /** Global cap on one instance waiting in a hook: min(48 h, 100 x HeartbeatTimeout). */
+  lifecycleHookGlobalCapSeconds: 48 * 3600,
+  lifecycleHookGlobalCapHeartbeats: 100,
+  /** HeartbeatTimeout that lets the 48 h cap be reached (48 h / 100). */
+  lifecycleHookHeartbeatFor48h: 1728,
+  lifecycleHooksPerGroup: 50,
+
+  // ECS API request limits (API Reference of each action).
+  ecsUpdateContainerInstancesStateMax: 10,
+  ecsDescribeTasksMax: 100,
+  ecsDescribeServicesMax: 10,
+  ecsDescribeContainerInstancesMax: 100,
+  ecsListMaxResults: 100,
+
+  // Route 53 (Developer Guide, "Quotas").
+  route53ChangesPerBatch: 100,
+  route53WeightMin: 0,
+  route53WeightMax: 255,
+  /** Route 53 designs for a change to be INSYNC on all authoritative servers within 60 s. */
+  route53PropagationSeconds: 60,
+
+  // Step Functions (Developer Guide, "Service quotas").
+  sfnHistoryEventsMax: 25_000,
+  sfnPayloadBytesMax: 256 * 1024,
+
+  // Ballast's own choices for DNS TTL: below 5 s resolvers ignore it; above an hour a failover cannot help.
+  dnsTtlMinSeconds: 5,
+  dnsTtlMaxSeconds: 3600,
+} as const;
+
+/** A token bucket: `burst` tokens, refilled at `perSecond`. */
+export interface RateLimit {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/**
+ * API rate limits per account and region (ThrottlingException when exceeded). Sources: ECS "Request
+ * throttling for the Amazon ECS API", Step Functions "Quotas related to API action throttling", Route 53
+ * "Quotas" (account-wide, 5/s in older documents), EC2 "Request throttling".
+ */
+export const RATE_LIMITS: Record<string, RateLimit> = {
+  'ecs:UpdateService': { burst: 50, perSecond: 5 },
+  'ecs:CreateService': { burst: 50, perSecond: 5 },
+  'ecs:DeleteService': { burst: 50, perSecond: 5 },
+  'ecs:DescribeServices': { burst: 100, perSecond: 20 },
+  'ecs:ListServices': { burst: 100, perSecond: 20 },
+  'ecs:DescribeTasks': { burst: 100, perSecond: 20 },
+  'ecs:ListTasks': { burst: 100, perSecond: 20 },
+  'ecs:DescribeContainerInstances': { burst: 100, perSecond: 20 },
+  'ecs:RunTask': { burst: 100, perSecond: 40 },
+  'ecs:StopTask': { burst: 100, perSecond: 40 },
+  'states:StartExecution': { burst: 1300, perSecond: 300 },
+  'route53:*': { burst: 50, perSecond: 10 },
+  // unpublished: one bucket per service; these defaults are the local cloud's own.
+  'autoscaling:*': { burst: 100, perSecond: 20 },
+  'application-autoscaling:*': { burst: 100, perSecond: 20 },
+};

@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.ts';
+
+/**
+ * The fleet configuration Ballast is deployed with. One object describes every region; the CDK app
+ * synthesizes one stack per region from it, and the local cloud builds its simulated fleet from it.
+ * Every rule here fails synth with a message that names the field and says how to fix it.
+ */
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+
+const region = z.string().regex(REGION, { message: 'must be an AWS region name such as us-east-1' });
+const name = (what: string) =>
+  z.string().regex(NAME, { message: `must be a ${what} name: letters, digits, '-' and '_', 1-255 characters` });
+
+export const DeadlinePolicy = z.enum(['continue', 'force', 'retain']);
+export const StandaloneTaskPolicy = z.enum(['wait', 'stop']);
+
+export const DrainPolicySchema = z
+  .object({
+    /** What happens when the deadline passes with tasks still on the host. @default 'continue' */
+    deadlinePolicy: DeadlinePolicy.default('continue'),
+    /** How long a drain may take, in minutes (at most 48 h, the lifecycle hook's global cap). @default 60 */
+    deadlineMinutes: z
+      .number()
+      .int()
+      .positive({ message: 'must be a positive number of minutes' })
+      .max(LIMITS.lifecycleHookGlobalCapSeconds / 60, { message: 'must be at most 2880 minutes (48 h, the hook cap)' })
+      .default(60),
+    /** Standalone (RunTask) tasks: wait for them, or stop them after a grace period. @default 'wait' */
+    standaloneTasks: StandaloneTaskPolicy.default('wait'),
+    /** Grace period before standalone tasks are stopped, when `standaloneTasks` is 'stop'. @default 300 */
+    standaloneGraceSeconds: z.number().int().min(0).max(172_800).default(300),
+    /** At most this many hosts of one cluster draining at once. @default 2 */
+    budgetHosts: z.number().int().min(1, { message: 'must be at least 1 host' }).default(2),
+    /** Or at most this percentage of a cluster's hosts (the smaller of the two wins). @default 34 */
+    budgetPercent: z.number().min(1).max(100).default(34),
+    /** Extra settle time after the last task stopped, on top of the target groups' deregistration delay. @default 5 */
+    settleSeconds: z.number().int().min(0).max(3600).default(5),
+    /** Log and emit decisions without any mutating call. @default false */
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+export const TargetGroupSchema = z
+  .object({
+    name: name('target group'),
+    /** The target group's deregistration delay; the drain settles at least this long. @default 300 */
+    deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(300),
+  })
+  .strict();
+
+export const AutoScalingGroupSchema = z
+  .object({
+    name: name('Auto Scaling group'),
+    /** The ECS cluster whose container instances this group provides. */
+    cluster: name('cluster'),
+    /** The terminate lifecycle hook Ballast answers. */
+    lifecycleHookName: name('lifecycle hook').default('ballast-drain'),
+    /** A launch lifecycle hook Ballast answers once the new host is ACTIVE in its cluster (optional). */
+    launchHookName: name('lifecycle hook').optional(),
+    /** Create the hooks in the stack (false when they are managed elsewhere). @default true */
+    createHooks: z.boolean().default(true),
+    /** ECS managed draining (a capacity provider) also drains this group: Ballast complements it. @default false */
+    managedDraining: z.boolean().default(false),
+    /** Per-group overrides of the drain policy. */
+    drain: DrainPolicySchema.partial().optional(),
+  })
+  .strict();
+
+export const ServiceSchema = z
+  .object({
+    name: name('service'),
+    cluster: name('cluster'),
+    /** Priority tier: critical services are raised first and restored last. */
+    tier: z.enum(['critical', 'standard', 'batch']).default('standard'),
+    /** Capacity floor (tasks) Ballast never goes below when it holds capacity. */
+    floor: z.number().int().min(0),
+    /** Capacity ceiling (tasks) Ballast never goes above. */
+    ceiling: z.number().int().min(1),
+    targetGroups: z.array(TargetGroupSchema).default([]),
+  })
+  .strict();
+
+export const RegionFleetSchema = z
+  .object({
+    clusters: z.array(z.object({ name: name('cluster') }).strict()).min(1, { message: 'needs at least one cluster' }),
+    autoScalingGroups: z.array(AutoScalingGroupSchema).default([]),
+    services: z.array(ServiceSchema).default([]),
+  })
+  .strict();
+
+export const DnsRecordSchema = z
+  .object({
+    /** Fully qualified record name, inside the hosted zone. */
+    name: z.string().min(1),
+    type: z.enum(['A', 'AAAA', 'CNAME']).default('CNAME'),
+  })
+  .strict();
+
+export const DnsSchema = z
+  .object({
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ' }),
+    zoneName: z.string().min(1),
+    /** TTL of the records Ballast steers; clients hold an answer this long after a change. @default 60 */
+    ttl: z
+      .number()
+      .int()
+      .min(LIMITS.dnsTtlMinSeconds, { message: `must be at least ${LIMITS.dnsTtlMinSeconds} s` })
+      .max(LIMITS.dnsTtlMaxSeconds, {
+        message: `must be at most ${LIMITS.dnsTtlMaxSeconds} s: clients would keep a failed region's answer longer`,
+      })
+      .default(60),
+    records: z.array(DnsRecordSchema).min(1, { message: 'needs at least one record to steer' }),
+  })
+  .strict();
+
+export const EmergencyScalingPolicySchema = z
+  .object({
+    /** Raise floors to at most this multiple of the recent peak. @default 1.5 */
+    maxMultiplier: z.number().min(1).max(10).default(1.5),
+    /** How far back the capacity history is read for the recent peak, in hours. @default 24 */
+    historyHours: z.number().int().min(1).max(24 * 14).default(24),
+    /** An override expires on its own after this many hours. @default 12 */
+    expiresAfterHours: z.number().min(1).max(72).default(12),
+  })
+  .strict();
+
+export const FailoverPolicySchema = z
+  .object({
+    mode: z.enum(['immediate', 'ladder']).default('ladder'),
+    /** Standby weight steps (0-255 of the standby record; the primary gets 255 minus it). */
+    ladder: z.array(z.number().int().min(0).max(255)).default([25, 64, 128, 255]),
+    /** How long each ladder step is held and watched before the next, in seconds. @default 300 */
+    stepHoldSeconds: z.number().int().min(30).max(3600).default(300),
+    /** Cut back one step when the error rate in the standby exceeds this fraction. @default 0.02 */
+    cutBackErrorRate: z.number().min(0).max(1).default(0.02),
+  })
+  .strict();
+
+export const BallastConfigSchema = z
+  .object({
+    /** Name prefix of every resource Ballast creates. @default 'ballast' */
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, { message: 'must be lower-case letters, digits and -, 2-31 characters' })
+      .default('ballast'),
+    primaryRegion: region,
+    standbyRegion: region,
+    /** The fleet, by region. Must contain the primary and the standby region; more regions are allowed. */
+    regions: z.record(region, RegionFleetSchema),
+    dns: DnsSchema.optional(),
+    policies: z
+      .object({
+        drain: DrainPolicySchema.default(DrainPolicySchema.parse({})),
+        emergencyScaling: EmergencyScalingPolicySchema.default(EmergencyScalingPolicySchema.parse({})),
+        failover: FailoverPolicySchema.default(FailoverPolicySchema.parse({})),
+      })
+      .strict()
+      .default({
+        drain: DrainPolicySchema.parse({}),
+        emergencyScaling: EmergencyScalingPolicySchema.parse({}),
+        failover: FailoverPolicySchema.parse({}),
+      }),
+    /** Days the ledger keeps capacity history and operation records. @default 35 */
+    retentionDays: z.number().int().min(1).max(3650).default(35),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (config.standbyRegion === config.primaryRegion) {
+      issue(['standbyRegion'], `must differ from primaryRegion (${config.primaryRegion}): failover needs a second region`);
+    }
+    for (const key of ['primaryRegion', 'standbyRegion'] as const) {
+      if (!config.regions[config[key]]) {
+        issue(['regions'], `has no entry for ${key} ${config[key]}: add regions['${config[key]}']`);
+      }
+    }
+    for (const [regionName, fleet] of Object.entries(config.regions)) {
+      const clusters = new Set<string>();
+      fleet.clusters.forEach((cluster, i) => {
+        if (clusters.has(cluster.name)) issue(['regions', regionName, 'clusters', i, 'name'], `duplicates cluster ${cluster.name}`);
+        clusters.add(cluster.name);
+      });
+      const groups = new Set<string>();
+      fleet.autoScalingGroups.forEach((group, i) => {
+        const at = ['regions', regionName, 'autoScalingGroups', i];
+        if (groups.has(group.name)) issue([...at, 'name'], `duplicates Auto Scaling group ${group.name}`);
+        groups.add(group.name);
+        if (!clusters.has(group.cluster)) {
+          issue([...at, 'cluster'], `names unknown cluster '${group.cluster}': declare it in regions['${regionName}'].clusters`);
+        }
+        if (group.launchHookName !== undefined && group.launchHookName === group.lifecycleHookName) {
+          issue([...at, 'launchHookName'], 'must differ from lifecycleHookName: one hook cannot answer launch and terminate');
+        }
+      });
+      const services = new Set<string>();
+      fleet.services.forEach((service, i) => {
+        const at = ['regions', regionName, 'services', i];
+        const key = `${service.cluster}/${service.name}`;
+        if (services.has(key)) issue([...at, 'name'], `duplicates service ${key}`);
+        services.add(key);
+        if (!clusters.has(service.cluster)) {
+          issue([...at, 'cluster'], `names unknown cluster '${service.cluster}': declare it in regions['${regionName}'].clusters`);
+        }
+        if (service.floor > service.ceiling) {
+          issue([...at, 'floor'], `(${service.floor}) is above ceiling (${service.ceiling}): lower the floor or raise the ceiling`);
+        }
+      });
+    }
+    if (config.dns) {
+      config.dns.records.forEach((record, i) => {
+        const zone = config.dns!.zoneName.replace(/\.$/, '');
+        const recordName = record.name.replace(/\.$/, '');
+        if (recordName !== zone && !recordName.endsWith(`.${zone}`)) {
+          issue(['dns', 'records', i, 'name'], `'${record.name}' is not inside hosted zone ${config.dns!.zoneName}`);
+        }
+      });
+    }
+    const ladder = config.policies.failover.ladder;
+    if (ladder.length === 0 || ladder[ladder.length - 1] !== 255) {
+      issue(['policies', 'failover', 'ladder'], 'must end at 255, so the last step sends all traffic to the standby');
+    }
+    for (let i = 1; i < ladder.length; i++) {
+      if ((ladder[i] ?? 0) <= (ladder[i - 1] ?? 0)) {
+        issue(['policies', 'failover', 'ladder', i], 'must be strictly increasing');
+      }
+    }
+  });
+
+/** What a user writes (defaults optional). */
+export type BallastConfigInput = z.input<typeof BallastConfigSchema>;
+/** What Ballast uses (defaults filled in, validated). */
+export type BallastConfig = z.output<typeof BallastConfigSchema>;
+export type RegionFleet = z.output<typeof RegionFleetSchema>;
+export type AutoScalingGroupConfig = z.output<typeof AutoScalingGroupSchema>;
+export type ServiceConfig = z.output<typeof ServiceSchema>;
+export type DrainPolicy = z.output<typeof DrainPolicySchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid Ballast configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validates a configuration; throws a ConfigError whose lines each name a field and the fix. */
+export function parseConfig(input: unknown): BallastConfig {
+  const result = BallastConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? formatPath(issue.path) : '(config)';
+    return `${path}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, i) => {
+      if (typeof part === 'number') return `[${part}]`;
+      const text = String(part);
+      if (!/^[A-Za-z_$][\w$]*$/.test(text)) return `['${text}']`;
+      return i === 0 ? text : `.${text}`;
+    })
+    .join('');
+}
+
+/** The drain policy that applies to one group: the fleet policy with the group's overrides. */
+export function drainPolicyFor(config: BallastConfig, group: AutoScalingGroupConfig): DrainPolicy {
+  return DrainPolicySchema.parse({ ...config.policies.drain, ...(group.drain ?? {}) });
+}
+
+/** Every region of the fleet, primary first, then standby, then the rest in name order. */
+export function fleetRegions(config: BallastConfig): string[] {
+  const rest = Object.keys(config.regions)
+    .filter((r) => r !== config.primaryRegion && r !== config.standbyRegion)
+    .sort();
+  return [config.primaryRegion, config.standbyRegion, ...rest];
+}
