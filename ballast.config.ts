@@ -45,7 +45,12 @@ const config: BallastConfigInput = {
       clusters: [{ name: 'web' }, { name: 'workers' }],
       autoScalingGroups: [
         { name: 'web-hosts', cluster: 'web', lifecycleHookName: 'ballast-drain', launchHookName: 'ballast-launch' },
-        { name: 'worker-hosts', cluster: 'workers', lifecycleHookName: 'ballast-drain', drain: { deadlinePolicy: 'force' } },
+        {
+          name: 'worker-hosts',
+          cluster: 'workers',
+          lifecycleHookName: 'ballast-drain',
+          drain: { deadlinePolicy: 'force' },
+        },
       ],
       services: [
         {
@@ -72,7 +77,10 @@ const config: BallastConfigInput = {
     hostedZoneId: 'Z0EXAMPLE0BALLAST',
     zoneName: 'example.com',
     ttl: 60,
-    records: [{ name: 'api.example.com', type: 'CNAME' }, { name: 'www.example.com', type: 'CNAME' }],
+    records: [
+      { name: 'api.example.com', type: 'CNAME' },
+      { name: 'www.example.com', type: 'CNAME' },
+    ],
   },
   policies: {
     drain: { deadlinePolicy: 'continue', deadlineMinutes: 120, budgetHosts: 2, budgetPercent: 34 },

@@ -14,12 +14,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    projects: [
-      layer('unit'),
-      layer('infra', { isolate: false }),
-      layer('sfn'),
-      layer('local'),
-      layer('e2e'),
-    ],
+    projects: [layer('unit'), layer('infra', { isolate: false }), layer('sfn'), layer('local'), layer('e2e')],
   },
 });

@@ -43,6 +43,25 @@ export const DrainPolicySchema = z
   })
   .strict();
 
+/**
+ * A group's overrides of the drain policy: the same fields, all optional and WITHOUT defaults, so an
+ * override of one field does not reset the others to their defaults (zod's `.partial()` keeps defaults).
+ */
+export const DrainOverridesSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(DrainPolicySchema.shape).map(([key, field]) => [
+        key,
+        (field as z.ZodDefault<z.ZodType>).unwrap().optional(),
+      ]),
+    ) as {
+      [K in keyof typeof DrainPolicySchema.shape]: z.ZodOptional<
+        ReturnType<(typeof DrainPolicySchema.shape)[K]['unwrap']>
+      >;
+    },
+  )
+  .strict();
+
 export const TargetGroupSchema = z
   .object({
     name: name('target group'),
@@ -65,7 +84,7 @@ export const AutoScalingGroupSchema = z
     /** ECS managed draining (a capacity provider) also drains this group: Ballast complements it. @default false */
     managedDraining: z.boolean().default(false),
     /** Per-group overrides of the drain policy. */
-    drain: DrainPolicySchema.partial().optional(),
+    drain: DrainOverridesSchema.optional(),
   })
   .strict();
 
@@ -101,7 +120,9 @@ export const DnsRecordSchema = z
 
 export const DnsSchema = z
   .object({
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ' }),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ' }),
     zoneName: z.string().min(1),
     /** TTL of the records Ballast steers; clients hold an answer this long after a change. @default 60 */
     ttl: z
@@ -121,7 +142,12 @@ export const EmergencyScalingPolicySchema = z
     /** Raise floors to at most this multiple of the recent peak. @default 1.5 */
     maxMultiplier: z.number().min(1).max(10).default(1.5),
     /** How far back the capacity history is read for the recent peak, in hours. @default 24 */
-    historyHours: z.number().int().min(1).max(24 * 14).default(24),
+    historyHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .default(24),
     /** An override expires on its own after this many hours. @default 12 */
     expiresAfterHours: z.number().min(1).max(72).default(12),
   })
@@ -170,7 +196,10 @@ export const BallastConfigSchema = z
   .superRefine((config, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (config.standbyRegion === config.primaryRegion) {
-      issue(['standbyRegion'], `must differ from primaryRegion (${config.primaryRegion}): failover needs a second region`);
+      issue(
+        ['standbyRegion'],
+        `must differ from primaryRegion (${config.primaryRegion}): failover needs a second region`,
+      );
     }
     for (const key of ['primaryRegion', 'standbyRegion'] as const) {
       if (!config.regions[config[key]]) {
@@ -180,7 +209,8 @@ export const BallastConfigSchema = z
     for (const [regionName, fleet] of Object.entries(config.regions)) {
       const clusters = new Set<string>();
       fleet.clusters.forEach((cluster, i) => {
-        if (clusters.has(cluster.name)) issue(['regions', regionName, 'clusters', i, 'name'], `duplicates cluster ${cluster.name}`);
+        if (clusters.has(cluster.name))
+          issue(['regions', regionName, 'clusters', i, 'name'], `duplicates cluster ${cluster.name}`);
         clusters.add(cluster.name);
       });
       const groups = new Set<string>();
@@ -189,10 +219,16 @@ export const BallastConfigSchema = z
         if (groups.has(group.name)) issue([...at, 'name'], `duplicates Auto Scaling group ${group.name}`);
         groups.add(group.name);
         if (!clusters.has(group.cluster)) {
-          issue([...at, 'cluster'], `names unknown cluster '${group.cluster}': declare it in regions['${regionName}'].clusters`);
+          issue(
+            [...at, 'cluster'],
+            `names unknown cluster '${group.cluster}': declare it in regions['${regionName}'].clusters`,
+          );
         }
         if (group.launchHookName !== undefined && group.launchHookName === group.lifecycleHookName) {
-          issue([...at, 'launchHookName'], 'must differ from lifecycleHookName: one hook cannot answer launch and terminate');
+          issue(
+            [...at, 'launchHookName'],
+            'must differ from lifecycleHookName: one hook cannot answer launch and terminate',
+          );
         }
       });
       const services = new Set<string>();
@@ -202,10 +238,16 @@ export const BallastConfigSchema = z
         if (services.has(key)) issue([...at, 'name'], `duplicates service ${key}`);
         services.add(key);
         if (!clusters.has(service.cluster)) {
-          issue([...at, 'cluster'], `names unknown cluster '${service.cluster}': declare it in regions['${regionName}'].clusters`);
+          issue(
+            [...at, 'cluster'],
+            `names unknown cluster '${service.cluster}': declare it in regions['${regionName}'].clusters`,
+          );
         }
         if (service.floor > service.ceiling) {
-          issue([...at, 'floor'], `(${service.floor}) is above ceiling (${service.ceiling}): lower the floor or raise the ceiling`);
+          issue(
+            [...at, 'floor'],
+            `(${service.floor}) is above ceiling (${service.ceiling}): lower the floor or raise the ceiling`,
+          );
         }
       });
     }
@@ -269,7 +311,8 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 /** The drain policy that applies to one group: the fleet policy with the group's overrides. */
 export function drainPolicyFor(config: BallastConfig, group: AutoScalingGroupConfig): DrainPolicy {
-  return DrainPolicySchema.parse({ ...config.policies.drain, ...(group.drain ?? {}) });
+  const overrides = Object.fromEntries(Object.entries(group.drain ?? {}).filter(([, value]) => value !== undefined));
+  return DrainPolicySchema.parse({ ...config.policies.drain, ...overrides });
 }
 
 /** Every region of the fleet, primary first, then standby, then the rest in name order. */

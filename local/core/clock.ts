@@ -130,7 +130,10 @@ export class VirtualClock {
   private slice(process: Process, resume: () => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new DeadlockError(`process '${process.name}' ran ${this.sliceTimeoutMs} ms of real time without yielding`)),
+        () =>
+          reject(
+            new DeadlockError(`process '${process.name}' ran ${this.sliceTimeoutMs} ms of real time without yielding`),
+          ),
         this.sliceTimeoutMs,
       );
       process.release = () => {

@@ -120,7 +120,8 @@ export class World {
 
   region(name: string): RegionWorld {
     const region = this.regions.get(name);
-    if (!region) throw new Error(`the local cloud has no region ${name}; it has ${[...this.regions.keys()].join(', ')}`);
+    if (!region)
+      throw new Error(`the local cloud has no region ${name}; it has ${[...this.regions.keys()].join(', ')}`);
     return region;
   }
 
@@ -134,7 +135,13 @@ export class World {
   }
 
   /** Emits an event on the region's default bus, as AWS services do; EventBridge rules see it. */
-  emit(region: string, source: string, detailType: string, detail: Record<string, unknown>, resources: string[] = []): AwsEvent {
+  emit(
+    region: string,
+    source: string,
+    detailType: string,
+    detail: Record<string, unknown>,
+    resources: string[] = [],
+  ): AwsEvent {
     const event: AwsEvent = {
       version: '0',
       id: uuidFrom(this.eventIds),

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: handler entries are given relative to it. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BallastFunctionProps {
+  /** Handler module, relative to the repository root, e.g. 'functions/host-draining/handler.ts'. */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+/**
+ * Makes Ballast's functions with one set of defaults: the newest Node.js runtime, ARM64, ESM bundles with
+ * the AWS SDK kept external, JSON logs into an explicit log group with retention, X-Ray tracing, and an
+ * own role that may write only to its own log group. Infra tests skip bundling with the context
+ * `aws:cdk:bundling-stacks: []`, or inject another factory.
+ */
+export interface FunctionFactory {
+  create(scope: Construct, id: string, props: BallastFunctionProps): lambda.Function;
+}
+
+export interface BundledFunctionFactoryProps {
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY (log groups only) */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export class BundledFunctionFactory implements FunctionFactory {
+  constructor(private readonly props: BundledFunctionFactoryProps = {}) {}
+
+  create(scope: Construct, id: string, props: BallastFunctionProps): lambda.Function {
+    const ns = new Construct(scope, id);
+    const logGroup = new logs.LogGroup(ns, 'Logs', {
+      retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(ns, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.description}`,
+    });
+    const fn = new nodejs.NodejsFunction(ns, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'ballast',
+        POWERTOOLS_METRICS_NAMESPACE: 'Ballast',
+        ...props.environment,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    logGroup.grantWrite(role);
+    // Where the handler lives, so the local cloud (and the test harness) can run the real handler for this ARN.
+    (fn.node.defaultChild as lambda.CfnFunction).addMetadata('ballast:entry', props.entry);
+    (fn.node.defaultChild as lambda.CfnFunction).addMetadata('ballast:handler', props.handler ?? 'handler');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    });
+    return fn;
+  }
+}

@@ -1,0 +1,14 @@
+// dynalite 4.0.0 ships no types: the one call the local cloud makes.
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+
+  interface DynaliteOptions {
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+    path?: string;
+  }
+
+  export default function dynalite(options?: DynaliteOptions): Server;
+}
