@@ -49,10 +49,13 @@ export interface RateLimit {
  * throttling for the Amazon ECS API", Step Functions "Quotas related to API action throttling", Route 53
  * "Quotas" (account-wide, 5/s in older documents), EC2 "Request throttling".
  */
+/** ECS UpdateService, CreateService and DeleteService draw on one bucket. */
+const ECS_SERVICE_MUTATIONS: RateLimit = { burst: 50, perSecond: 5 };
+
 export const RATE_LIMITS: Record<string, RateLimit> = {
-  'ecs:UpdateService': { burst: 50, perSecond: 5 },
-  'ecs:CreateService': { burst: 50, perSecond: 5 },
-  'ecs:DeleteService': { burst: 50, perSecond: 5 },
+  'ecs:UpdateService': ECS_SERVICE_MUTATIONS,
+  'ecs:CreateService': ECS_SERVICE_MUTATIONS,
+  'ecs:DeleteService': ECS_SERVICE_MUTATIONS,
   'ecs:DescribeServices': { burst: 100, perSecond: 20 },
   'ecs:ListServices': { burst: 100, perSecond: 20 },
   'ecs:DescribeTasks': { burst: 100, perSecond: 20 },

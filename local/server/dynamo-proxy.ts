@@ -48,17 +48,24 @@ export async function startDynamo(host: string): Promise<DynamoBackend> {
     url: `http://${host}:${port}`,
     forward(incoming) {
       return new Promise((resolve, reject) => {
-        const headers = { ...incoming.headers, host: `${host}:${port}`, 'content-length': String(incoming.body.length) };
+        const headers: Record<string, string | string[] | undefined> = {
+          ...incoming.headers,
+          host: `${host}:${port}`,
+          'content-length': String(incoming.body.length),
+        };
         delete headers.connection;
         delete headers['transfer-encoding'];
-        const outgoing = httpRequest({ host, port, method: incoming.method, path: incoming.path, headers }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) }),
-          );
-        });
+        const outgoing = httpRequest(
+          { host, port, method: incoming.method, path: incoming.path, headers },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
         outgoing.on('error', reject);
         outgoing.end(incoming.body);
       });

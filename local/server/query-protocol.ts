@@ -71,7 +71,10 @@ export const queryCodec: Codec = {
     const contentType = String(request.headers['content-type'] ?? '');
     if (request.body.length > 0) {
       if (!contentType.includes('application/x-www-form-urlencoded')) {
-        throw frontDoor.malformed('awsQuery', `Unsupported content type ${contentType || '(none)'} for a query request`);
+        throw frontDoor.malformed(
+          'awsQuery',
+          `Unsupported content type ${contentType || '(none)'} for a query request`,
+        );
       }
       for (const [key, value] of new URLSearchParams(request.body.toString('utf8'))) params.append(key, value);
     }
@@ -120,8 +123,12 @@ export function decodeQueryParams(params: URLSearchParams): Record<string, unkno
       if (i === path.length - 1) {
         if (typeof node[segment] !== 'object') node[segment] = value;
       } else {
-        const next = node[segment];
-        node = typeof next === 'object' ? next : (node[segment] = {});
+        let next = node[segment];
+        if (typeof next !== 'object') {
+          next = {};
+          node[segment] = next;
+        }
+        node = next;
       }
     }
   }
@@ -132,7 +139,8 @@ function shape(node: Tree | string, field: string): unknown {
   if (typeof node === 'string') return coerce(node, field);
   const keys = Object.keys(node);
   const only = keys.length === 1 ? keys[0] : undefined;
-  if (only === 'member' && typeof node.member === 'object') return indexed(node.member).map((item) => shape(item, field));
+  if (only === 'member' && typeof node.member === 'object')
+    return indexed(node.member).map((item) => shape(item, field));
   if (only === 'entry' && typeof node.entry === 'object') {
     const map: Record<string, unknown> = {};
     for (const entry of indexed(node.entry)) {

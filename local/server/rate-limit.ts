@@ -31,7 +31,10 @@ export class RateLimiter {
     const id = `${account}/${region}/${bucket.key}`;
     const now = this.now();
     const state = this.buckets.get(id) ?? { tokens: bucket.limit.burst, at: now };
-    const refilled = Math.min(bucket.limit.burst, state.tokens + (Math.max(0, now - state.at) / 1000) * bucket.limit.perSecond);
+    const refilled = Math.min(
+      bucket.limit.burst,
+      state.tokens + (Math.max(0, now - state.at) / 1000) * bucket.limit.perSecond,
+    );
     if (refilled < 1) {
       this.buckets.set(id, { tokens: refilled, at: now });
       return false;

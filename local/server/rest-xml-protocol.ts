@@ -2,11 +2,11 @@ import type { AwsError } from '../core/aws-error.ts';
 import type { ServiceDefinition } from '../core/service.ts';
 import { namespaceOf, xmlResponse } from './query-protocol.ts';
 import {
+  type RestRoute,
   ROUTE53_BOOLEAN_FIELDS,
   ROUTE53_LIST_MEMBERS,
   ROUTE53_NUMBER_FIELDS,
   ROUTE53_ROUTES,
-  type RestRoute,
 } from './route53-routes.ts';
 import { type Codec, type DecodedCall, frontDoor, type WireRequest, type WireResponse } from './wire.ts';
 import { buildXml, parseXml, toXmlNode } from './xml.ts';
@@ -61,7 +61,11 @@ export function restXmlCodec(tables: RestXmlTables): Codec {
     },
     encodeResult(service, action, output, requestId): WireResponse {
       const content = toXmlNode(output ?? {}, `${action}Response`, memberName);
-      const body = buildXml(`${action}Response`, namespaceOf(service), typeof content === 'object' ? (content as never) : {});
+      const body = buildXml(
+        `${action}Response`,
+        namespaceOf(service),
+        typeof content === 'object' ? (content as never) : {},
+      );
       return { ...xmlResponse(successStatus.get(action) ?? 200, requestId, body) };
     },
     encodeError(service, error: AwsError, requestId): WireResponse {

@@ -15,7 +15,7 @@ export interface WireRequest {
 export interface WireResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string;
+  readonly body: string | Buffer;
 }
 
 /** What a codec makes of a request: the operation's name and its SDK-shaped input. */
@@ -78,6 +78,6 @@ export const frontDoor = {
       `The local cloud has no region ${region}`,
       400,
     ),
-  internal: (protocol: Protocol, detail: string) =>
+  internal: (_protocol: Protocol, detail: string) =>
     new AwsError('InternalFailure', `Internal failure: ${detail}`, 500),
 };

@@ -36,7 +36,7 @@ export function toXmlNode(value: unknown, field: string, memberName: (field: str
     return items.length === 0 ? '' : { [memberName(field)]: items };
   }
   if (value instanceof Map) {
-    const entries = [...value].map(([key, item]) => {
+    const entries = [...value].map(([key, item]): XmlNode => {
       const node = toXmlNode(item, 'value', memberName);
       return node === undefined ? { key: String(key) } : { key: String(key), value: node };
     });

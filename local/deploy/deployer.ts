@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Caller } from '../core/service.ts';
+import type { AslDefinition } from '../runtime/asl-virtual-time.ts';
+import type { EventBus } from '../runtime/eventbridge.ts';
+import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
+import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
+import type { World } from '../world/world.ts';
+import {
+  type CfnTemplate,
+  deploymentContext,
+  eventRules,
+  lambdaFunctions,
+  lifecycleHooks,
+  type RoleInfo,
+  roles,
+  stateMachines,
+  tables,
+} from './template.ts';
+
+/**
+ * "CloudFormation" for the local cloud: takes a synthesized template of one region and creates what it
+ * describes — DynamoDB tables in dynalite and lifecycle hooks on the simulated groups (through the real
+ * APIs, as CloudFormation would), roles with an access key each (so every call is attributed to its role),
+ * functions, state machines and EventBridge rules in the local runtimes.
+ */
+export interface DeployTarget {
+  readonly world: World;
+  readonly endpointUrl: string;
+  readonly lambdas: LambdaRuntime;
+  readonly sfn: SfnRuntime;
+  readonly bus: EventBus;
+  /** Access key id → caller, filled in here, read by the endpoint. */
+  readonly callers: Map<string, Caller>;
+}
+
+export interface DeployedStack {
+  readonly stackName: string;
+  readonly region: string;
+  readonly roles: RoleInfo[];
+  readonly stateMachineArns: Record<string, string>;
+  readonly functionNames: string[];
+  readonly ruleNames: string[];
+  readonly tableNames: string[];
+  readonly hooks: Array<{ group: string; name: string }>;
+}
+
+/** A deterministic, AWS-shaped access key id for a role (AKIA + 16 upper-case characters). */
+export function accessKeyFor(roleArn: string): string {
+  return `AKIA${createHash('sha256').update(roleArn).digest('hex').slice(0, 16).toUpperCase()}`;
+}
+
+export async function deployStack(
+  target: DeployTarget,
+  stack: { template: CfnTemplate; stackName: string; region: string },
+): Promise<DeployedStack> {
+  const { world } = target;
+  const ctx = deploymentContext(stack.template, {
+    stackName: stack.stackName,
+    region: stack.region,
+    accountId: world.accountId,
+  });
+  const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
+  target.callers.set(deployer.accessKeyId, { accessKeyId: deployer.accessKeyId, name: 'cloudformation' });
+
+  const roleList = roles(stack.template, ctx);
+  const keyOfRole = new Map<string, string>();
+  for (const role of roleList) {
+    const accessKeyId = accessKeyFor(role.arn);
+    keyOfRole.set(role.arn, accessKeyId);
+    target.callers.set(accessKeyId, { accessKeyId, roleArn: role.arn, name: role.logicalId });
+  }
+  const keyFor = (roleArn: string) => keyOfRole.get(roleArn) ?? accessKeyFor(roleArn);
+
+  const dynamo = new DynamoDBClient({ region: stack.region, endpoint: target.endpointUrl, credentials: deployer });
+  const tableInfos = tables(stack.template, ctx);
+  for (const table of tableInfos) {
+    const input: CreateTableCommandInput = {
+      TableName: table.name,
+      KeySchema: table.keySchema,
+      AttributeDefinitions: table.attributeDefinitions,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(table.globalSecondaryIndexes.length > 0
+        ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes as never }
+        : {}),
+    };
+    try {
+      await dynamo.send(new CreateTableCommand(input));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    }
+  }
+
+  const functionInfos = lambdaFunctions(stack.template, ctx);
+  for (const fn of functionInfos) {
+    if (!fn.entry) continue; // not one of Ballast's (e.g. a CDK custom-resource provider): nothing to run
+    target.lambdas.register({
+      name: fn.name,
+      arn: fn.arn,
+      region: stack.region,
+      entry: fn.entry,
+      handlerExport: fn.handlerExport ?? 'handler',
+      environment: fn.environment,
+      accessKeyId: keyFor(fn.roleArn),
+      timeoutSeconds: fn.timeoutSeconds,
+    });
+  }
+
+  const machines = stateMachines(stack.template, ctx);
+  for (const machine of machines) {
+    target.sfn.register({
+      name: machine.name,
+      arn: machine.arn,
+      region: stack.region,
+      roleArn: machine.roleArn,
+      accessKeyId: keyFor(machine.roleArn),
+      definition: machine.definition as unknown as AslDefinition,
+      createdAt: world.now(),
+    });
+  }
+
+  const rules = eventRules(stack.template, ctx).filter((rule) => rule.pattern !== undefined);
+  for (const rule of rules) {
+    target.bus.addRule({
+      name: rule.name,
+      arn: rule.arn,
+      region: stack.region,
+      pattern: rule.pattern,
+      enabled: rule.state !== 'DISABLED',
+      targets: rule.targets.map((t) => ({
+        id: t.id,
+        arn: t.arn,
+        ...(t.input !== undefined ? { input: t.input } : {}),
+        ...(t.inputPath !== undefined ? { inputPath: t.inputPath } : {}),
+        ...(t.inputTransformer ? { inputTransformer: t.inputTransformer } : {}),
+      })),
+    });
+  }
+
+  const autoScaling = new AutoScalingClient({
+    region: stack.region,
+    endpoint: target.endpointUrl,
+    credentials: deployer,
+  });
+  const hooks = lifecycleHooks(stack.template, ctx);
+  for (const hook of hooks) {
+    await autoScaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: hook.autoScalingGroupName,
+        LifecycleHookName: hook.name,
+        LifecycleTransition: hook.lifecycleTransition,
+        HeartbeatTimeout: hook.heartbeatTimeoutSeconds,
+        DefaultResult: hook.defaultResult,
+        ...(hook.notificationMetadata ? { NotificationMetadata: hook.notificationMetadata } : {}),
+      }),
+    );
+  }
+  world.note(
+    stack.region,
+    'deploy',
+    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)`,
+  );
+
+  return {
+    stackName: stack.stackName,
+    region: stack.region,
+    roles: roleList,
+    stateMachineArns: Object.fromEntries(machines.map((m) => [m.name, m.arn])),
+    functionNames: functionInfos.map((f) => f.name),
+    ruleNames: rules.map((r) => r.name),
+    tableNames: tableInfos.map((t) => t.name),
+    hooks: hooks.map((h) => ({ group: h.autoScalingGroupName, name: h.name })),
+  };
+}

@@ -1,0 +1,129 @@
+import type { AwsEvent, World } from '../world/world.ts';
+import type { LambdaRuntime } from './lambda-runtime.ts';
+import type { SfnRuntime } from './sfn-runtime.ts';
+
+/**
+ * EventBridge's default bus in each region: the rules deployed from the synthesized template, matched
+ * against every event the world emits (lifecycle actions, Spot warnings, alarms, Step Functions status
+ * changes) and every PutEvents entry (Ballast's own events), delivering to their targets as AWS would.
+ */
+export type PatternMatcher = (pattern: unknown, event: AwsEvent) => boolean;
+
+export interface RuleTarget {
+  readonly id: string;
+  readonly arn: string;
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly inputTransformer?: { readonly inputPathsMap?: Record<string, string>; readonly inputTemplate: string };
+}
+
+export interface DeployedRule {
+  readonly name: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly pattern: unknown;
+  readonly enabled: boolean;
+  readonly targets: RuleTarget[];
+}
+
+export interface Delivery {
+  readonly t: number;
+  readonly region: string;
+  readonly rule: string;
+  readonly target: string;
+  readonly eventId: string;
+  readonly detailType: string;
+}
+
+export class EventBus {
+  private readonly rules: DeployedRule[] = [];
+  readonly deliveries: Delivery[] = [];
+  /** Every event seen on any bus (world and PutEvents), for tests and the timeline. */
+  readonly seen: AwsEvent[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly matcher: PatternMatcher,
+    private readonly targets: { sfn: SfnRuntime; lambdas: LambdaRuntime },
+  ) {
+    world.onEvent((event) => this.dispatch(event));
+  }
+
+  addRule(rule: DeployedRule): void {
+    this.rules.push(rule);
+  }
+
+  listRules(region: string): DeployedRule[] {
+    return this.rules.filter((r) => r.region === region);
+  }
+
+  /** Routes one event to every enabled rule of its region that matches. */
+  dispatch(event: AwsEvent): void {
+    this.seen.push(event);
+    if (event.source === 'ballast') {
+      const detail = event.detail as { instanceId?: string; outcome?: string };
+      const subject = [detail.instanceId, detail.outcome].filter(Boolean).join(' ');
+      this.world.note(event.region, 'ballast-event', `${event['detail-type']}${subject ? `: ${subject}` : ''}`);
+    }
+    for (const rule of this.rules) {
+      if (!rule.enabled || rule.region !== event.region || !this.matcher(rule.pattern, event)) continue;
+      for (const target of rule.targets) this.deliver(rule, target, event);
+    }
+  }
+
+  private deliver(rule: DeployedRule, target: RuleTarget, event: AwsEvent): void {
+    this.deliveries.push({
+      t: this.world.now(),
+      region: event.region,
+      rule: rule.name,
+      target: target.arn,
+      eventId: event.id,
+      detailType: event['detail-type'],
+    });
+    const payload = transformInput(target, event, rule);
+    if (target.arn.includes(':states:') && target.arn.includes(':stateMachine:')) {
+      this.targets.sfn.start(target.arn, typeof payload === 'string' ? payload : JSON.stringify(payload), undefined);
+    } else if (target.arn.startsWith('arn:aws:lambda:')) {
+      void this.world.clock.spawn(`event ${event.id} → ${target.arn}`, () => this.targets.lambdas.invoke(target.arn, payload));
+    } else if (target.arn.startsWith('arn:aws:sns:')) {
+      this.world.note(event.region, 'alert', `${rule.name}: ${event['detail-type']} → ${target.arn.split(':').pop()}`);
+    }
+  }
+}
+
+/** Input, InputPath and InputTransformer, as EventBridge applies them. */
+export function transformInput(target: RuleTarget, event: AwsEvent, rule?: DeployedRule): unknown {
+  if (target.input !== undefined) return JSON.parse(target.input);
+  if (target.inputPath !== undefined) return readPath(event, target.inputPath);
+  if (!target.inputTransformer) return event;
+  const values: Record<string, unknown> = {
+    'aws.events.event': event,
+    'aws.events.event.json': event,
+    'aws.events.rule-name': rule?.name,
+    'aws.events.rule-arn': rule?.arn,
+    'aws.events.event.ingestion-time': event.time,
+  };
+  for (const [name, path] of Object.entries(target.inputTransformer.inputPathsMap ?? {})) values[name] = readPath(event, path);
+  const template = target.inputTransformer.inputTemplate;
+  const filled = template.replace(/("?)<([A-Za-z0-9_.-]+)>("?)/g, (whole, open: string, name: string, close: string) => {
+    if (!(name in values)) return whole;
+    const value = values[name];
+    if (open && close) return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
+    return `${open}${typeof value === 'string' ? value : JSON.stringify(value ?? null)}${close}`;
+  });
+  try {
+    return JSON.parse(filled);
+  } catch {
+    return filled;
+  }
+}
+
+function readPath(root: unknown, path: string): unknown {
+  if (path === '$') return root;
+  let current: unknown = root;
+  for (const part of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}

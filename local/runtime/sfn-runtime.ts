@@ -1,0 +1,318 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import './polyfills.ts';
+import { AwsError } from '../core/aws-error.ts';
+import type { Rng } from '../core/rng.ts';
+import type { World } from '../world/world.ts';
+import {
+  type AslDefinition,
+  type Json,
+  type PreparedDefinition,
+  prepareDefinition,
+  RetryPlanner,
+  VIRTUAL_WAIT_RESOURCE,
+  waitMillis,
+} from './asl-virtual-time.ts';
+import type { LambdaRuntime } from './lambda-runtime.ts';
+import { callSdkIntegration, IntegrationError } from './sdk-integration.ts';
+
+/**
+ * Step Functions for the local cloud: Standard workflows from the synthesized template, run by
+ * aws-local-stepfunctions as processes on the virtual clock. Lambda tasks invoke the real handlers
+ * in process; SDK and optimized integrations are real SDK calls to the local endpoint with the state
+ * machine's role. Executions, their status, history and state-transition counts are kept per region.
+ */
+export interface DeployedStateMachine {
+  readonly name: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly roleArn: string;
+  readonly accessKeyId: string;
+  readonly definition: AslDefinition;
+  readonly createdAt: number;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface HistoryEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: number;
+  readonly type: string;
+  readonly stateName?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface Execution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
+  readonly name: string;
+  readonly region: string;
+  readonly input: string;
+  readonly startDate: number;
+  status: ExecutionStatus;
+  output?: string;
+  error?: string;
+  cause?: string;
+  stopDate?: number;
+  /** State transitions (states entered), what Step Functions bills. */
+  transitions: number;
+  readonly history: HistoryEvent[];
+  abort?: () => void;
+}
+
+export class SfnRuntime {
+  private readonly machines = new Map<string, DeployedStateMachine>();
+  private readonly prepared = new Map<string, PreparedDefinition>();
+  readonly executions: Execution[] = [];
+  private readonly byArn = new Map<string, Execution>();
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly world: World,
+    private readonly lambdas: LambdaRuntime,
+    private readonly endpoint: { url: string },
+  ) {
+    this.rng = world.rng.fork('sfn');
+  }
+
+  register(machine: DeployedStateMachine): void {
+    this.machines.set(machine.arn, machine);
+    this.prepared.set(machine.arn, prepareDefinition(machine.definition));
+  }
+
+  machine(arn: string): DeployedStateMachine | undefined {
+    return this.machines.get(arn);
+  }
+
+  listMachines(region: string): DeployedStateMachine[] {
+    return [...this.machines.values()].filter((m) => m.region === region);
+  }
+
+  execution(arn: string): Execution | undefined {
+    return this.byArn.get(arn);
+  }
+
+  /** StartExecution, with AWS's idempotency: the same name and input while running returns the same execution. */
+  start(stateMachineArn: string, input: string | undefined, name: string | undefined): Execution {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const text = input ?? '{}';
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch {
+      throw new AwsError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
+    }
+    const executionName = name ?? this.world.uuid();
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
+      throw new AwsError('InvalidName', `Invalid Name: '${executionName}'`);
+    }
+    const executionArn = machine.arn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
+    const existing = this.byArn.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === text) return existing;
+      throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      stateMachineName: machine.name,
+      name: executionName,
+      region: machine.region,
+      input: text,
+      startDate: this.world.now(),
+      status: 'RUNNING',
+      transitions: 0,
+      history: [],
+    };
+    this.executions.push(execution);
+    this.byArn.set(executionArn, execution);
+    this.record(execution, 'ExecutionStarted');
+    this.statusChanged(execution);
+    void this.world.clock.spawn(`execution ${machine.name}/${executionName}`, () => this.run(machine, execution, parsed));
+    return execution;
+  }
+
+  stop(executionArn: string, error?: string, cause?: string): Execution {
+    const execution = this.byArn.get(executionArn);
+    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (execution.status === 'RUNNING') {
+      this.finish(execution, 'ABORTED', { error, cause });
+      execution.abort?.();
+    }
+    return execution;
+  }
+
+  /** Aborts every running execution (end of a scenario). */
+  stopAll(): void {
+    for (const execution of this.executions) if (execution.status === 'RUNNING') this.stop(execution.executionArn);
+  }
+
+  private async run(machine: DeployedStateMachine, execution: Execution, input: Json): Promise<void> {
+    if (execution.status !== 'RUNNING') return; // stopped before it began
+    const prepared = this.prepared.get(machine.arn)!;
+    const clock = this.world.clock;
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [stateName, spec] of prepared.waits) {
+      handlers[stateName] = async (waitInput) => {
+        await clock.sleep(waitMillis(spec, waitInput, clock.now()));
+        return waitInput;
+      };
+    }
+    for (const [stateName, task] of prepared.tasks) {
+      const planner = new RetryPlanner(task.retry, () => this.rng.next());
+      handlers[stateName] = async (taskInput) => {
+        if (planner.pendingMs > 0) {
+          const ms = planner.pendingMs;
+          planner.pendingMs = 0;
+          await clock.sleep(ms);
+        }
+        if (execution.status !== 'RUNNING') throw Object.assign(new Error('aborted'), { name: 'States.Aborted' });
+        this.record(execution, taskEventType(task.resource, 'Scheduled'), stateName);
+        this.record(execution, taskEventType(task.resource, 'Started'), stateName);
+        try {
+          const result = await this.runTask(machine, task.resource, taskInput);
+          planner.succeeded();
+          this.record(execution, taskEventType(task.resource, 'Succeeded'), stateName);
+          return result;
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          planner.failed(err.name);
+          this.record(execution, taskEventType(task.resource, 'Failed'), stateName, err.name, err.message);
+          throw err;
+        }
+      };
+    }
+    const timeout =
+      prepared.timeoutSeconds !== undefined
+        ? clock.after(prepared.timeoutSeconds * 1000, `timeout ${execution.name}`, () => {
+            if (execution.status !== 'RUNNING') return;
+            this.finish(execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution timed out' });
+            execution.abort?.();
+          })
+        : undefined;
+    const stateMachine = new StateMachine(prepared.definition as never, {
+      validationOptions: { checkArn: false, checkPaths: true },
+    });
+    const zeroRetries = Object.fromEntries([...prepared.retries.keys()].map((name) => [name, 0]));
+    const run = stateMachine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries },
+      noThrowOnAbort: true,
+      context: {
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          Input: input,
+          StartTime: new Date(execution.startDate).toISOString(),
+          RoleArn: machine.roleArn,
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      } as never,
+    });
+    execution.abort = run.abort;
+    const consumer = this.consume(execution, prepared, run.eventLogs);
+    try {
+      const output = await run.result;
+      if (execution.status === 'RUNNING') this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+    } catch (error) {
+      const caught = (error as { cause?: unknown }).cause ?? error;
+      const err = caught instanceof Error ? caught : new Error(String(caught));
+      if (execution.status === 'RUNNING') this.finish(execution, 'FAILED', { error: err.name, cause: err.message });
+    } finally {
+      clock.cancel(timeout);
+      await Promise.race([consumer, new Promise((resolve) => setImmediate(resolve))]);
+    }
+  }
+
+  private async runTask(machine: DeployedStateMachine, resource: string, input: Json): Promise<Json> {
+    if (resource === VIRTUAL_WAIT_RESOURCE) return input;
+    const target = { endpointUrl: this.endpoint.url, region: machine.region, accessKeyId: machine.accessKeyId };
+    if (resource.startsWith('arn:aws:lambda:')) return (await this.lambdas.invoke(resource, input)) as Json;
+    const match = /^arn:aws:states:::(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.[a-zA-Z]+)?$/.exec(resource);
+    if (!match) throw new IntegrationError('States.Runtime', `Unsupported Task resource ${resource}`);
+    const [, sdk, service, action, pattern] = match;
+    if (pattern === '.waitForTaskToken' || pattern === '.sync') {
+      throw new IntegrationError('States.Runtime', `${pattern} is not supported by the local cloud (${resource})`);
+    }
+    if (!sdk && service === 'lambda' && action === 'invoke') {
+      const params = (input ?? {}) as { FunctionName?: string; Payload?: Json };
+      const payload = await this.lambdas.invoke(String(params.FunctionName), params.Payload ?? null);
+      return { ExecutedVersion: '$LATEST', Payload: payload as Json, StatusCode: 200 };
+    }
+    return (await callSdkIntegration(service!, action!, input, target, { optimized: !sdk })) as Json;
+  }
+
+  private async consume(execution: Execution, prepared: PreparedDefinition, logs: AsyncGenerator<unknown>): Promise<void> {
+    for await (const raw of logs) {
+      const event = raw as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
+      const stateName = event.state?.name;
+      const type = stateName ? (prepared.stateTypes.get(stateName) ?? 'Task') : undefined;
+      if (event.type === 'StateEntered' && stateName) {
+        execution.transitions++;
+        this.record(execution, `${type}StateEntered`, stateName);
+      } else if (event.type === 'StateExited' && stateName) {
+        this.record(execution, `${type}StateExited`, stateName);
+      }
+    }
+  }
+
+  private finish(
+    execution: Execution,
+    status: Exclude<ExecutionStatus, 'RUNNING'>,
+    result: { output?: string; error?: string | undefined; cause?: string | undefined },
+  ): void {
+    execution.status = status;
+    execution.stopDate = this.world.now();
+    if (result.output !== undefined) execution.output = result.output;
+    if (result.error !== undefined) execution.error = result.error;
+    if (result.cause !== undefined) execution.cause = result.cause;
+    const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted' }[
+      status
+    ];
+    this.record(execution, type, undefined, result.error, result.cause);
+    this.statusChanged(execution);
+  }
+
+  private record(execution: Execution, type: string, stateName?: string, error?: string, cause?: string): void {
+    const id = execution.history.length + 1;
+    execution.history.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: this.world.now(),
+      type,
+      ...(stateName ? { stateName } : {}),
+      ...(error ? { error } : {}),
+      ...(cause ? { cause } : {}),
+    });
+  }
+
+  /** Step Functions' own status-change event on the default bus (Ballast's alerts rule listens for it). */
+  private statusChanged(execution: Execution): void {
+    this.world.emit(
+      execution.region,
+      'aws.states',
+      'Step Functions Execution Status Change',
+      {
+        executionArn: execution.executionArn,
+        stateMachineArn: execution.stateMachineArn,
+        name: execution.name,
+        status: execution.status,
+        startDate: execution.startDate,
+        stopDate: execution.stopDate ?? null,
+        input: execution.input,
+        output: execution.output ?? null,
+        error: execution.error ?? null,
+        cause: execution.cause ?? null,
+      },
+      [execution.executionArn],
+    );
+  }
+}
+
+/** History event type for a task step, as Step Functions names them for Lambda and other integrations. */
+function taskEventType(resource: string, phase: 'Scheduled' | 'Started' | 'Succeeded' | 'Failed'): string {
+  const lambda = resource.startsWith('arn:aws:lambda:') || resource === 'arn:aws:states:::lambda:invoke';
+  return `${lambda ? 'LambdaFunction' : 'Task'}${phase}`;
+}
