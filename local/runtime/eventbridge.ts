@@ -104,17 +104,42 @@ export function transformInput(target: RuleTarget, event: AwsEvent, rule?: Deplo
     'aws.events.event.ingestion-time': event.time,
   };
   for (const [name, path] of Object.entries(target.inputTransformer.inputPathsMap ?? {})) values[name] = readPath(event, path);
-  const template = target.inputTransformer.inputTemplate;
-  const filled = template.replace(/("?)<([A-Za-z0-9_.-]+)>("?)/g, (whole, open: string, name: string, close: string) => {
-    if (!(name in values)) return whole;
-    const value = values[name];
-    if (open && close) return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
-    return `${open}${typeof value === 'string' ? value : JSON.stringify(value ?? null)}${close}`;
-  });
+  return fillTemplate(target.inputTransformer.inputTemplate, values);
+}
+
+/**
+ * Fills an input template as EventBridge does: in a JSON template a placeholder outside a string literal
+ * becomes the value's JSON (strings get their quotes), a placeholder inside a string literal becomes the
+ * value's text; a template that is not JSON gets plain text.
+ */
+export function fillTemplate(template: string, values: Record<string, unknown>): unknown {
+  const json = /^\s*[[{]/.test(template);
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i]!;
+    if (ch === '<') {
+      const close = template.indexOf('>', i);
+      const name = close > i ? template.slice(i + 1, close) : '';
+      if (/^[A-Za-z0-9_.-]+$/.test(name) && name in values) {
+        const value = values[name];
+        if (json && !inString) out += JSON.stringify(value ?? null);
+        else {
+          const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+          out += json ? JSON.stringify(text).slice(1, -1) : text;
+        }
+        i = close;
+        continue;
+      }
+    }
+    if (json && ch === '"' && template[i - 1] !== '\\') inString = !inString;
+    out += ch;
+  }
+  if (!json) return out;
   try {
-    return JSON.parse(filled);
+    return JSON.parse(out);
   } catch {
-    return filled;
+    return out;
   }
 }
 
