@@ -51,7 +51,10 @@ class Series {
   add(at: number, stats: StatisticSet): void {
     const t = Math.floor(at / MINUTE) * MINUTE;
     const last = this.buckets[this.buckets.length - 1];
-    if (last && last.t === t) return merge(last, stats);
+    if (last && last.t === t) {
+      merge(last, stats);
+      return;
+    }
     if (!last || last.t < t) {
       this.buckets.push({ t, ...stats });
       return;

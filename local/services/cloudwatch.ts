@@ -1,0 +1,30 @@
+import type { OperationContext, ServiceDefinition } from '../core/service.ts';
+import type { CloudWatchRegion } from '../world/cloudwatch.ts';
+
+/**
+ * CloudWatch's API (awsQuery, 2010-08-01) over the region's simulated metrics and alarms. While the
+ * region's CloudWatch is impaired, PutMetricData (and the alarm writes) fail with a 500.
+ */
+
+const cw = (ctx: OperationContext): CloudWatchRegion => ctx.world.region(ctx.region).cloudwatch;
+
+/** Alarm ARNs named by the input, for IAM's resource-level checks on alarm actions. */
+function alarmArns(input: { AlarmName?: string; AlarmNames?: string[] }, ctx: OperationContext): string[] {
+  const names = input.AlarmNames ?? (input.AlarmName ? [input.AlarmName] : []);
+  return names.length > 0 ? names.map((n) => ctx.world.arn('cloudwatch', ctx.region, `alarm:${n}`)) : ['*'];
+}
+
+export const cloudWatchService: ServiceDefinition = {
+  signingName: 'monitoring',
+  iamPrefix: 'cloudwatch',
+  protocol: 'awsQuery',
+  xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+  operations: {
+    DescribeAlarms: (input, ctx) => cw(ctx).describeAlarms(input),
+    PutMetricData: (input, ctx) => cw(ctx).putMetricData(input),
+    GetMetricData: (input, ctx) => cw(ctx).getMetricData(input),
+    PutMetricAlarm: { handler: (input, ctx) => cw(ctx).putMetricAlarm(input), resources: alarmArns },
+    DeleteAlarms: { handler: (input, ctx) => cw(ctx).deleteAlarms(input), resources: alarmArns },
+    SetAlarmState: { handler: (input, ctx) => cw(ctx).setAlarmState(input), resources: alarmArns },
+  },
+};
