@@ -10,6 +10,8 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Ballast',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ballast',
+  // Its own warnings (e.g. "no metrics to publish") go through the JSON logger, at the logger's level.
+  logger,
 });
 
 /** A clock the cores take as a dependency: real time in AWS, virtual time in the local cloud. */

@@ -133,6 +133,16 @@ export function completeAction(
   if (!instance || instance.actions.get(action.hookName) !== action) return;
   as.world.clock.cancel(action.timer);
   instance.actions.delete(action.hookName);
+  as.endedActions.push({
+    group: group.name,
+    hookName: action.hookName,
+    instanceId: action.instanceId,
+    transition: action.transition,
+    startedAt: action.startedAt,
+    endedAt: as.world.now(),
+    result,
+    how,
+  });
   const waited = Math.round((as.world.now() - action.startedAt) / 1000);
   as.world.note(
     as.region,

@@ -32,10 +32,23 @@ export type { InstanceRefresh, RefreshPreferences } from './autoscaling-refresh.
  * registers as a container instance there; a terminated one takes its tasks down with it.
  */
 
+export interface EndedLifecycleAction {
+  readonly group: string;
+  readonly hookName: string;
+  readonly instanceId: string;
+  readonly transition: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly result: 'CONTINUE' | 'ABANDON';
+  readonly how: 'completed' | 'timed out';
+}
+
 export class AutoScalingRegion {
   private readonly groupMap = new Map<string, SimAutoScalingGroup>();
   private readonly byInstance = new Map<string, SimAutoScalingGroup>();
   readonly rng: Rng;
+  /** Every lifecycle action that ended, how and when: what scenarios check their invariants against. */
+  readonly endedActions: EndedLifecycleAction[] = [];
 
   constructor(
     readonly world: World,

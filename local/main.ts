@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import exampleConfig from '../ballast.config.ts';
+import { LocalCloud } from './cloud.ts';
+import { formatReport } from './scenarios/report.ts';
+import { SCENARIOS, scenarioNamed } from './scenarios/index.ts';
+import { runScenario } from './scenarios/runner.ts';
+
+/**
+ * `npm start`: boots the local cloud, deploys Ballast from its synthesized templates, runs a game day and
+ * prints what happened. See README "The local cloud".
+ */
+const usage = `Usage: npm start -- [options]
+  --scenario NAME     one of: ${Object.keys(SCENARIOS).join(', ')} (default gameday)
+  --seed N            random seed (default 1); the same seed gives the same timeline
+  --json              print one JSON object instead of the readable report
+  --without-ballast   run the same scenario with no control plane deployed
+  --compare           run it both ways and print the difference
+  --serve             keep the endpoint up for the AWS CLI and SDKs (Ctrl-C to stop)
+  --port P            port for --serve (default 4566)
+  --speed N           with --serve: simulated seconds per real second (default 1)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'gameday' },
+      seed: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+      'without-ballast': { type: 'boolean', default: false },
+      compare: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4566' },
+      speed: { type: 'string', default: '1' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+  if (values.serve) return serve(seed, Number(values.port), Number(values.speed), !values['without-ballast']);
+  const scenario = scenarioNamed(values.scenario);
+  if (!scenario) throw new UsageError(`unknown scenario '${values.scenario}': choose one of ${Object.keys(SCENARIOS).join(', ')}`);
+  const result = await runScenario(scenario, { seed, withBallast: !values['without-ballast'] });
+  const other = values.compare ? await runScenario(scenario, { seed, withBallast: values['without-ballast'] }) : undefined;
+  if (values.json) {
+    console.log(JSON.stringify(other ? { ...result, comparison: other } : result, null, 2));
+  } else {
+    console.log(formatReport(result, other));
+  }
+  return result.invariants.every((i) => i.held) ? 0 : 1;
+}
+
+async function serve(seed: number, port: number, speed: number, withBallast: boolean): Promise<number> {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be a port number');
+  if (!(speed > 0)) throw new UsageError('--speed must be a positive number');
+  const cloud = await LocalCloud.start({ config: exampleConfig, seed, withBallast, port });
+  const url = cloud.endpoint.url;
+  console.log(`Local cloud listening on ${url} (virtual time at ${speed}x, seed ${seed}${withBallast ? '' : ', without Ballast'})
+Point the AWS CLI or an SDK at it:
+  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${cloud.config.primaryRegion}
+  aws ecs list-clusters
+  aws ecs list-container-instances --cluster web
+  aws autoscaling describe-auto-scaling-groups
+  aws stepfunctions list-state-machines
+  aws route53 list-hosted-zones
+  aws dynamodb list-tables
+Ctrl-C stops it.`);
+  let busy = false;
+  const tickMs = 100;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    cloud.world.clock.runFor(tickMs * speed).finally(() => {
+      busy = false;
+    });
+  }, tickMs);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  clearInterval(timer);
+  await cloud.stop();
+  return 0;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

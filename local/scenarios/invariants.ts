@@ -1,0 +1,93 @@
+import type { LocalCloud } from '../cloud.ts';
+import type { Invariant } from './types.ts';
+
+/** Invariants about draining that several scenarios share, computed from what the world recorded. */
+
+export function noRequestFailed(cloud: LocalCloud, label = 'no request failed'): Invariant {
+  const { total, failed } = cloud.world.traffic.totals();
+  return { name: label, held: failed === 0, detail: `${failed} of ${total} requests failed` };
+}
+
+/** Tasks that died with their host instead of being stopped first. */
+export function tasksKilledWithHost(cloud: LocalCloud, region: string): number {
+  let killed = 0;
+  for (const cluster of cloud.world.region(region).ecs.clusters()) {
+    for (const task of cluster.tasks.values()) if (task.stoppedReason?.startsWith('Host EC2')) killed++;
+  }
+  return killed;
+}
+
+export function noTaskKilledWithItsHost(cloud: LocalCloud, region: string): Invariant {
+  const killed = tasksKilledWithHost(cloud, region);
+  return { name: 'no task died with its host', held: killed === 0, detail: `${killed} task(s) died with a terminated host` };
+}
+
+/** The settle a drain of `cluster` owes: the longest deregistration delay of its services' target groups. */
+export function settleSecondsFor(cloud: LocalCloud, region: string, cluster: string): number {
+  const services = cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster) ?? [];
+  return Math.max(0, ...services.flatMap((s) => s.targetGroups.map((tg) => tg.deregistrationDelaySeconds)));
+}
+
+/**
+ * Every terminate hook was completed only after every task that was on its host had STOPPED and at least
+ * the deregistration delay had passed since the last one; and none timed out.
+ */
+export function hooksCompletedAfterTasksStopped(cloud: LocalCloud, region: string): Invariant[] {
+  const rw = cloud.world.region(region);
+  const ended = rw.autoscaling.endedActions.filter((a) => a.transition === 'autoscaling:EC2_INSTANCE_TERMINATING');
+  const early: string[] = [];
+  for (const action of ended) {
+    const group = cloud.config.regions[region]?.autoScalingGroups.find((g) => g.name === action.group);
+    if (!group || action.how !== 'completed') continue;
+    const settleMs = settleSecondsFor(cloud, region, group.cluster) * 1000;
+    const tasks = [...(rw.ecs.cluster(group.cluster)?.tasks.values() ?? [])].filter((t) => t.ec2InstanceId === action.instanceId);
+    const notStopped = tasks.filter((t) => t.stoppedAt === undefined || t.stoppedAt > action.endedAt);
+    const lastStopped = Math.max(0, ...tasks.map((t) => t.stoppedAt ?? 0));
+    if (notStopped.length > 0) early.push(`${action.instanceId}: ${notStopped.length} task(s) not yet STOPPED`);
+    else if (tasks.length > 0 && action.endedAt - lastStopped < settleMs) {
+      early.push(`${action.instanceId}: completed ${Math.round((action.endedAt - lastStopped) / 1000)} s after the last task stopped`);
+    }
+  }
+  const timedOut = ended.filter((a) => a.how === 'timed out');
+  return [
+    {
+      name: 'hooks completed only after all tasks STOPPED and the settle delay',
+      held: early.length === 0 && ended.some((a) => a.how === 'completed'),
+      detail:
+        early.length > 0
+          ? early.join('; ')
+          : `${ended.filter((a) => a.how === 'completed').length} terminate hook(s) completed after their hosts were empty`,
+    },
+    {
+      name: 'no terminate hook timed out',
+      held: timedOut.length === 0,
+      detail: timedOut.length === 0 ? 'none timed out' : timedOut.map((a) => `${a.instanceId} (${a.hookName})`).join(', '),
+    },
+  ];
+}
+
+export function executionsSucceeded(cloud: LocalCloud, stateMachineSuffix: string): Invariant {
+  const runs = cloud.sfn.executions.filter((e) => e.stateMachineName.endsWith(stateMachineSuffix));
+  const bad = runs.filter((e) => e.status !== 'SUCCEEDED');
+  return {
+    name: `every ${stateMachineSuffix} execution succeeded`,
+    held: runs.length > 0 && bad.length === 0,
+    detail:
+      bad.length > 0
+        ? bad.map((e) => `${e.name}: ${e.status}${e.error ? ` ${e.error}` : ''}`).join('; ')
+        : `${runs.length} execution(s) succeeded`,
+  };
+}
+
+/** Samples, every `everyMs` of virtual time, the number of DRAINING container instances of a cluster. */
+export function watchDraining(cloud: LocalCloud, region: string, cluster: string, everyMs = 5000): () => number {
+  let peak = 0;
+  const sample = () => {
+    const c = cloud.world.region(region).ecs.cluster(cluster);
+    const draining = c ? [...c.instances.values()].filter((i) => i.status === 'DRAINING').length : 0;
+    peak = Math.max(peak, draining);
+    cloud.world.clock.after(everyMs, 'sample draining', sample);
+  };
+  sample();
+  return () => peak;
+}

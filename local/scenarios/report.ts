@@ -1,0 +1,42 @@
+import type { RunResult } from './runner.ts';
+
+/** The readable report `npm start` prints: a timeline, then a summary. */
+export function formatReport(result: RunResult, comparison?: RunResult): string {
+  const lines: string[] = [];
+  const mode = result.withBallast ? 'with Ballast' : 'WITHOUT Ballast';
+  lines.push(`Ballast game day: scenario '${result.scenario}', seed ${result.seed}, ${mode}`);
+  lines.push('');
+  lines.push('Timeline (simulated time since start)');
+  const regionWidth = Math.max(6, ...result.timeline.map((e) => e.region.length));
+  const kindWidth = Math.max(10, ...result.timeline.map((e) => e.kind.length));
+  for (const entry of result.timeline) {
+    lines.push(`  ${clock(entry.t)}  ${entry.region.padEnd(regionWidth)}  ${entry.kind.padEnd(kindWidth)}  ${entry.detail}`);
+  }
+  lines.push('');
+  lines.push('Summary');
+  lines.push(`  simulated ${clock(result.simulatedSeconds)} in ${result.realSeconds.toFixed(2)} s real time`);
+  lines.push(`  requests: ${result.requests.total.toLocaleString('en-US')} served or attempted, ${result.requests.failed.toLocaleString('en-US')} failed`);
+  lines.push(`  API calls: ${result.apiCalls.total} (${result.apiCalls.throttled} throttled, ${result.apiCalls.denied} denied)`);
+  const byStatus = new Map<string, number>();
+  for (const e of result.executions) byStatus.set(`${e.stateMachine} ${e.status}`, (byStatus.get(`${e.stateMachine} ${e.status}`) ?? 0) + 1);
+  lines.push(`  executions: ${result.executions.length}${byStatus.size ? ` (${[...byStatus].map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`);
+  for (const note of result.notes) lines.push(`  ${note}`);
+  lines.push('  invariants:');
+  for (const inv of result.invariants) lines.push(`    ${inv.held ? 'HELD  ' : 'BROKEN'}  ${inv.name}: ${inv.detail}`);
+  if (comparison) {
+    lines.push('');
+    lines.push(`Compared with the same scenario and seed ${comparison.withBallast ? 'with' : 'without'} Ballast:`);
+    lines.push(`  failed requests ${result.requests.failed} vs ${comparison.requests.failed}`);
+  }
+  return lines.join('\n');
+}
+
+/** Seconds as [d.]hh:mm:ss. */
+export function clock(totalSeconds: number): string {
+  const days = Math.floor(totalSeconds / 86_400);
+  const rest = totalSeconds % 86_400;
+  const hh = String(Math.floor(rest / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
+  const ss = String(rest % 60).padStart(2, '0');
+  return `${days > 0 ? `${days}.` : '+'}${hh}:${mm}:${ss}`;
+}

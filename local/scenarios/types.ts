@@ -1,0 +1,29 @@
+import type { LocalCloud } from '../cloud.ts';
+import type { FleetSpec } from '../world/fleet.ts';
+
+/**
+ * A game-day scenario: a fleet, incidents scheduled on the virtual clock, and the invariants that say
+ * whether the fleet came through. Every scenario also runs without Ballast, so the difference is measured.
+ */
+export interface Scenario<State = unknown> {
+  readonly name: string;
+  readonly description: string;
+  /** Virtual time the scenario runs for. */
+  readonly durationMs: number;
+  readonly fleet?: Partial<FleetSpec>;
+  /** Schedules the incidents (called once the cloud is up, at virtual time 0); returns what invariants need. */
+  setup(cloud: LocalCloud): State;
+  /** What must hold at the end. Each invariant says whether it held and why. */
+  invariants(cloud: LocalCloud, state: State): Invariant[];
+  /** Extra lines for the report (phases, figures). */
+  notes?(cloud: LocalCloud, state: State): string[];
+}
+
+export interface Invariant {
+  readonly name: string;
+  readonly held: boolean;
+  readonly detail: string;
+}
+
+export const minutes = (n: number) => n * 60_000;
+export const hours = (n: number) => n * 3_600_000;
