@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { type BallastConfig, type BallastConfigInput, parseConfig } from '../config/schema.ts';
 import { BundledFunctionFactory, type FunctionFactory } from './function-factory.ts';
+import { HostDraining } from './host-draining.ts';
 import { Ledger } from './ledger.ts';
 import { Observability } from './observability.ts';
 
@@ -23,6 +24,7 @@ export class Ballast extends Construct {
   readonly ledger: Ledger;
   readonly observability: Observability;
   readonly functionFactory: FunctionFactory;
+  readonly hostDraining: HostDraining;
 
   constructor(scope: Construct, id: string, props: BallastProps) {
     super(scope, id);
@@ -38,6 +40,13 @@ export class Ballast extends Construct {
     this.observability = new Observability(this, 'Observability', {
       namePrefix: this.config.name,
       region: props.region,
+    });
+    this.hostDraining = new HostDraining(this, 'HostDraining', {
+      config: this.config,
+      region: props.region,
+      ledger: this.ledger.table,
+      observability: this.observability,
+      functionFactory: this.functionFactory,
     });
   }
 }

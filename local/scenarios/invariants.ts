@@ -22,10 +22,11 @@ export function noTaskKilledWithItsHost(cloud: LocalCloud, region: string): Inva
   return { name: 'no task died with its host', held: killed === 0, detail: `${killed} task(s) died with a terminated host` };
 }
 
-/** The settle a drain of `cluster` owes: the longest deregistration delay of its services' target groups. */
-export function settleSecondsFor(cloud: LocalCloud, region: string, cluster: string): number {
-  const services = cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster) ?? [];
-  return Math.max(0, ...services.flatMap((s) => s.targetGroups.map((tg) => tg.deregistrationDelaySeconds)));
+/** The settle a drain owes: the longest deregistration delay of the target groups of the services it moved. */
+export function settleSecondsFor(cloud: LocalCloud, region: string, cluster: string, services: Iterable<string>): number {
+  const names = new Set(services);
+  const configured = cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster && names.has(s.name)) ?? [];
+  return Math.max(0, ...configured.flatMap((s) => s.targetGroups.map((tg) => tg.deregistrationDelaySeconds)));
 }
 
 /**
@@ -39,8 +40,8 @@ export function hooksCompletedAfterTasksStopped(cloud: LocalCloud, region: strin
   for (const action of ended) {
     const group = cloud.config.regions[region]?.autoScalingGroups.find((g) => g.name === action.group);
     if (!group || action.how !== 'completed') continue;
-    const settleMs = settleSecondsFor(cloud, region, group.cluster) * 1000;
     const tasks = [...(rw.ecs.cluster(group.cluster)?.tasks.values() ?? [])].filter((t) => t.ec2InstanceId === action.instanceId);
+    const settleMs = settleSecondsFor(cloud, region, group.cluster, tasks.flatMap((t) => (t.service ? [t.service] : []))) * 1000;
     const notStopped = tasks.filter((t) => t.stoppedAt === undefined || t.stoppedAt > action.endedAt);
     const lastStopped = Math.max(0, ...tasks.map((t) => t.stoppedAt ?? 0));
     if (notStopped.length > 0) early.push(`${action.instanceId}: ${notStopped.length} task(s) not yet STOPPED`);

@@ -1,0 +1,89 @@
+import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { z } from 'zod';
+import { DRAIN_KINDS } from './drain-host-input.ts';
+
+/**
+ * The events Ballast itself emits on the default bus (`source: ballast`) while draining hosts. Subscribe
+ * Slack, PagerDuty or a webhook with a rule on `ballastDrainEventsPattern()`.
+ *
+ * - `Drain Started`: the host was marked DRAINING (or, in dry-run, would have been); `stuckServices` lists
+ *   services that cannot move (100/100 deployment percentages, or no room to place).
+ * - `Drain Stuck`: a service stopped being able to move during the drain (reported within one poll).
+ * - `Drain Completed`: every task stopped and the settle delay passed (or nothing was on the host, or the host
+ *   was already gone); the lifecycle action was completed with CONTINUE.
+ * - `Drain Timed Out`: the deadline passed with tasks left; `outcome` says whether Ballast continued anyway
+ *   (`timed-out`) or stopped what remained first (`forced`); Spot drains report what could not move.
+ * - `Host Retained`: the deadline passed under the `retain` policy: the lifecycle action was ABANDONed, and
+ *   with the group's retain lifecycle policy the instance stays (Retained) until a person decides.
+ * - `Drain Skipped`: nothing to do (test notification, group not drained by Ballast, duplicate) or a
+ *   rebalance soft mark / manual extend / release was applied.
+ */
+export const BALLAST_SOURCE = 'ballast';
+
+export const DRAIN_EVENT = {
+  started: 'Drain Started',
+  stuck: 'Drain Stuck',
+  completed: 'Drain Completed',
+  timedOut: 'Drain Timed Out',
+  retained: 'Host Retained',
+  skipped: 'Drain Skipped',
+} as const;
+export type DrainEventType = (typeof DRAIN_EVENT)[keyof typeof DRAIN_EVENT];
+
+export const DRAIN_OUTCOMES = [
+  'drained',
+  'timed-out',
+  'forced',
+  'retained',
+  'not-in-cluster',
+  'gone',
+  'launch-ready',
+  'launch-timed-out',
+  'marked',
+  'extended',
+  'released',
+  'spot-deadline',
+  'dry-run',
+  'skipped',
+  'duplicate',
+] as const;
+export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
+
+export const TaskCounts = z
+  .object({ service: z.number().int(), daemon: z.number().int(), standalone: z.number().int() })
+  .strict();
+export type TaskCounts = z.output<typeof TaskCounts>;
+
+export const StuckService = z.object({ service: z.string(), reason: z.string() }).strict();
+export type StuckService = z.output<typeof StuckService>;
+
+export const DrainEventDetail = z
+  .object({
+    instanceId: z.string(),
+    cluster: z.string().optional(),
+    group: z.string().optional(),
+    region: z.string(),
+    drainId: z.string(),
+    trigger: z.enum(DRAIN_KINDS),
+    /** Tasks found on the host, by class (recorded at start, plus any that arrived since). */
+    tasks: TaskCounts,
+    /** Tasks not yet STOPPED when the event was emitted, by class. */
+    remaining: TaskCounts,
+    stuckServices: z.array(StuckService),
+    outcome: z.enum(DRAIN_OUTCOMES).optional(),
+    /** The lifecycle action result sent, if any. */
+    lifecycleResult: z.enum(['CONTINUE', 'ABANDON']).optional(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    message: z.string(),
+    dryRun: z.boolean(),
+  })
+  .strict();
+export type DrainEventDetail = z.output<typeof DrainEventDetail>;
+
+/** Every drain event Ballast emits (optionally only some detail types). */
+export function ballastDrainEventsPattern(
+  detailTypes: readonly DrainEventType[] = Object.values(DRAIN_EVENT),
+): EventPattern {
+  return { source: [BALLAST_SOURCE], detailType: [...detailTypes] };
+}

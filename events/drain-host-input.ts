@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { RebalanceRecommendationEvent, SpotInterruptionEvent } from './ec2.ts';
+import {
+  HookNotification,
+  InstanceId,
+  LifecycleActionEvent,
+  TERMINATING,
+  TEST_NOTIFICATION,
+  TestNotification,
+} from './lifecycle.ts';
+
+/**
+ * The input of the `drain-host` workflow. An execution starts from either
+ *  - a raw EventBridge event (the rules target the state machine without an input transformer): a
+ *    terminate or launch lifecycle action, a Spot interruption warning, a rebalance recommendation; or
+ *  - a manual input from the Step Functions console or `ballast drain|extend|release` (below), whose JSON
+ *    Schema is committed as events/schemas/drain-host-input.schema.json.
+ * Everything is normalised into one `DrainRequest` with a `kind` and a stable `drainId` derived from the
+ * source (instance id + hook token, or the event id), which is also the idempotency key in the ledger.
+ */
+
+const cluster = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, { message: "must be a configured ECS cluster name such as 'web'" });
+const reason = z.string().min(1).max(512).describe('Why: recorded in the ledger and in the events. Optional.');
+const requestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'change-4711')" })
+  .describe('Idempotency key: the same requestId for the same instance and action is done once. Optional.');
+const instanceId = InstanceId.describe('The EC2 instance id of the container instance.');
+
+export const ManualDrainInput = z
+  .object({
+    action: z.literal('drain').describe('Drain the host: set DRAINING, wait until every task stopped, settle.'),
+    instanceId,
+    cluster: cluster.optional().describe('The ECS cluster. Default: from the configuration of the instance group.'),
+    deadlineMinutes: z
+      .number()
+      .int({ message: 'must be a whole number of minutes' })
+      .positive({ message: 'must be a positive number of minutes (the deadline is counted from now)' })
+      .max(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' })
+      .optional()
+      .describe("Override of the group's deadline, in minutes from now (1-2880)."),
+    deadlinePolicy: z
+      .enum(['continue', 'force', 'retain'])
+      .optional()
+      .describe("Override of the group's deadline policy: continue, force (stop what remains) or retain."),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+    dryRun: z.boolean().optional().describe('Log and emit the decisions only; change nothing.'),
+  })
+  .strict();
+
+export const ManualExtendInput = z
+  .object({
+    action: z.literal('extend').describe("Give a running drain more time (and heartbeat the instance's hook)."),
+    instanceId,
+    minutes: z
+      .number()
+      .int({ message: 'must be a whole number of minutes' })
+      .positive({ message: 'must be a positive number of minutes to add' })
+      .max(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' })
+      .describe('Minutes added to the deadline of the running drain.'),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+
+export const ManualReleaseInput = z
+  .object({
+    action: z
+      .literal('release')
+      .describe('Let the host go: complete its pending lifecycle action, or else set it ACTIVE again.'),
+    instanceId,
+    result: z
+      .enum(['CONTINUE', 'ABANDON'])
+      .optional()
+      .describe('Lifecycle action result when a hook is pending. Default CONTINUE.'),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+    dryRun: z.boolean().optional().describe('Log and emit the decisions only; change nothing.'),
+  })
+  .strict();
+
+/** What an operator types into the Step Functions console (or the CLI sends). */
+export const ManualInput = z.discriminatedUnion('action', [ManualDrainInput, ManualExtendInput, ManualReleaseInput]);
+export type ManualInput = z.output<typeof ManualInput>;
+
+/** The JSON Schema of the console input, as committed in events/schemas/drain-host-input.schema.json. */
+export function drainHostInputJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ManualInput, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    title: 'Ballast drain-host manual input',
+    description:
+      'Start the drain-host state machine with one of these objects (Step Functions console or `ballast drain`). ' +
+      'EventBridge events (lifecycle actions, Spot warnings, rebalance recommendations) are accepted as they are.',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
+}
+
+export const DRAIN_KINDS = [
+  'terminate',
+  'spot',
+  'rebalance',
+  'launch',
+  'manual-drain',
+  'manual-extend',
+  'manual-release',
+] as const;
+export type DrainKind = (typeof DRAIN_KINDS)[number];
+
+/** The one internal request every source is normalised into. */
+export const DrainRequest = z
+  .object({
+    kind: z.enum(DRAIN_KINDS),
+    /** Stable id derived from the source: the ledger's idempotency key and the execution name's suffix. */
+    drainId: z.string().min(1),
+    instanceId: InstanceId,
+    /** When the source says it happened (lifecycle actions: when the hook started waiting). */
+    eventTime: z.string(),
+    /** The event id, the hook notification's RequestId, or the manual requestId. */
+    sourceId: z.string(),
+    group: z.string().optional(),
+    hookName: z.string().optional(),
+    token: z.string().optional(),
+    notificationMetadata: z.string().optional(),
+    cluster: z.string().optional(),
+    deadlineMinutes: z.number().optional(),
+    deadlinePolicy: z.enum(['continue', 'force', 'retain']).optional(),
+    extendMinutes: z.number().optional(),
+    result: z.enum(['CONTINUE', 'ABANDON']).optional(),
+    reason: z.string().optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+export type DrainRequest = z.output<typeof DrainRequest>;
+
+export type NormalisedInput =
+  | { readonly type: 'request'; readonly request: DrainRequest }
+  | { readonly type: 'skip'; readonly reason: string; readonly sourceId: string }
+  | { readonly type: 'invalid'; readonly problems: string[] };
+
+/**
+ * Normalises a raw execution input. `now` is the injected clock's time (manual inputs without a requestId
+ * are idempotent within the same minute). Never throws: an invalid input comes back with problems that
+ * each name the field and the fix.
+ */
+export function normaliseDrainHostInput(raw: unknown, now: Date): NormalisedInput {
+  if (!isRecord(raw))
+    return {
+      type: 'invalid',
+      problems: ['(input): must be a JSON object; see events/schemas/drain-host-input.schema.json'],
+    };
+
+  if (
+    raw.Event === TEST_NOTIFICATION ||
+    (isRecord(raw.detail) && raw.detail.LifecycleTransition === TEST_NOTIFICATION)
+  ) {
+    const test = TestNotification.safeParse(raw);
+    return {
+      type: 'skip',
+      reason: 'autoscaling:TEST_NOTIFICATION',
+      sourceId: String(test.data?.RequestId ?? raw.id ?? 'test'),
+    };
+  }
+
+  if ('detail-type' in raw || 'source' in raw) return normaliseEvent(raw);
+  if ('LifecycleActionToken' in raw) return fromResult(HookNotification.safeParse(raw), (n) => lifecycleRequest(n));
+  if ('action' in raw) return normaliseManual(raw, now);
+  return {
+    type: 'invalid',
+    problems: [
+      "action: is missing; set it to 'drain', 'extend' or 'release' (or start the workflow from an EventBridge event)",
+    ],
+  };
+}
+
+function normaliseEvent(raw: Record<string, unknown>): NormalisedInput {
+  switch (raw['detail-type']) {
+    case 'EC2 Instance-terminate Lifecycle Action':
+    case 'EC2 Instance-launch Lifecycle Action':
+      return fromResult(LifecycleActionEvent.safeParse(raw), (e) =>
+        lifecycleRequest({
+          ...e.detail,
+          Time: e.time,
+          RequestId: e.id,
+        }),
+      );
+    case 'EC2 Spot Instance Interruption Warning':
+      return fromResult(SpotInterruptionEvent.safeParse(raw), (e) => ({
+        kind: 'spot',
+        drainId: idFor('spot', e.detail['instance-id'], e.id),
+        instanceId: e.detail['instance-id'],
+        eventTime: e.time,
+        sourceId: e.id,
+      }));
+    case 'EC2 Instance Rebalance Recommendation':
+      return fromResult(RebalanceRecommendationEvent.safeParse(raw), (e) => ({
+        kind: 'rebalance',
+        drainId: idFor('rebalance', e.detail['instance-id'], e.id),
+        instanceId: e.detail['instance-id'],
+        eventTime: e.time,
+        sourceId: e.id,
+      }));
+    default:
+      return {
+        type: 'invalid',
+        problems: [
+          `detail-type: '${String(raw['detail-type'])}' is not an event drain-host handles (lifecycle actions, Spot warnings, rebalance recommendations)`,
+        ],
+      };
+  }
+}
+
+interface LifecycleFields {
+  readonly Time: string;
+  readonly RequestId: string;
+  readonly AutoScalingGroupName: string;
+  readonly LifecycleHookName: string;
+  readonly LifecycleActionToken: string;
+  readonly EC2InstanceId: string;
+  readonly LifecycleTransition: string;
+  readonly NotificationMetadata?: string | undefined;
+}
+
+function lifecycleRequest(n: LifecycleFields): DrainRequest {
+  const kind = n.LifecycleTransition === TERMINATING ? 'terminate' : 'launch';
+  return {
+    kind,
+    drainId: idFor(kind, n.EC2InstanceId, n.LifecycleActionToken),
+    instanceId: n.EC2InstanceId,
+    eventTime: n.Time,
+    sourceId: n.RequestId,
+    group: n.AutoScalingGroupName,
+    hookName: n.LifecycleHookName,
+    token: n.LifecycleActionToken,
+    ...(n.NotificationMetadata !== undefined ? { notificationMetadata: n.NotificationMetadata } : {}),
+  };
+}
+
+function normaliseManual(raw: Record<string, unknown>, now: Date): NormalisedInput {
+  return fromResult(ManualInput.safeParse(raw), (input) => {
+    const minute = now.toISOString().slice(0, 16);
+    const sourceId = input.requestId ?? `manual-${minute}`;
+    const common = {
+      instanceId: input.instanceId,
+      eventTime: now.toISOString(),
+      sourceId,
+      drainId: idFor(`manual-${input.action}`, input.instanceId, sourceId),
+      ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    };
+    switch (input.action) {
+      case 'drain':
+        return {
+          ...common,
+          kind: 'manual-drain',
+          ...(input.cluster !== undefined ? { cluster: input.cluster } : {}),
+          ...(input.deadlineMinutes !== undefined ? { deadlineMinutes: input.deadlineMinutes } : {}),
+          ...(input.deadlinePolicy !== undefined ? { deadlinePolicy: input.deadlinePolicy } : {}),
+          ...(input.dryRun !== undefined ? { dryRun: input.dryRun } : {}),
+        };
+      case 'extend':
+        return { ...common, kind: 'manual-extend', extendMinutes: input.minutes };
+      case 'release':
+        return {
+          ...common,
+          kind: 'manual-release',
+          ...(input.result !== undefined ? { result: input.result } : {}),
+          ...(input.dryRun !== undefined ? { dryRun: input.dryRun } : {}),
+        };
+    }
+  });
+}
+
+function fromResult<T>(result: z.ZodSafeParseResult<T>, build: (value: T) => DrainRequest): NormalisedInput {
+  if (!result.success) return { type: 'invalid', problems: describeIssues(result.error) };
+  return { type: 'request', request: build(result.data) };
+}
+
+/** Zod issues as `field: message` lines a person can act on. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(input)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${issue.keys.join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}; remove ${issue.keys.length > 1 ? 'them' : 'it'} (see events/schemas/drain-host-input.schema.json)`;
+    }
+    if (issue.code === 'invalid_union' && path === 'action') {
+      return "action: must be 'drain', 'extend' or 'release'";
+    }
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** A drain id: `<kind>-<20 hex digits of sha256(instanceId, source)>`, stable for the same source. */
+export function idFor(kind: string, instanceId: string, source: string): string {
+  return `${kind}-${createHash('sha256').update(`${instanceId}|${source}`).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * The execution name the CLI (and anyone starting the workflow by hand) should use: the same source gives
+ * the same name, so Step Functions itself refuses a second start. At most 80 characters.
+ */
+export function executionNameFor(request: Pick<DrainRequest, 'instanceId' | 'drainId'>): string {
+  return `${request.instanceId}-${request.drainId}`.slice(0, 80);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,635 @@
+import { RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteAttributesCommand,
+  PutAttributesCommand,
+  StopTaskCommand,
+  UpdateContainerInstancesStateCommand,
+} from '@aws-sdk/client-ecs';
+import { DRAIN_EVENT } from '#events/ballast-events.ts';
+import { DRAIN_PENDING_ATTRIBUTE } from '../config.ts';
+import type { DrainState, TrackedTask } from '../state.ts';
+import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
+import { emit, eventDetail } from './emit.ts';
+import {
+  clusterSize,
+  countByClass,
+  describeContainerInstance,
+  describeServices,
+  describeTasks,
+  findContainerInstance,
+  listHostTasks,
+  stuckServices,
+  trackTasks,
+} from './hosts.ts';
+import { addSeconds, capWait, heartbeatDueIn, nextWait, seconds } from './timing.ts';
+
+/** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
+export const FORCE_GRACE_SECONDS = 180;
+
+/**
+ * The steps of a drain, each one Lambda invocation of functions/host-draining/drain.ts: 'Acquire Budget',
+ * 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host'. Each takes the
+ * workflow state and returns the next one; the state machine routes on `phase` and waits `waitSeconds`.
+ * In dry-run no step makes a mutating call: it logs and emits what it would do.
+ */
+
+// ---------------------------------------------------------------------------------------------- budget
+
+/**
+ * 'Acquire Budget': takes one of the cluster's drain slots (at most `budgetHosts`, or `budgetPercent` of the
+ * cluster's hosts, the smaller). Hosts that must wait are marked with the `ballast.drain-pending` attribute,
+ * so tasks moving off draining hosts avoid them (services that use the placement constraint
+ * `attribute:ballast.drain-pending !exists`), and the hook is kept alive with heartbeats. A host that has
+ * waited half its deadline goes ahead without a slot (reported), so it still has half its time to drain.
+ * Spot drains never wait.
+ */
+export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const { ledger, config } = deps;
+  const cluster = required(state.cluster, 'cluster');
+  if (state.request.kind === 'spot') {
+    return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
+  }
+  const size = await clusterSize(deps.clients.ecs, cluster);
+  const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
+  const max = Math.max(1, Math.min(state.policy.budgetHosts, byPercent));
+  if (state.dryRun) {
+    const holders = await ledger.budgetHolders(config.region, cluster);
+    deps.logger.info('Dry-run: would take a drain budget slot', { cluster, max, holders });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, max },
+      message: `Dry-run: budget ${holders.length}/${max} in use.`,
+    };
+  }
+  let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+  if (!held && (await sweepStaleHolders(state, deps, cluster)) > 0) {
+    held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+  }
+  if (held) {
+    deps.logger.info('Drain budget slot taken', { cluster, max, holder: state.budget.holder });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, held: true, max },
+      message: `Budget slot taken (max ${max}).`,
+    };
+  }
+
+  const waitingSince = state.budget.waitingSince ?? now.toISOString();
+  const window = seconds(state.receivedAt, new Date(state.deadlineAt));
+  if (seconds(waitingSince, now) >= window / 2) {
+    deps.logger.warn('Drain budget still full after half the deadline: draining without a slot', { cluster, max });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, max, waitingSince, overridden: true },
+      message: `Budget full (${max}) for half the deadline: draining without a slot.`,
+    };
+  }
+  let next = await markPending(state, deps, 'terminate');
+  next = await heartbeatIfDue(next, deps, now);
+  const waitSeconds = capWait(
+    next,
+    nextWait(state.waitSeconds, false, config.poll.initialSeconds * 2, config.poll.maxSeconds),
+    now,
+  );
+  return {
+    ...next,
+    phase: 'waiting-budget',
+    budget: { ...next.budget, max, waitingSince },
+    waitSeconds,
+    message: `Waiting for a drain slot of ${cluster} (${max} in use); next try in ${waitSeconds} s.`,
+  };
+}
+
+/** Frees slots whose holder's drain is no longer active (an execution that died without releasing). */
+async function sweepStaleHolders(state: DrainState, deps: DrainDeps, cluster: string): Promise<number> {
+  let freed = 0;
+  for (const holder of await deps.ledger.budgetHolders(deps.config.region, cluster)) {
+    const [instanceId, drainId] = holder.split('#');
+    if (!instanceId || !drainId || holder === state.budget.holder) continue;
+    const record = await deps.ledger.getDrain(deps.config.region, instanceId, drainId);
+    if (record?.status !== 'active') {
+      deps.logger.warn('Freeing a stale drain budget slot', { cluster, holder, status: record?.status });
+      await deps.ledger.releaseBudget(deps.config.region, cluster, holder);
+      freed += 1;
+    }
+  }
+  return freed;
+}
+
+// ---------------------------------------------------------------------------------------------- start
+
+/**
+ * 'Start Drain': records every task on the host (desired RUNNING and desired STOPPED alike), sets the
+ * container instance DRAINING (unless ECS managed draining does it, or it already is: a re-run carries
+ * on), reports services that cannot move, and emits 'Drain Started'. In dry-run it ends here with the plan.
+ */
+export async function startDrain(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const cluster = required(state.cluster, 'cluster');
+  const arn = required(state.containerInstanceArn, 'containerInstanceArn');
+  const ecs = deps.clients.ecs;
+  const instance = await describeContainerInstance(ecs, cluster, arn);
+  if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
+    return finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
+  }
+  const tasks = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn));
+  const decisions: string[] = [];
+  if (instance.status === 'DRAINING') {
+    decisions.push('host already DRAINING: carrying on');
+  } else if (state.complement) {
+    decisions.push('ECS managed draining sets DRAINING: not touching the instance state');
+  } else if (state.dryRun) {
+    decisions.push('would set DRAINING');
+  } else {
+    await ecs.send(
+      new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [arn], status: 'DRAINING' }),
+    );
+    decisions.push('set DRAINING');
+  }
+  const services = await describeServices(
+    ecs,
+    cluster,
+    tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!),
+  );
+  const stuck = stuckServices(services, now);
+  let next: DrainState = {
+    ...state,
+    startedAt: now.toISOString(),
+    tasks,
+    stuckServices: stuck,
+    waitSeconds: 0,
+  };
+  const counts = countByClass(tasks, (t) => !t.stopped);
+  const message = `Drain started (${decisions.join('; ')}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
+  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
+    drainStartedAt: next.startedAt,
+    tasksAtStart: countByClass(tasks),
+    stuckServices: stuck,
+  });
+  await emit(deps, DRAIN_EVENT.started, eventDetail(next, message));
+
+  if (state.dryRun) {
+    const plan = [
+      ...decisions,
+      state.policy.standaloneTasks === 'stop' || state.request.kind === 'spot'
+        ? `would stop ${counts.standalone} standalone task(s) after ${state.request.kind === 'spot' ? 0 : state.policy.standaloneGraceSeconds} s`
+        : `would wait for ${counts.standalone} standalone task(s)`,
+      `would stop ${counts.daemon} daemon task(s) after all others stopped`,
+      `deadline ${state.deadlineAt} then '${state.policy.deadlinePolicy}'`,
+      `would settle ${settleSecondsFor(next, deps)} s, then complete the lifecycle action with CONTINUE`,
+    ];
+    return finish(next, 'dry-run', `Dry-run: ${plan.join('; ')}.`);
+  }
+  next = { ...next, message };
+  return check(next, deps, now, true);
+}
+
+// ---------------------------------------------------------------------------------------------- check
+
+/**
+ * 'Check Tasks': polls the host until every recorded task (and any that arrived since) is STOPPED, applies
+ * the standalone and daemon policies, reports services that cannot move, keeps the hook alive, and at the
+ * deadline applies the group's deadline policy. Returns phase 'draining' (wait `waitSeconds`), 'settle'
+ * (wait `settleSeconds`, then complete) or 'finish'.
+ */
+export async function checkTasks(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  return check(state, deps, deps.clock(), false);
+}
+
+async function check(state: DrainState, deps: DrainDeps, now: Date, first: boolean): Promise<DrainState> {
+  const cluster = required(state.cluster, 'cluster');
+  const arn = required(state.containerInstanceArn, 'containerInstanceArn');
+  const ecs = deps.clients.ecs;
+  const spot = state.request.kind === 'spot';
+
+  // An operator may have extended (deadlineAt) or released (status) the drain: the ledger record says so.
+  const record = await deps.ledger.getDrain(deps.config.region, state.request.instanceId, state.request.drainId);
+  if (record?.status === 'released') {
+    return finish(state, 'released', 'Released by an operator: the release completed the lifecycle action.');
+  }
+  let current: DrainState =
+    typeof record?.deadlineAt === 'string' && record.deadlineAt !== state.deadlineAt
+      ? { ...state, deadlineAt: record.deadlineAt }
+      : state;
+
+  const instance = await describeContainerInstance(ecs, cluster, arn);
+  if (!instance || instance.status === 'INACTIVE') {
+    return finish(
+      current,
+      'gone',
+      `${state.request.instanceId} left the cluster during the drain.`,
+      current.hook ? 'CONTINUE' : undefined,
+    );
+  }
+
+  // Refresh: new arrivals are recorded too; every task not yet seen STOPPED is described again.
+  const known = new Set(current.tasks.map((t) => t.arn));
+  const arrived = (await listHostTasks(ecs, cluster, arn)).filter((a) => !known.has(a));
+  const added = await trackTasks(ecs, cluster, arrived);
+  const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
+  const described = await describeTasks(ecs, cluster, open);
+  let progress = false;
+  const tasks: TrackedTask[] = [
+    ...current.tasks.map((t) => {
+      if (t.stopped) return t;
+      const task = described.get(t.arn);
+      const stopped = !task || task.lastStatus === 'STOPPED';
+      if (stopped) progress = true;
+      return stopped ? { ...t, stopped } : t;
+    }),
+    ...added,
+  ];
+  if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.map((t) => t.arn) });
+  current = { ...current, tasks };
+
+  // Services that cannot move: reported within one poll.
+  const openServices = tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!);
+  if (openServices.length > 0) {
+    const since = new Date(current.startedAt ?? now.toISOString());
+    const stuck = stuckServices(await describeServices(ecs, cluster, openServices), since);
+    const fresh = stuck.filter((s) => !current.stuckServices.some((k) => k.service === s.service));
+    if (fresh.length > 0) {
+      current = { ...current, stuckServices: [...current.stuckServices, ...fresh] };
+      if (!first) {
+        await emit(
+          deps,
+          DRAIN_EVENT.stuck,
+          eventDetail(current, `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`),
+        );
+      }
+    }
+  }
+
+  const remaining = tasks.filter((t) => !t.stopped);
+  const pastDeadline = now.getTime() >= new Date(current.deadlineAt).getTime();
+
+  if (remaining.length === 0) {
+    if (current.forcedAt) return settle(current, deps, 'forced', 'Remaining tasks were stopped at the deadline.');
+    return settle(current, deps, 'drained', `All ${tasks.length} task(s) stopped.`);
+  }
+
+  if (pastDeadline && !current.forcedAt) {
+    const left = countByClass(tasks, (t) => !t.stopped);
+    const what = `${left.service} service, ${left.standalone} standalone, ${left.daemon} daemon task(s) still on the host`;
+    if (spot) return finish(current, 'spot-deadline', `Spot interruption due: ${what} could not move in time.`);
+    switch (current.policy.deadlinePolicy) {
+      case 'continue':
+        return finish(
+          current,
+          'timed-out',
+          `Deadline passed with ${what}: continuing the termination (policy 'continue').`,
+          lifecycleFor(current),
+        );
+      case 'retain':
+        return finish(
+          current,
+          'retained',
+          `Deadline passed with ${what}: abandoning the lifecycle action so the host is retained for a person to decide (policy 'retain').`,
+          'ABANDON',
+        );
+      case 'force':
+        current = {
+          ...(await stopTasks(current, deps, remaining, 'deadline passed (policy force)')),
+          forcedAt: now.toISOString(),
+        };
+        return poll(current, deps, now, true, `Deadline passed: stopping ${what}.`);
+    }
+  }
+  if (current.forcedAt && seconds(current.forcedAt, now) >= FORCE_GRACE_SECONDS) {
+    return finish(
+      current,
+      'forced',
+      `Tasks stopped at the deadline did not all reach STOPPED within ${FORCE_GRACE_SECONDS} s: continuing.`,
+      lifecycleFor(current),
+    );
+  }
+
+  // Standalone tasks: wait, or stop after the grace period (at once on the Spot fast path).
+  const startedAt = current.startedAt ?? now.toISOString();
+  const standalone = remaining.filter((t) => t.cls === 'standalone' && !t.stopRequested);
+  if (
+    standalone.length > 0 &&
+    (spot ||
+      (current.policy.standaloneTasks === 'stop' && seconds(startedAt, now) >= current.policy.standaloneGraceSeconds))
+  ) {
+    current = await stopTasks(current, deps, standalone, spot ? 'Spot interruption' : 'standalone grace period over');
+  }
+  // Daemon tasks last: only once every other task is STOPPED (Spot: also in the last 20 s).
+  const others = current.tasks.filter((t) => !t.stopped && t.cls !== 'daemon');
+  const daemons = current.tasks.filter((t) => !t.stopped && t.cls === 'daemon' && !t.stopRequested);
+  const spotLast = spot && seconds(now, new Date(current.deadlineAt)) <= 20;
+  if (daemons.length > 0 && (others.length === 0 || spotLast)) {
+    current = await stopTasks(current, deps, daemons, 'all other tasks stopped');
+  }
+  return poll(current, deps, now, progress, current.message);
+}
+
+async function poll(
+  state: DrainState,
+  deps: DrainDeps,
+  now: Date,
+  progress: boolean,
+  message: string,
+): Promise<DrainState> {
+  const { poll: cfg } = deps.config;
+  const next = await heartbeatIfDue(state, deps, now);
+  if (next.lifecycleCompleted) {
+    return finish(
+      next,
+      'gone',
+      'The lifecycle action is no longer pending (completed elsewhere or expired): stopping.',
+    );
+  }
+  const wanted =
+    state.request.kind === 'spot'
+      ? cfg.spotSeconds
+      : state.forcedAt
+        ? 10
+        : nextWait(state.waitSeconds, progress, cfg.initialSeconds, cfg.maxSeconds);
+  const waitSeconds = capWait(next, wanted, now);
+  const left = countByClass(next.tasks, (t) => !t.stopped);
+  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
+    checkedAt: now.toISOString(),
+    remaining: left,
+  });
+  return {
+    ...next,
+    phase: 'draining',
+    waitSeconds,
+    message:
+      `${message} Waiting for ${left.service + left.standalone + left.daemon} task(s); next check in ${waitSeconds} s.`.trim(),
+  };
+}
+
+function settle(state: DrainState, deps: DrainDeps, outcome: 'drained' | 'forced', message: string): DrainState {
+  if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
+  const settleSeconds = settleSecondsFor(state, deps);
+  return {
+    ...state,
+    phase: 'settle',
+    outcome,
+    settleSeconds,
+    ...(state.hook ? { lifecycleResult: 'CONTINUE' as const } : {}),
+    message: `${message} Settling ${settleSeconds} s for the load balancers.`,
+  };
+}
+
+/** The deregistration delay of the target groups of the services that had tasks on the host, plus the policy's extra. */
+export function settleSecondsFor(state: DrainState, deps: DrainDeps): number {
+  const delays = deps.config.deregistrationDelays[state.cluster ?? ''] ?? {};
+  const clusterMax = Math.max(0, ...Object.values(delays));
+  const services = new Set(state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!));
+  let delay = 0;
+  for (const service of services) delay = Math.max(delay, delays[service] ?? clusterMax);
+  return delay + state.policy.settleSeconds;
+}
+
+function lifecycleFor(state: DrainState): 'CONTINUE' | undefined {
+  return state.hook ? 'CONTINUE' : undefined;
+}
+
+function finish(
+  state: DrainState,
+  outcome: NonNullable<DrainState['outcome']>,
+  message: string,
+  lifecycleResult?: 'CONTINUE' | 'ABANDON',
+): DrainState {
+  return {
+    ...state,
+    phase: 'finish',
+    outcome,
+    waitSeconds: 0,
+    ...(lifecycleResult && state.hook ? { lifecycleResult } : {}),
+    message,
+  };
+}
+
+async function stopTasks(
+  state: DrainState,
+  deps: DrainDeps,
+  which: TrackedTask[],
+  reason: string,
+): Promise<DrainState> {
+  const cluster = required(state.cluster, 'cluster');
+  const arns = new Set(which.map((t) => t.arn));
+  for (const task of which) {
+    if (state.dryRun) {
+      deps.logger.info('Dry-run: would stop task', { task: task.arn, cls: task.cls, reason });
+      continue;
+    }
+    deps.logger.info('Stopping task', { task: task.arn, cls: task.cls, reason });
+    await deps.clients.ecs.send(
+      new StopTaskCommand({ cluster, task: task.arn, reason: `Ballast drain ${state.request.drainId}: ${reason}` }),
+    );
+  }
+  return { ...state, tasks: state.tasks.map((t) => (arns.has(t.arn) ? { ...t, stopRequested: true } : t)) };
+}
+
+/** Records a lifecycle heartbeat when half the HeartbeatTimeout has passed since the last one. */
+async function heartbeatIfDue(state: DrainState, deps: DrainDeps, now: Date): Promise<DrainState> {
+  const due = heartbeatDueIn(state, now);
+  if (due === undefined || due > 0) return state;
+  return recordHeartbeat(state, deps, now);
+}
+
+/** RecordLifecycleActionHeartbeat (restarts the hook's full HeartbeatTimeout). */
+async function recordHeartbeat(state: DrainState, deps: DrainDeps, now: Date): Promise<DrainState> {
+  if (!state.hook) return state;
+  if (state.dryRun) {
+    deps.logger.info('Dry-run: would record a lifecycle heartbeat', { hook: state.hook.name });
+    return { ...state, lastHeartbeatAt: now.toISOString() };
+  }
+  try {
+    await deps.clients.autoScaling.send(
+      new RecordLifecycleActionHeartbeatCommand({
+        AutoScalingGroupName: state.hook.group,
+        LifecycleHookName: state.hook.name,
+        InstanceId: state.request.instanceId,
+        ...(state.hook.token ? { LifecycleActionToken: state.hook.token } : {}),
+      }),
+    );
+  } catch (error) {
+    if (!isNoActiveLifecycleAction(error)) throw error;
+    deps.logger.warn('The lifecycle action is no longer pending (completed elsewhere or expired)', {
+      hook: state.hook.name,
+    });
+    return { ...state, lifecycleCompleted: true };
+  }
+  deps.logger.info('Lifecycle heartbeat recorded', { hook: state.hook.name });
+  return { ...state, lastHeartbeatAt: now.toISOString() };
+}
+
+/** Puts the soft mark on the host (once): services with the placement constraint keep new tasks off it. */
+async function markPending(state: DrainState, deps: DrainDeps, why: string): Promise<DrainState> {
+  if (state.marked) return state;
+  const cluster = required(state.cluster, 'cluster');
+  const arn = required(state.containerInstanceArn, 'containerInstanceArn');
+  if (state.dryRun) {
+    deps.logger.info('Dry-run: would mark the host', { attribute: DRAIN_PENDING_ATTRIBUTE, value: why });
+  } else {
+    await deps.clients.ecs.send(
+      new PutAttributesCommand({
+        cluster,
+        attributes: [{ name: DRAIN_PENDING_ATTRIBUTE, value: why, targetType: 'container-instance', targetId: arn }],
+      }),
+    );
+  }
+  return { ...state, marked: true };
+}
+
+// ---------------------------------------------------------------------------------------------- launch
+
+/**
+ * 'Check Launch': holds a new host in its launch hook until its container instance is ACTIVE with the agent
+ * connected, so launch-before-terminate really adds capacity first. Past the launch deadline the action is
+ * ABANDONed (Auto Scaling replaces a host that never joined).
+ */
+export async function checkLaunch(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const cluster = required(state.cluster, 'cluster');
+  const instance = await findContainerInstance(deps.clients.ecs, cluster, state.request.instanceId);
+  const ready = instance?.status === 'ACTIVE' && instance.agentConnected === true;
+  const withArn = instance?.containerInstanceArn
+    ? { ...state, containerInstanceArn: instance.containerInstanceArn }
+    : state;
+  if (ready) {
+    return finish(
+      withArn,
+      'launch-ready',
+      `${state.request.instanceId} is ACTIVE in ${cluster} with its agent connected.`,
+      'CONTINUE',
+    );
+  }
+  if (now.getTime() >= new Date(state.deadlineAt).getTime()) {
+    return finish(
+      withArn,
+      'launch-timed-out',
+      `${state.request.instanceId} did not become ACTIVE in ${cluster} by ${state.deadlineAt} (status ${instance?.status ?? 'not registered'}): abandoning the launch.`,
+      'ABANDON',
+    );
+  }
+  const next = await heartbeatIfDue(withArn, deps, now);
+  const waitSeconds = capWait(next, nextWait(state.waitSeconds, false, 10, 60), now);
+  return {
+    ...next,
+    phase: 'draining',
+    waitSeconds,
+    message: `Waiting for ${state.request.instanceId} to join ${cluster} (status ${instance?.status ?? 'not registered'}, agent ${instance?.agentConnected ? 'connected' : 'not connected'}).`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- manual and rebalance
+
+/** 'Mark Host' (rebalance recommendation): the soft mark only, no DRAINING. */
+export async function markHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const marked = await markPending(state, deps, 'rebalance');
+  return finish(
+    marked,
+    'marked',
+    `Marked ${state.request.instanceId} with ${DRAIN_PENDING_ATTRIBUTE}=rebalance: no new tasks (for services with the placement constraint); not DRAINING.`,
+  );
+}
+
+/** 'Extend Drain': moves the running drain's deadline (never past the hook's global timeout) and heartbeats. */
+export async function extendDrain(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
+  const target = drains.find(
+    (r) =>
+      r.status === 'active' &&
+      r.drainId !== state.request.drainId &&
+      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
+  );
+  if (!target) return finish(state, 'extended', 'The drain finished before it could be extended: nothing changed.');
+  const from =
+    typeof target.deadlineAt === 'string' && target.deadlineAt > now.toISOString()
+      ? target.deadlineAt
+      : now.toISOString();
+  let deadlineAt = addSeconds(from, (state.request.extendMinutes ?? 0) * 60);
+  let capped = '';
+  if (state.hook) {
+    const latest = addSeconds(state.hook.globalDeadlineAt, -120);
+    if (latest < deadlineAt) {
+      deadlineAt = latest;
+      capped = ` (capped by the lifecycle hook's global timeout, ${state.hook.globalDeadlineAt})`;
+    }
+  }
+  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, { deadlineAt });
+  const beat = await recordHeartbeat(state, deps, now);
+  return finish(
+    { ...state, deadlineAt, ...(beat.lastHeartbeatAt ? { lastHeartbeatAt: beat.lastHeartbeatAt } : {}) },
+    'extended',
+    `Deadline of ${target.drainId} moved to ${deadlineAt}${capped}.`,
+  );
+}
+
+/**
+ * 'Release Host': lets the host go. A running drain is marked released (its execution ends at its next
+ * check); a pending lifecycle action is completed (CONTINUE unless the input says ABANDON) by 'Complete
+ * Lifecycle Action'; a host without one (manual drain, rebalance mark) is set ACTIVE again and unmarked.
+ */
+export async function releaseHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
+  const target = drains.find(
+    (r) =>
+      r.status === 'active' &&
+      r.drainId !== state.request.drainId &&
+      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
+  );
+  if (target && !state.dryRun) {
+    await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, {
+      status: 'released',
+      releasedBy: state.request.drainId,
+    });
+  }
+  const result = state.request.result ?? 'CONTINUE';
+  if (state.hook) {
+    return finish(
+      state,
+      'released',
+      `Released ${state.request.instanceId}: completing its lifecycle action with ${result}.`,
+      result,
+    );
+  }
+  if (state.cluster && state.containerInstanceArn) {
+    if (state.dryRun) {
+      deps.logger.info('Dry-run: would set the host ACTIVE and remove its mark', {
+        instance: state.containerInstanceArn,
+      });
+    } else {
+      const cluster = state.cluster;
+      const instance = await describeContainerInstance(deps.clients.ecs, cluster, state.containerInstanceArn);
+      if (instance?.status === 'DRAINING') {
+        await deps.clients.ecs.send(
+          new UpdateContainerInstancesStateCommand({
+            cluster,
+            containerInstances: [state.containerInstanceArn],
+            status: 'ACTIVE',
+          }),
+        );
+      }
+      if (instance?.attributes?.some((a) => a.name === DRAIN_PENDING_ATTRIBUTE)) {
+        await deps.clients.ecs.send(
+          new DeleteAttributesCommand({
+            cluster,
+            attributes: [
+              { name: DRAIN_PENDING_ATTRIBUTE, targetType: 'container-instance', targetId: state.containerInstanceArn },
+            ],
+          }),
+        );
+      }
+    }
+    return finish(state, 'released', `Released ${state.request.instanceId}: ACTIVE again, mark removed.`);
+  }
+  return finish(state, 'released', `Nothing held ${state.request.instanceId}: nothing to release.`);
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined)
+    throw new Error(`Drain state has no ${what}: the workflow reached a step it should not have`);
+  return value;
+}

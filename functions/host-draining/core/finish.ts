@@ -1,0 +1,135 @@
+import { CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
+import { DRAIN_EVENT, type DrainEventType } from '#events/ballast-events.ts';
+import type { DrainState } from '../state.ts';
+import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
+import { emit, eventDetail } from './emit.ts';
+import { countByClass } from './hosts.ts';
+
+/**
+ * The end of every path: 'Complete Lifecycle Action', 'Release Budget', 'Record Outcome' (each one
+ * invocation of functions/host-draining/finish.ts). A lifecycle action is completed only here, only after
+ * the work succeeded (or the deadline policy said so), and a lifecycle action that is no longer pending
+ * (completed elsewhere, expired, instance gone) is recorded, not an error.
+ */
+
+/** 'Complete Lifecycle Action': CONTINUE or ABANDON, by token (or by instance id for manual drains). */
+export async function completeLifecycleAction(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const hook = state.hook;
+  if (!hook || !state.lifecycleResult || state.lifecycleCompleted) return state;
+  if (state.dryRun) {
+    deps.logger.info('Dry-run: would complete the lifecycle action', {
+      hook: hook.name,
+      result: state.lifecycleResult,
+    });
+    return state;
+  }
+  try {
+    await deps.clients.autoScaling.send(
+      new CompleteLifecycleActionCommand({
+        AutoScalingGroupName: hook.group,
+        LifecycleHookName: hook.name,
+        LifecycleActionResult: state.lifecycleResult,
+        InstanceId: state.request.instanceId,
+        ...(hook.token ? { LifecycleActionToken: hook.token } : {}),
+      }),
+    );
+    deps.logger.info('Lifecycle action completed', { hook: hook.name, result: state.lifecycleResult });
+    return { ...state, lifecycleCompleted: true };
+  } catch (error) {
+    if (!isNoActiveLifecycleAction(error)) throw error;
+    deps.logger.warn(
+      'No pending lifecycle action to complete (completed elsewhere, expired, or the instance is gone)',
+      {
+        hook: hook.name,
+      },
+    );
+    return {
+      ...state,
+      lifecycleCompleted: false,
+      message: `${state.message} (The lifecycle action was no longer pending.)`,
+    };
+  }
+}
+
+/** 'Release Budget': gives the cluster's drain slot back (idempotent; also on failure paths). */
+export async function releaseBudget(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  if (!state.budget.held || !state.cluster) return state;
+  if (state.dryRun) return { ...state, budget: { ...state.budget, held: false } };
+  await deps.ledger.releaseBudget(deps.config.region, state.cluster, state.budget.holder);
+  deps.logger.info('Drain budget slot released', { cluster: state.cluster, holder: state.budget.holder });
+  return { ...state, budget: { ...state.budget, held: false } };
+}
+
+/** The Ballast event that reports an outcome. */
+export function eventTypeFor(state: DrainState): DrainEventType {
+  switch (state.outcome) {
+    case 'timed-out':
+    case 'forced':
+    case 'spot-deadline':
+    case 'launch-timed-out':
+      return DRAIN_EVENT.timedOut;
+    case 'retained':
+      return DRAIN_EVENT.retained;
+    case 'marked':
+    case 'extended':
+    case 'skipped':
+    case 'duplicate':
+      return DRAIN_EVENT.skipped;
+    default:
+      return DRAIN_EVENT.completed;
+  }
+}
+
+/**
+ * 'Record Outcome': writes the drain record (trigger, tasks by class, times, outcome), the operations log,
+ * and emits the final Ballast event. `Host Retained` says that a person must decide about the host.
+ */
+export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const finishedAt = now.toISOString();
+  const outcome = state.outcome ?? (state.error ? undefined : 'drained');
+  const failed = state.error !== undefined;
+  const message = failed ? `Drain failed: ${describeError(state.error)}` : state.message;
+  const final: DrainState = { ...state, ...(outcome ? { outcome } : {}), message };
+  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
+    status: 'finished',
+    outcome: failed ? 'failed' : outcome,
+    finishedAt,
+    tasks: countByClass(state.tasks),
+    remaining: countByClass(state.tasks, (t) => !t.stopped),
+    stuckServices: state.stuckServices,
+    lifecycleResult: state.lifecycleResult,
+    lifecycleCompleted: state.lifecycleCompleted ?? false,
+    budgetOverridden: state.budget.overridden ?? false,
+    message,
+  });
+  await deps.ledger.appendOperation(now, state.request.drainId, {
+    operation: 'drain-host',
+    kind: state.request.kind,
+    instanceId: state.request.instanceId,
+    cluster: state.cluster,
+    group: state.group,
+    outcome: failed ? 'failed' : outcome,
+    reason: state.request.reason,
+    dryRun: state.dryRun,
+    message,
+  });
+  if (!failed) {
+    const type = eventTypeFor(final);
+    const text =
+      type === DRAIN_EVENT.retained
+        ? `${message} A person must decide: terminate the instance, or release it with {"action": "release"} once safe.`
+        : message;
+    await emit(deps, type, eventDetail(final, text, finishedAt));
+  }
+  deps.logger.info('Drain finished', { drainId: state.request.drainId, outcome: failed ? 'failed' : outcome });
+  return final;
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { Error?: string; Cause?: string };
+    return `${e.Error ?? 'Error'}: ${e.Cause ?? ''}`.slice(0, 1000);
+  }
+  return String(error);
+}

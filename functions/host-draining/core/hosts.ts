@@ -1,0 +1,172 @@
+import {
+  type ContainerInstance,
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { LIMITS } from '#config/limits.ts';
+import type { StuckService } from '#events/ballast-events.ts';
+import type { TaskClass, TrackedTask } from '../state.ts';
+
+/**
+ * Reading an ECS host: its container instance, every task on it (desired RUNNING *and* STOPPED: the
+ * ListTasks default hides tasks that are still stopping), their classes, and services that cannot move.
+ */
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The container instance of an EC2 instance in a cluster (`ec2InstanceId ==` filter), else undefined. */
+export async function findContainerInstance(
+  ecs: ECSClient,
+  cluster: string,
+  instanceId: string,
+): Promise<ContainerInstance | undefined> {
+  const listed = await ecs.send(
+    new ListContainerInstancesCommand({ cluster, filter: `ec2InstanceId == ${instanceId}` }),
+  );
+  const arn = listed.containerInstanceArns?.[0];
+  if (!arn) return undefined;
+  const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
+  return described.containerInstances?.[0];
+}
+
+export async function describeContainerInstance(
+  ecs: ECSClient,
+  cluster: string,
+  arn: string,
+): Promise<ContainerInstance | undefined> {
+  const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
+  return described.containerInstances?.[0];
+}
+
+/** Registered container instances of a cluster (for the percentage budget). */
+export async function clusterSize(ecs: ECSClient, cluster: string): Promise<number> {
+  const out = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+  return out.clusters?.[0]?.registeredContainerInstancesCount ?? 0;
+}
+
+/** Every task ARN on the host: desired RUNNING and desired STOPPED (still stopping, or recently stopped). */
+export async function listHostTasks(ecs: ECSClient, cluster: string, containerInstance: string): Promise<string[]> {
+  const arns = new Set<string>();
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs.send(
+        new ListTasksCommand({
+          cluster,
+          containerInstance,
+          desiredStatus,
+          maxResults: LIMITS.ecsListMaxResults,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      for (const arn of page.taskArns ?? []) arns.add(arn);
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return [...arns];
+}
+
+/** DescribeTasks in batches of 100; tasks ECS no longer knows are absent from the map. */
+export async function describeTasks(
+  ecs: ECSClient,
+  cluster: string,
+  arns: readonly string[],
+): Promise<Map<string, Task>> {
+  const out = new Map<string, Task>();
+  for (const batch of chunks(arns, LIMITS.ecsDescribeTasksMax)) {
+    const page = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [...batch] }));
+    for (const task of page.tasks ?? []) if (task.taskArn) out.set(task.taskArn, task);
+  }
+  return out;
+}
+
+/** DescribeServices in batches of 10. */
+export async function describeServices(
+  ecs: ECSClient,
+  cluster: string,
+  names: readonly string[],
+): Promise<Map<string, Service>> {
+  const out = new Map<string, Service>();
+  for (const batch of chunks([...new Set(names)], LIMITS.ecsDescribeServicesMax)) {
+    const page = await ecs.send(new DescribeServicesCommand({ cluster, services: [...batch] }));
+    for (const service of page.services ?? []) if (service.serviceName) out.set(service.serviceName, service);
+  }
+  return out;
+}
+
+/** The service a task belongs to (`group: service:<name>`), else undefined (a standalone RunTask task). */
+export function serviceOf(task: Task): string | undefined {
+  const group = task.group ?? '';
+  return group.startsWith('service:') ? group.slice('service:'.length) : undefined;
+}
+
+export function classify(task: Task, services: Map<string, Service>): TaskClass {
+  const service = serviceOf(task);
+  if (!service) return 'standalone';
+  return services.get(service)?.schedulingStrategy === 'DAEMON' ? 'daemon' : 'service';
+}
+
+/** Describes new task ARNs and returns them tracked and classified. */
+export async function trackTasks(ecs: ECSClient, cluster: string, arns: readonly string[]): Promise<TrackedTask[]> {
+  if (arns.length === 0) return [];
+  const tasks = await describeTasks(ecs, cluster, arns);
+  const services = await describeServices(
+    ecs,
+    cluster,
+    [...tasks.values()].map(serviceOf).filter((s): s is string => s !== undefined),
+  );
+  return arns.map((arn) => {
+    const task = tasks.get(arn);
+    const service = task ? serviceOf(task) : undefined;
+    return {
+      arn,
+      cls: task ? classify(task, services) : 'standalone',
+      ...(service ? { service } : {}),
+      stopped: !task || task.lastStatus === 'STOPPED',
+    };
+  });
+}
+
+/**
+ * Services that cannot move their tasks off the host: deployment percentages that allow neither fewer
+ * (minimumHealthyPercent >= 100) nor more (maximumPercent <= 100) tasks, or the scheduler reporting that it
+ * is unable to place a task since the drain started.
+ */
+export function stuckServices(services: Map<string, Service>, since: Date): StuckService[] {
+  const out: StuckService[] = [];
+  for (const [name, service] of services) {
+    if (service.schedulingStrategy === 'DAEMON') continue;
+    const min = service.deploymentConfiguration?.minimumHealthyPercent ?? 100;
+    const max = service.deploymentConfiguration?.maximumPercent ?? 200;
+    if (min >= 100 && max <= 100) {
+      out.push({
+        service: name,
+        reason: `cannot move: minimumHealthyPercent ${min} and maximumPercent ${max} allow neither stopping first nor starting a replacement; set maximumPercent above 100 or minimumHealthyPercent below 100`,
+      });
+      continue;
+    }
+    const noRoom = (service.events ?? []).find(
+      (e) => e.createdAt !== undefined && e.createdAt >= since && /unable to place a task/i.test(e.message ?? ''),
+    );
+    if (noRoom) out.push({ service: name, reason: `no room: ${noRoom.message}` });
+  }
+  return out;
+}
+
+/** Counts tasks by class. */
+export function countByClass(tasks: readonly TrackedTask[], only: (t: TrackedTask) => boolean = () => true) {
+  const counts = { service: 0, daemon: 0, standalone: 0 };
+  for (const task of tasks) if (only(task)) counts[task.cls] += 1;
+  return counts;
+}

@@ -1,0 +1,40 @@
+import type { DrainState } from '../state.ts';
+
+/**
+ * Time arithmetic of a drain. Everything takes `now` from the injected clock: the local cloud runs on
+ * virtual time.
+ *
+ * History budget: one poll is ~9 history events (Task 5, Choice 2, Wait 2). Doubling from 15 s to a 300 s
+ * cap, a 48 h drain polls ~580 times: ~5,300 events, far under Step Functions' 25,000.
+ */
+export const seconds = (from: string | Date, to: Date): number =>
+  Math.floor((to.getTime() - new Date(from).getTime()) / 1000);
+
+export const addSeconds = (at: string | Date, s: number): string =>
+  new Date(new Date(at).getTime() + s * 1000).toISOString();
+
+/** The next back-off interval: doubling from `initial` to `max`, back to `initial` after progress. */
+export function nextWait(previous: number, progress: boolean, initial: number, max: number): number {
+  if (progress || previous <= 0) return initial;
+  return Math.min(max, previous * 2);
+}
+
+/** Seconds until the next heartbeat must be recorded (half the hook's HeartbeatTimeout after the last one). */
+export function heartbeatDueIn(state: DrainState, now: Date): number | undefined {
+  if (!state.hook) return undefined;
+  const last = state.lastHeartbeatAt ?? state.request.eventTime;
+  return Math.floor(state.hook.heartbeatTimeoutSeconds / 2) - seconds(last, now);
+}
+
+/**
+ * Caps a wait so that the next check comes before the deadline and before a heartbeat is due: the
+ * lifecycle hook never runs out while Ballast sleeps.
+ */
+export function capWait(state: DrainState, wanted: number, now: Date): number {
+  let wait = wanted;
+  const toDeadline = seconds(now, new Date(state.deadlineAt));
+  if (toDeadline > 0) wait = Math.min(wait, toDeadline);
+  const beat = heartbeatDueIn(state, now);
+  if (beat !== undefined) wait = Math.min(wait, Math.max(1, beat));
+  return Math.max(1, Math.floor(wait));
+}

@@ -1,0 +1,32 @@
+import type { Context } from 'aws-lambda';
+import { handlerChain } from '#shared/middleware.ts';
+import type { DrainDeps } from './core/deps.ts';
+import {
+  acquireBudget,
+  checkLaunch,
+  checkTasks,
+  extendDrain,
+  markHost,
+  releaseHost,
+  startDrain,
+} from './core/drain.ts';
+import { drainDeps } from './deps.ts';
+import { parseStep } from './parse.ts';
+import type { DrainState } from './state.ts';
+
+/** The drain steps, by the `op` the state machine passes. */
+export const DRAIN_OPS: Record<string, (state: DrainState, deps: DrainDeps) => Promise<DrainState>> = {
+  acquire: acquireBudget,
+  start: startDrain,
+  check: checkTasks,
+  launch: checkLaunch,
+  mark: markHost,
+  extend: extendDrain,
+  release: releaseHost,
+};
+
+/** 'Acquire Budget', 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host'. */
+export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState> => {
+  const { op, state } = parseStep(event, DRAIN_OPS);
+  return op(state, drainDeps());
+});

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { DRAIN_OUTCOMES, StuckService } from '#events/ballast-events.ts';
+import { DrainRequest } from '#events/drain-host-input.ts';
+
+/**
+ * The state the drain-host workflow carries from step to step (the whole JSONPath document `$`). Every
+ * Lambda step takes it and returns the next one; Choice states read `action` and `phase`, Wait states
+ * read `waitSeconds` and `settleSeconds`. Kept compact: a host's task list is the largest part.
+ */
+
+/** What the workflow does with the request (chosen by 'Resolve Request'). */
+export const DRAIN_ACTIONS = ['skip', 'duplicate', 'complete', 'drain', 'launch', 'mark', 'extend', 'release'] as const;
+export type DrainAction = (typeof DRAIN_ACTIONS)[number];
+
+/** Where a drain is: the Choice states route on it. */
+export const DRAIN_PHASES = ['waiting-budget', 'draining', 'settle', 'finish'] as const;
+export type DrainPhase = (typeof DRAIN_PHASES)[number];
+
+export const TaskClass = z.enum(['service', 'daemon', 'standalone']);
+export type TaskClass = z.output<typeof TaskClass>;
+
+export const TrackedTask = z
+  .object({
+    arn: z.string(),
+    cls: TaskClass,
+    service: z.string().optional(),
+    stopped: z.boolean(),
+    stopRequested: z.boolean().optional(),
+  })
+  .strict();
+export type TrackedTask = z.output<typeof TrackedTask>;
+
+export const HookRef = z
+  .object({
+    group: z.string(),
+    name: z.string(),
+    /** Absent for manual drains of an instance waiting in the hook: completed by instance id. */
+    token: z.string().optional(),
+    heartbeatTimeoutSeconds: z.number().int().positive(),
+    /** When the hook's global timeout ends the wait whatever Ballast does. */
+    globalDeadlineAt: z.string(),
+  })
+  .strict();
+export type HookRef = z.output<typeof HookRef>;
+
+export const DrainState = z
+  .object({
+    action: z.enum(DRAIN_ACTIONS),
+    phase: z.enum(DRAIN_PHASES),
+    request: DrainRequest,
+    region: z.string(),
+    cluster: z.string().optional(),
+    group: z.string().optional(),
+    containerInstanceArn: z.string().optional(),
+    hook: HookRef.optional(),
+    policy: z
+      .object({
+        deadlinePolicy: z.enum(['continue', 'force', 'retain']),
+        standaloneTasks: z.enum(['wait', 'stop']),
+        standaloneGraceSeconds: z.number().int().min(0),
+        settleSeconds: z.number().int().min(0),
+        budgetHosts: z.number().int().min(1),
+        budgetPercent: z.number(),
+      })
+      .strict(),
+    /** ECS managed draining also drains this group: Ballast complements it (no DRAINING of its own). */
+    complement: z.boolean(),
+    dryRun: z.boolean(),
+    receivedAt: z.string(),
+    startedAt: z.string().optional(),
+    deadlineAt: z.string(),
+    lastHeartbeatAt: z.string().optional(),
+    budget: z
+      .object({
+        holder: z.string(),
+        held: z.boolean(),
+        max: z.number().int().optional(),
+        waitingSince: z.string().optional(),
+        overridden: z.boolean().optional(),
+      })
+      .strict(),
+    /** The host carries the `ballast.drain-pending` attribute. */
+    marked: z.boolean(),
+    /** Next Wait state's duration (back-off). */
+    waitSeconds: z.number().int().min(0),
+    /** The settle delay (deregistration delay of the target groups involved, plus the policy's extra). */
+    settleSeconds: z.number().int().min(0),
+    tasks: z.array(TrackedTask),
+    stuckServices: z.array(StuckService),
+    forcedAt: z.string().optional(),
+    outcome: z.enum(DRAIN_OUTCOMES).optional(),
+    lifecycleResult: z.enum(['CONTINUE', 'ABANDON']).optional(),
+    /** The lifecycle action was completed (or found no longer pending). */
+    lifecycleCompleted: z.boolean().optional(),
+    message: z.string(),
+    /** Error caught by a Catch (present on failure paths only). */
+    error: z.unknown().optional(),
+  })
+  .strict();
+export type DrainState = z.output<typeof DrainState>;
+
+/** Payload of the drain and finish functions: the step to run and the state. */
+export const StepInput = z
+  .object({
+    op: z.string(),
+    /** The drain id, for the logs' correlation id. */
+    correlationId: z.string().optional(),
+    state: DrainState,
+  })
+  .strict();

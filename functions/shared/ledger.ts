@@ -1,0 +1,232 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Access to the ledger table (infra/ledger.ts), single-table design. The table name comes from the
+ * environment variable BALLAST_LEDGER_TABLE.
+ *
+ * Keys (all strings):
+ *   pk, sk                 the primary key
+ *   gsi1pk, gsi1sk         index `byKind`: gsi1pk = `KIND#<kind>`, gsi1sk = ISO time (list records of a kind by time)
+ *   expiresAt              TTL, epoch seconds (retentionDays after the record was written)
+ *
+ * Items:
+ *   Drain record           pk `DRAIN#<region>#<instanceId>`  sk `<drainId>`    gsi1pk `KIND#drain`  gsi1sk startedAt
+ *                          Created with a conditional put: it is the idempotency lock of one drain (a duplicate or
+ *                          late delivery of the same source finds it and changes nothing).
+ *   Drain budget           pk `BUDGET#<region>#<cluster>`   sk `BUDGET`       holders: string set of
+ *                          `<instanceId>#<drainId>`, added only while `size(holders) < :max`.
+ *   Operations log         pk `OP#<yyyy-mm-dd>`              sk `<iso>#<id>`   who/what/when/why of every operation.
+ */
+export const LEDGER_INDEX = 'byKind';
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+
+export const ledgerKeys = {
+  drain: (region: string, instanceId: string, drainId: string) => ({ pk: drainPk(region, instanceId), sk: drainId }),
+  drainPartition: (region: string, instanceId: string) => drainPk(region, instanceId),
+  budget: (region: string, cluster: string) => ({ pk: `BUDGET#${region}#${cluster}`, sk: 'BUDGET' }),
+  operation: (at: Date, id: string) => ({ pk: `OP#${at.toISOString().slice(0, 10)}`, sk: `${at.toISOString()}#${id}` }),
+  kind: (kind: string, at: string) => ({ gsi1pk: `KIND#${kind}`, gsi1sk: at }),
+} as const;
+
+function drainPk(region: string, instanceId: string): string {
+  return `DRAIN#${region}#${instanceId}`;
+}
+
+/** Epoch seconds `days` after `now`: the value of the TTL attribute. */
+export function expiresAt(now: Date, days: number): number {
+  return Math.floor(now.getTime() / 1000) + Math.round(days * 86_400);
+}
+
+export type DrainStatus = 'active' | 'finished' | 'released';
+
+/** One drain, as the ledger keeps it. Extra attributes are allowed (the drain core adds its own). */
+export interface DrainRecord {
+  readonly region: string;
+  readonly instanceId: string;
+  readonly drainId: string;
+  readonly trigger: string;
+  readonly status: DrainStatus;
+  readonly startedAt: string;
+  readonly [attribute: string]: unknown;
+}
+
+export interface LedgerOptions {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Days records are kept (TTL). @default 35 */
+  readonly retentionDays?: number;
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** What the drain workflow uses of the ledger (tests substitute an in-memory one). */
+export type DrainLedger = Pick<
+  LedgerStore,
+  | 'claimDrain'
+  | 'getDrain'
+  | 'updateDrain'
+  | 'drainsOf'
+  | 'acquireBudget'
+  | 'releaseBudget'
+  | 'budgetHolders'
+  | 'appendOperation'
+>;
+
+export class LedgerStore {
+  private readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  private readonly retentionDays: number;
+
+  constructor(options: LedgerOptions) {
+    this.dynamo = options.dynamo;
+    this.tableName = options.tableName;
+    this.retentionDays = options.retentionDays ?? 35;
+  }
+
+  /**
+   * Creates the drain record if no record with the same key exists: 'claimed' the first time, 'exists' for
+   * a duplicate or late delivery (the existing record is returned).
+   */
+  async claimDrain(
+    record: DrainRecord,
+    now: Date,
+  ): Promise<{ result: 'claimed' } | { result: 'exists'; existing: DrainRecord | undefined }> {
+    const key = ledgerKeys.drain(record.region, record.instanceId, record.drainId);
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...record,
+            ...key,
+            ...ledgerKeys.kind('drain', record.startedAt),
+            [LEDGER_TTL_ATTRIBUTE]: expiresAt(now, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { result: 'claimed' };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { result: 'exists', existing: await this.getDrain(record.region, record.instanceId, record.drainId) };
+    }
+  }
+
+  async getDrain(region: string, instanceId: string, drainId: string): Promise<DrainRecord | undefined> {
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: ledgerKeys.drain(region, instanceId, drainId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item as DrainRecord | undefined;
+  }
+
+  /** Sets the given attributes of a drain record (undefined values are skipped). */
+  async updateDrain(
+    region: string,
+    instanceId: string,
+    drainId: string,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:v${i}`] = value;
+      return `#a${i} = :v${i}`;
+    });
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKeys.drain(region, instanceId, drainId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** The drain records of one instance, newest first. */
+  async drainsOf(region: string, instanceId: string): Promise<DrainRecord[]> {
+    const out = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': ledgerKeys.drainPartition(region, instanceId) },
+        ConsistentRead: true,
+      }),
+    );
+    const items = (out.Items ?? []) as DrainRecord[];
+    return items.sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)));
+  }
+
+  /**
+   * Takes a slot of a cluster's drain budget for `holder`: true when held (also when it already was), false
+   * when `max` other holders have it.
+   */
+  async acquireBudget(region: string, cluster: string, holder: string, max: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.budget(region, cluster),
+          UpdateExpression: 'ADD holders :me',
+          ConditionExpression: 'attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder)',
+          ExpressionAttributeValues: { ':me': new Set([holder]), ':max': max, ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives a budget slot back (a no-op when `holder` holds none). */
+  async releaseBudget(region: string, cluster: string, holder: string): Promise<void> {
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKeys.budget(region, cluster),
+        UpdateExpression: 'DELETE holders :me',
+        ExpressionAttributeValues: { ':me': new Set([holder]) },
+      }),
+    );
+  }
+
+  async budgetHolders(region: string, cluster: string): Promise<string[]> {
+    const out = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: ledgerKeys.budget(region, cluster), ConsistentRead: true }),
+    );
+    const holders = out.Item?.holders as Set<string> | string[] | undefined;
+    return holders ? [...holders].sort() : [];
+  }
+
+  /** Appends to the operations log. */
+  async appendOperation(at: Date, id: string, entry: Record<string, unknown>): Promise<void> {
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...entry,
+          ...ledgerKeys.operation(at, id),
+          ...ledgerKeys.kind('operation', at.toISOString()),
+          at: at.toISOString(),
+          [LEDGER_TTL_ATTRIBUTE]: expiresAt(at, this.retentionDays),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,373 @@
+import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { LIMITS } from '../config/limits.ts';
+import type { BallastConfig } from '../config/schema.ts';
+import { rebalanceRecommendationPattern, spotInterruptionPattern } from '../events/ec2.ts';
+import {
+  launchLifecycleActionPattern,
+  taggedGroupsTerminatePattern,
+  terminateLifecycleActionPattern,
+} from '../events/lifecycle.ts';
+import { DRAIN_CONFIG_ENV, type DrainConfig, drainConfigFor, OPT_IN_TAG } from '../functions/host-draining/config.ts';
+import { DRAIN_HOST_TIMEOUT, drainHostDefinition } from '../state-machines/drain-host.ts';
+import type { FunctionFactory } from './function-factory.ts';
+import type { Observability } from './observability.ts';
+import { createStateMachine } from './state-machine-factory.ts';
+
+export interface HostDrainingProps {
+  /** The validated Ballast configuration. */
+  readonly config: BallastConfig;
+  /** The region this stack runs in (one of `config.regions`). */
+  readonly region: string;
+  /** The ledger table (drain records, locks, budgets, operations log). */
+  readonly ledger: dynamodb.ITable;
+  readonly observability: Observability;
+  readonly functionFactory: FunctionFactory;
+  /**
+   * Create the lifecycle hooks (AWS::AutoScaling::LifecycleHook) of the configured groups whose
+   * `createHooks` is true. False when the hooks are managed with the groups elsewhere.
+   * @default true
+   */
+  readonly createHooks?: boolean;
+  /**
+   * HeartbeatTimeout of the terminate hooks Ballast creates. At least 1728 s lets a drain reach the 48 h
+   * global cap (min(48 h, 100 x HeartbeatTimeout)); it is also how long a hook waits if Ballast is down.
+   * @default Duration.seconds(1800)
+   */
+  readonly heartbeatTimeout?: Duration;
+  /** HeartbeatTimeout of the launch hooks Ballast creates. @default Duration.seconds(600) */
+  readonly launchHeartbeatTimeout?: Duration;
+  /** Drain on Spot interruption warnings and mark on rebalance recommendations. @default true */
+  readonly spotRules?: boolean;
+  /**
+   * Also drain groups opted in by the tag `ballast:drain=true` (cluster from the `ballast:cluster` tag or
+   * the hook's metadata): a rule on the default hook name for any group, and IAM on tagged groups.
+   * @default false
+   */
+  readonly taggedGroups?: boolean;
+}
+
+/** Lambda keeps all environment variables within 4 KB. */
+const ENV_BUDGET_BYTES = 3500;
+
+/**
+ * Host draining: drains ECS container instances before EC2 Auto Scaling terminates them, with nothing
+ * dropped. It creates the drain-host state machine (`<name>-drain-host`), its three functions, the
+ * EventBridge rules that start it (terminate and launch lifecycle actions of the configured groups, Spot
+ * interruption warnings, rebalance recommendations), least-privilege IAM scoped to the configured clusters
+ * and groups, and optionally the lifecycle hooks. Operators start the same workflow from the console.
+ */
+export class HostDraining extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly resolveFunction: lambda.Function;
+  readonly drainFunction: lambda.Function;
+  readonly finishFunction: lambda.Function;
+  readonly rules: events.Rule[] = [];
+  readonly hooks: autoscaling.CfnLifecycleHook[] = [];
+  readonly deadLetterQueue: sqs.Queue;
+  /** The configuration slice the functions get as BALLAST_DRAIN_CONFIG. */
+  readonly drainConfig: DrainConfig;
+
+  constructor(scope: Construct, id: string, props: HostDrainingProps) {
+    super(scope, id);
+    const fleet = props.config.regions[props.region];
+    if (!fleet) throw new Error(`HostDraining: region '${props.region}' is not in config.regions`);
+    this.drainConfig = drainConfigFor(props.config, props.region);
+    const drainConfigJson = JSON.stringify(this.drainConfig);
+    if (Buffer.byteLength(drainConfigJson) > ENV_BUDGET_BYTES) {
+      throw new Error(
+        `HostDraining: ${DRAIN_CONFIG_ENV} would be ${Buffer.byteLength(drainConfigJson)} bytes; Lambda allows 4 KB of environment. Fewer groups/services per region, or shorter names.`,
+      );
+    }
+    const environment = {
+      BALLAST_LEDGER_TABLE: props.ledger.tableName,
+      BALLAST_APP_NAME: props.config.name,
+      BALLAST_DRY_RUN: 'false',
+      [DRAIN_CONFIG_ENV]: drainConfigJson,
+    };
+    const factory = props.functionFactory;
+    this.resolveFunction = factory.create(this, 'Resolve', {
+      entry: 'functions/host-draining/resolve.ts',
+      description: 'Ballast drain-host: validate and resolve a drain request',
+      environment,
+    });
+    this.drainFunction = factory.create(this, 'Drain', {
+      entry: 'functions/host-draining/drain.ts',
+      description: 'Ballast drain-host: budget, start, check, launch, mark, extend, release',
+      environment,
+      timeout: Duration.seconds(120),
+    });
+    this.finishFunction = factory.create(this, 'Finish', {
+      entry: 'functions/host-draining/finish.ts',
+      description: 'Ballast drain-host: complete the lifecycle action, release the budget, record',
+      environment,
+    });
+
+    this.stateMachine = createStateMachine(this, 'Workflow', {
+      stateMachineName: `${props.config.name}-drain-host`,
+      comment:
+        'Drains an ECS container instance before Auto Scaling terminates it (lifecycle hooks, Spot warnings, rebalance recommendations, manual drain/extend/release).',
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        drainHostDefinition(this, {
+          resolve: this.resolveFunction,
+          drain: this.drainFunction,
+          finish: this.finishFunction,
+        }),
+      ),
+      timeout: DRAIN_HOST_TIMEOUT,
+    });
+
+    this.grantPermissions(props);
+    this.deadLetterQueue = new sqs.Queue(this, 'RuleDeadLetters', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the drain rules; it needs no dead-letter queue of its own.',
+    });
+    this.createRules(props);
+    if (props.createHooks ?? true) this.createHooks(props);
+
+    props.observability.watchStateMachine('DrainHost', this.stateMachine, 'Drain host');
+    props.observability.watchFunction('DrainResolve', this.resolveFunction, 'Drain host: resolve');
+    props.observability.watchFunction('DrainSteps', this.drainFunction, 'Drain host: drain steps');
+    props.observability.watchFunction('DrainFinish', this.finishFunction, 'Drain host: finish');
+  }
+
+  private createRules(props: HostDrainingProps): void {
+    const groups = props.config.regions[props.region]?.autoScalingGroups ?? [];
+    const target = new targets.SfnStateMachine(this.stateMachine, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    });
+    const rule = (id: string, description: string, eventPattern: events.EventPattern) => {
+      const made = new events.Rule(this, id, { description, eventPattern, targets: [target] });
+      this.rules.push(made);
+    };
+    if (groups.length > 0) {
+      rule(
+        'TerminateRule',
+        'Ballast: drain a container instance before its Auto Scaling group terminates it',
+        terminateLifecycleActionPattern(
+          groups.map((g) => g.name),
+          groups.map((g) => g.lifecycleHookName),
+        ),
+      );
+      const launching = groups.filter((g) => g.launchHookName !== undefined);
+      if (launching.length > 0) {
+        rule(
+          'LaunchRule',
+          'Ballast: hold a new host until its container instance is ACTIVE',
+          launchLifecycleActionPattern(
+            launching.map((g) => g.name),
+            launching.map((g) => g.launchHookName!),
+          ),
+        );
+      }
+    }
+    if (props.taggedGroups ?? false) {
+      rule(
+        'TaggedGroupsTerminateRule',
+        `Ballast: drain hosts of groups tagged ${OPT_IN_TAG}=true`,
+        taggedGroupsTerminatePattern([this.drainConfig.defaultHookName]),
+      );
+    }
+    if (props.spotRules ?? true) {
+      rule('SpotRule', 'Ballast: drain a Spot instance at once on its interruption warning', spotInterruptionPattern());
+      rule(
+        'RebalanceRule',
+        'Ballast: keep new tasks off an instance with a rebalance recommendation',
+        rebalanceRecommendationPattern(),
+      );
+    }
+  }
+
+  private createHooks(props: HostDrainingProps): void {
+    const heartbeat = (props.heartbeatTimeout ?? Duration.seconds(1800)).toSeconds();
+    const launchHeartbeat = (props.launchHeartbeatTimeout ?? Duration.seconds(600)).toSeconds();
+    for (const seconds of [heartbeat, launchHeartbeat]) {
+      if (seconds < LIMITS.lifecycleHookHeartbeatMinSeconds || seconds > LIMITS.lifecycleHookHeartbeatMaxSeconds) {
+        throw new Error(`HostDraining: a heartbeat timeout must be 30-7200 s, got ${seconds}`);
+      }
+    }
+    const hooks = new Construct(this, 'Hooks');
+    for (const group of props.config.regions[props.region]?.autoScalingGroups ?? []) {
+      if (!group.createHooks) continue;
+      const policy = this.drainConfig.groups[group.name]?.policy;
+      const deadline = (policy?.deadlineMinutes ?? 60) * 60;
+      if (
+        deadline > Math.min(LIMITS.lifecycleHookGlobalCapSeconds, LIMITS.lifecycleHookGlobalCapHeartbeats * heartbeat)
+      ) {
+        throw new Error(
+          `HostDraining: group ${group.name} has a ${deadline / 60} min deadline but a ${heartbeat} s heartbeat timeout caps the hook at ${(LIMITS.lifecycleHookGlobalCapHeartbeats * heartbeat) / 60} min: raise heartbeatTimeout to at least ${Math.ceil(deadline / LIMITS.lifecycleHookGlobalCapHeartbeats)} s`,
+        );
+      }
+      const ns = new Construct(hooks, group.name);
+      this.hooks.push(
+        new autoscaling.CfnLifecycleHook(ns, 'Terminate', {
+          autoScalingGroupName: group.name,
+          lifecycleHookName: group.lifecycleHookName,
+          lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+          heartbeatTimeout: heartbeat,
+          // retain: if Ballast cannot answer, the hook abandons and the group's retain policy keeps the host.
+          defaultResult: policy?.deadlinePolicy === 'retain' ? 'ABANDON' : 'CONTINUE',
+          notificationMetadata: JSON.stringify({ cluster: group.cluster }),
+        }),
+      );
+      if (group.launchHookName) {
+        this.hooks.push(
+          new autoscaling.CfnLifecycleHook(ns, 'Launch', {
+            autoScalingGroupName: group.name,
+            lifecycleHookName: group.launchHookName,
+            lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+            heartbeatTimeout: launchHeartbeat,
+            // If Ballast cannot answer, let the host in service rather than block every scale-out.
+            defaultResult: 'CONTINUE',
+            notificationMetadata: JSON.stringify({ cluster: group.cluster }),
+          }),
+        );
+      }
+    }
+  }
+
+  private grantPermissions(props: HostDrainingProps): void {
+    const stack = Stack.of(this);
+    const clusters = this.drainConfig.clusters;
+    const groups = Object.keys(this.drainConfig.groups);
+    const ecsArn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'ecs', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const clusterArns = clusters.map((c) => ecsArn('cluster', c));
+    const instanceArns = clusters.map((c) => ecsArn('container-instance', `${c}/*`));
+    const taskArns = clusters.map((c) => ecsArn('task', `${c}/*`));
+    const serviceArns = clusters.map((c) => ecsArn('service', `${c}/*`));
+    const groupArn = (name: string) =>
+      stack.formatArn({
+        service: 'autoscaling',
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${name}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const groupArns = groups.map(groupArn);
+    const eventBusArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+
+    const statement = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) });
+    const describeAutoScaling = statement(
+      'DescribeAutoScaling',
+      ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLifecycleHooks', 'autoscaling:DescribeTags'],
+      ['*'],
+    );
+    const readCluster = statement('ReadClusters', ['ecs:ListContainerInstances', 'ecs:DescribeClusters'], clusterArns);
+    const readInstances = statement(
+      'ReadContainerInstances',
+      ['ecs:DescribeContainerInstances', 'ecs:ListTasks'],
+      instanceArns,
+    );
+    const readTasks = statement('ReadTasks', ['ecs:DescribeTasks'], taskArns);
+    const readServices = statement('ReadServices', ['ecs:DescribeServices'], serviceArns);
+    const drainInstances = statement(
+      'DrainContainerInstances',
+      ['ecs:UpdateContainerInstancesState', 'ecs:PutAttributes', 'ecs:DeleteAttributes'],
+      [...clusterArns, ...instanceArns],
+    );
+    const stopTasks = statement('StopTasksOnDrainingHosts', ['ecs:StopTask'], taskArns);
+    const putEvents = statement('EmitBallastEvents', ['events:PutEvents'], [eventBusArn]);
+    const lifecycle = (sid: string, actions: string[]) => {
+      const out: iam.PolicyStatement[] = [];
+      if (groupArns.length > 0) out.push(statement(sid, actions, groupArns));
+      if (props.taggedGroups ?? false) {
+        out.push(
+          statement(`${sid}TaggedGroups`, actions, [groupArn('*')], {
+            StringEquals: { [`aws:ResourceTag/${OPT_IN_TAG}`]: 'true' },
+          }),
+        );
+      }
+      return out;
+    };
+
+    const grant = (fn: lambda.Function, statements: iam.PolicyStatement[]) => {
+      for (const s of statements) fn.addToRolePolicy(s);
+      props.ledger.grantReadWriteData(fn);
+    };
+    grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances]);
+    grant(this.drainFunction, [
+      readCluster,
+      readInstances,
+      readTasks,
+      readServices,
+      drainInstances,
+      stopTasks,
+      putEvents,
+      ...lifecycle('HeartbeatLifecycleActions', ['autoscaling:RecordLifecycleActionHeartbeat']),
+    ]);
+    grant(this.finishFunction, [
+      putEvents,
+      ...lifecycle('CompleteLifecycleActions', [
+        'autoscaling:CompleteLifecycleAction',
+        'autoscaling:RecordLifecycleActionHeartbeat',
+      ]),
+    ]);
+
+    // Findings a person has checked: each names what needs the wildcard and why.
+    const acknowledge = (fn: lambda.Function, id: string, reason: string) => {
+      if (fn.role) Validations.of(fn.role).acknowledge({ id, reason });
+    };
+    acknowledge(
+      this.resolveFunction,
+      'AwsSolutions-IAM5[Resource::*]',
+      'DescribeAutoScalingInstances, DescribeLifecycleHooks and DescribeTags support no resource-level permissions (read-only).',
+    );
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const scoped = (fn: lambda.Function) => {
+      for (const cluster of clusters) {
+        for (const kind of ['container-instance', 'task', 'service']) {
+          acknowledge(
+            fn,
+            `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${region}:<AWS::AccountId>:${kind}/${cluster}/*]`,
+            `Every ${kind} of the configured cluster ${cluster}: their ids are not known at deploy time.`,
+          );
+        }
+      }
+      for (const group of [...groups, ...((props.taggedGroups ?? false) ? ['*'] : [])]) {
+        acknowledge(
+          fn,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${group}]`,
+          `Auto Scaling group ARNs contain a UUID unknown at deploy time; the name (${group}) scopes it.`,
+        );
+      }
+    };
+    const table = props.ledger.node.defaultChild as CfnElement | undefined;
+    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction]) {
+      scoped(fn);
+      if (table) {
+        acknowledge(
+          fn,
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(table)}.Arn>/index/*]`,
+          "grantReadWriteData includes the ledger's indexes (byKind), which the drain records are listed by.",
+        );
+      }
+    }
+    const workflowRole = this.stateMachine.role;
+    Validations.of(workflowRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing and CloudWatch Logs delivery of the state machine support no resource-level permissions.',
+    });
+    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction]) {
+      Validations.of(workflowRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'The workflow invokes its own functions, any version or alias of them.',
+      });
+    }
+  }
+}

@@ -1,0 +1,287 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/**
+ * The drain-host workflow (Standard, JSONPath). The input is the raw EventBridge event or the manual
+ * console input; 'Resolve Request' turns it into the drain state `$` that every later step takes and
+ * returns. Flow:
+ *
+ *   Resolve Request -> Route Request
+ *     skip / duplicate   -> Skipped / Duplicate
+ *     complete           -> Complete Lifecycle Action            (instance in no cluster, or already gone)
+ *     drain              -> Acquire Budget <-> Wait For Budget -> Start Drain -> Drain Done?
+ *                              Drain Done? draining -> Wait Before Next Check -> Check Tasks -> Drain Done?
+ *                              Drain Done? settle   -> Settle -> Complete Lifecycle Action
+ *                              Drain Done? finish   -> Complete Lifecycle Action
+ *     launch             -> Check Launch <-> Wait For Host -> Complete Lifecycle Action
+ *     mark               -> Mark Host -> Record Outcome
+ *     extend             -> Extend Drain -> Record Outcome
+ *     release            -> Release Host -> Complete Lifecycle Action
+ *   Complete Lifecycle Action -> Release Budget -> Record Outcome -> Done
+ *
+ * Failures: 'Invalid Input' (first state, before any mutating call), 'Resolve Failed', and every later
+ * step's Catch -> Release Budget After Error -> Record Failure -> 'Drain Failed'.
+ * State names are a contract (tests, the local cloud, the README): change them only with all three.
+ */
+export const DRAIN_HOST_STATES = {
+  resolve: 'Resolve Request',
+  route: 'Route Request',
+  skipped: 'Skipped',
+  duplicate: 'Duplicate',
+  acquireBudget: 'Acquire Budget',
+  budgetAcquired: 'Budget Acquired?',
+  waitForBudget: 'Wait For Budget',
+  startDrain: 'Start Drain',
+  drainDone: 'Drain Done?',
+  waitBeforeNextCheck: 'Wait Before Next Check',
+  checkTasks: 'Check Tasks',
+  settle: 'Settle',
+  checkLaunch: 'Check Launch',
+  hostReady: 'Host Ready?',
+  waitForHost: 'Wait For Host',
+  markHost: 'Mark Host',
+  extendDrain: 'Extend Drain',
+  releaseHost: 'Release Host',
+  completeLifecycleAction: 'Complete Lifecycle Action',
+  releaseBudget: 'Release Budget',
+  recordOutcome: 'Record Outcome',
+  done: 'Done',
+  releaseBudgetAfterError: 'Release Budget After Error',
+  recordFailure: 'Record Failure',
+  invalidInput: 'Invalid Input',
+  resolveFailed: 'Resolve Failed',
+  unexpectedRequest: 'Unexpected Request',
+  drainFailed: 'Drain Failed',
+} as const;
+
+const S = DRAIN_HOST_STATES;
+
+/** The three Lambda functions of the workflow (functions/host-draining/{resolve,drain,finish}.ts). */
+export interface DrainHostFunctions {
+  readonly resolve: lambda.IFunction;
+  readonly drain: lambda.IFunction;
+  readonly finish: lambda.IFunction;
+}
+
+/** Errors worth retrying: Lambda's own, and AWS throttling or 5xx surfacing from the handlers. */
+export const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+export const TRANSIENT_AWS_ERRORS = [
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ServerException',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalServerError',
+  'TimeoutError',
+  'DrainTransient',
+];
+
+/** Longest a drain execution may run: the hook's 48 h global cap, plus room to finish. */
+export const DRAIN_HOST_TIMEOUT = Duration.hours(50);
+
+/** Builds the workflow's definition in `scope` (a construct used as a namespace). */
+export function drainHostDefinition(scope: Construct, fns: DrainHostFunctions): sfn.IChainable {
+  const ns = new Construct(scope, 'Definition');
+  const failure = failurePath(ns, fns);
+  const record = stepOf(ns, S.recordOutcome, fns.finish, 'record', failure);
+  record.next(new sfn.Succeed(ns, 'Done', { stateName: S.done }));
+  const finishing = finishPhase(ns, fns, failure, record);
+  const drainLoop = drainPhase(ns, fns, failure, finishing);
+  const launch = launchPhase(ns, fns, failure, finishing);
+  const manual = manualPhase(ns, fns, failure, finishing, record);
+
+  // No Parameters: the raw execution input (the EventBridge event or the console input) goes to the function as is.
+  const resolve = lambdaStep(ns, S.resolve, fns.resolve);
+  resolve.addCatch(
+    new sfn.Fail(ns, 'InvalidInput', {
+      stateName: S.invalidInput,
+      error: 'InvalidInput',
+      causePath: '$.error.Cause',
+      comment:
+        'The input is malformed; the cause names the field and the fix. Correct it (see events/schemas/drain-host-input.schema.json) and start again. Nothing was changed.',
+    }),
+    { errors: ['InvalidInput'], resultPath: '$.error' },
+  );
+  resolve.addCatch(
+    new sfn.Fail(ns, 'ResolveFailed', {
+      stateName: S.resolveFailed,
+      error: 'ResolveFailed',
+      cause:
+        'Could not resolve the request (group, cluster, container instance, hook or ledger lock) after retries; nothing was changed. Read the Resolve Request error in the execution history, fix it (IAM, configuration), then start the execution again with the same input.',
+    }),
+    { errors: ['States.ALL'], resultPath: '$.error' },
+  );
+
+  const route = new sfn.Choice(ns, 'RouteRequest', { stateName: S.route })
+    .when(sfn.Condition.stringEquals('$.action', 'skip'), new sfn.Succeed(ns, 'Skipped', { stateName: S.skipped }))
+    .when(
+      sfn.Condition.stringEquals('$.action', 'duplicate'),
+      new sfn.Succeed(ns, 'Duplicate', { stateName: S.duplicate }),
+    )
+    .when(sfn.Condition.stringEquals('$.action', 'complete'), finishing)
+    .when(sfn.Condition.stringEquals('$.action', 'drain'), drainLoop)
+    .when(sfn.Condition.stringEquals('$.action', 'launch'), launch)
+    .when(sfn.Condition.stringEquals('$.action', 'mark'), manual.mark)
+    .when(sfn.Condition.stringEquals('$.action', 'extend'), manual.extend)
+    .when(sfn.Condition.stringEquals('$.action', 'release'), manual.release)
+    .otherwise(
+      new sfn.Fail(ns, 'UnexpectedRequest', {
+        stateName: S.unexpectedRequest,
+        error: 'UnexpectedRequest',
+        cause:
+          'Resolve Request returned an action this definition does not know: deploy the functions and the state machine together.',
+      }),
+    );
+  return resolve.next(route);
+}
+
+/** Acquire Budget (waiting with heartbeats), Start Drain, then the polling loop with back-off. */
+function drainPhase(
+  ns: Construct,
+  fns: DrainHostFunctions,
+  failure: sfn.IChainable,
+  finishing: sfn.IChainable,
+): sfn.IChainable {
+  const acquire = stepOf(ns, S.acquireBudget, fns.drain, 'acquire', failure);
+  const waitForBudget = new sfn.Wait(ns, 'WaitForBudget', {
+    stateName: S.waitForBudget,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  const start = stepOf(ns, S.startDrain, fns.drain, 'start', failure);
+  const check = stepOf(ns, S.checkTasks, fns.drain, 'check', failure);
+  const waitBeforeNextCheck = new sfn.Wait(ns, 'WaitBeforeNextCheck', {
+    stateName: S.waitBeforeNextCheck,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  const settle = new sfn.Wait(ns, 'Settle', {
+    stateName: S.settle,
+    comment: "The target groups' deregistration delay (plus the policy's extra) after the last task stopped.",
+    time: sfn.WaitTime.secondsPath('$.settleSeconds'),
+  });
+  const done = new sfn.Choice(ns, 'DrainDone', { stateName: S.drainDone })
+    .when(sfn.Condition.stringEquals('$.phase', 'draining'), waitBeforeNextCheck.next(check))
+    .when(sfn.Condition.stringEquals('$.phase', 'settle'), settle.next(finishing))
+    .otherwise(finishing);
+  check.next(done);
+  const budgetAcquired = new sfn.Choice(ns, 'BudgetAcquired', { stateName: S.budgetAcquired })
+    .when(sfn.Condition.stringEquals('$.phase', 'waiting-budget'), waitForBudget.next(acquire))
+    .when(sfn.Condition.stringEquals('$.phase', 'draining'), start.next(done))
+    .otherwise(finishing);
+  return acquire.next(budgetAcquired);
+}
+
+/** Check Launch until the host is ACTIVE with its agent connected (or the launch deadline passes). */
+function launchPhase(
+  ns: Construct,
+  fns: DrainHostFunctions,
+  failure: sfn.IChainable,
+  finishing: sfn.IChainable,
+): sfn.IChainable {
+  const checkLaunch = stepOf(ns, S.checkLaunch, fns.drain, 'launch', failure);
+  const waitForHost = new sfn.Wait(ns, 'WaitForHost', {
+    stateName: S.waitForHost,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  const ready = new sfn.Choice(ns, 'HostReady', { stateName: S.hostReady })
+    .when(sfn.Condition.stringEquals('$.phase', 'draining'), waitForHost.next(checkLaunch))
+    .otherwise(finishing);
+  return checkLaunch.next(ready);
+}
+
+/** Rebalance soft mark and the manual extend / release actions. */
+function manualPhase(
+  ns: Construct,
+  fns: DrainHostFunctions,
+  failure: sfn.IChainable,
+  finishing: sfn.IChainable,
+  record: sfn.IChainable,
+) {
+  const mark = stepOf(ns, S.markHost, fns.drain, 'mark', failure);
+  mark.next(record);
+  const extend = stepOf(ns, S.extendDrain, fns.drain, 'extend', failure);
+  extend.next(record);
+  const release = stepOf(ns, S.releaseHost, fns.drain, 'release', failure);
+  release.next(finishing);
+  return { mark, extend, release };
+}
+
+/** Complete Lifecycle Action, then Release Budget, then Record Outcome. */
+function finishPhase(
+  ns: Construct,
+  fns: DrainHostFunctions,
+  failure: sfn.IChainable,
+  record: sfn.IChainable,
+): sfn.IChainable {
+  const complete = stepOf(ns, S.completeLifecycleAction, fns.finish, 'complete', failure);
+  const release = stepOf(ns, S.releaseBudget, fns.finish, 'release-budget', failure);
+  return complete.next(release).next(record);
+}
+
+/** Every step's Catch: give the budget slot back, record the failure, then fail with a cause a person can act on. */
+function failurePath(ns: Construct, fns: DrainHostFunctions): sfn.IChainable {
+  const failed = new sfn.Fail(ns, 'DrainFailed', {
+    stateName: S.drainFailed,
+    error: 'DrainFailed',
+    cause:
+      'A drain step kept failing after retries; its budget slot was released and the failure recorded in the ledger. The lifecycle hook (if any) follows its DefaultResult when its heartbeat runs out. Read the failed step in the execution history, fix the cause, then drain the instance by hand: {"action": "drain", "instanceId": "i-..."}.',
+  });
+  const recordFailure = lambdaStep(ns, S.recordFailure, fns.finish, stepPayload('record'));
+  recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
+  const release = lambdaStep(ns, S.releaseBudgetAfterError, fns.finish, stepPayload('release-budget'));
+  release.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
+  return release.next(recordFailure).next(failed);
+}
+
+function stepOf(
+  ns: Construct,
+  stateName: string,
+  fn: lambda.IFunction,
+  op: string,
+  failure: sfn.IChainable,
+): sfn.TaskStateBase {
+  const step = lambdaStep(ns, stateName, fn, stepPayload(op));
+  step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
+  return step;
+}
+
+function stepPayload(op: string): sfn.TaskInput {
+  return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.request.drainId', 'state.$': '$' });
+}
+
+/** A Lambda step whose result replaces the state, with explicit retries for transient errors. */
+function lambdaStep(
+  ns: Construct,
+  stateName: string,
+  fn: lambda.IFunction,
+  payload?: sfn.TaskInput,
+): tasks.LambdaInvoke {
+  const step = new tasks.LambdaInvoke(ns, stateName.replace(/[^A-Za-z0-9]/g, ''), {
+    stateName,
+    lambdaFunction: fn,
+    ...(payload ? { payload } : {}),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    // No ResultPath: the result replaces the state (aws-local-stepfunctions 3.0.0 ignores an explicit "$").
+  });
+  step.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+  step.addRetry({
+    errors: TRANSIENT_AWS_ERRORS,
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return step;
+}

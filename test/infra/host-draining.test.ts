@@ -1,0 +1,192 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#config/schema.ts';
+import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events/ec2.ts';
+import { launchLifecycleActionPattern, terminateLifecycleActionPattern } from '#events/lifecycle.ts';
+import { renderPattern } from '#events/match.ts';
+import { DrainConfig } from '#functions/host-draining/config.ts';
+import { buildApp } from '#infra/app.ts';
+import { BundledFunctionFactory } from '#infra/function-factory.ts';
+import { HostDraining } from '#infra/host-draining.ts';
+import { Ledger } from '#infra/ledger.ts';
+import { Observability } from '#infra/observability.ts';
+import { formatNagFindings, nagFindings } from '#test/support/nag.ts';
+import { testApp } from '#test/support/stack.ts';
+import exampleConfig from '../../ballast.config.ts';
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Sid?: string };
+
+const { app, stacks } = buildApp({ app: testApp(), config: exampleConfig, nag: false });
+const stack = stacks[0]!;
+const template = Template.fromStack(stack);
+
+/** Every statement of the inline policies of the host-draining roles. */
+function drainStatements(t: Template = template): Statement[] {
+  const policies = t.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.includes('HostDraining'))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as Statement[]) ?? []);
+}
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** A standalone HostDraining in a bare stack, with a configuration of one's own. */
+function standalone(overrides: Record<string, unknown>, props: { createHooks?: boolean; taggedGroups?: boolean } = {}) {
+  const stackApp = testApp();
+  const s = new Stack(stackApp, 'Standalone', { env: { region: 'us-east-1' } });
+  const config = parseConfig({
+    primaryRegion: 'us-east-1',
+    standbyRegion: 'us-west-2',
+    regions: {
+      'us-east-1': {
+        clusters: [{ name: 'web' }],
+        autoScalingGroups: [{ name: 'web-hosts', cluster: 'web', ...overrides }],
+      },
+      'us-west-2': { clusters: [{ name: 'web' }] },
+    },
+  });
+  new HostDraining(s, 'HostDraining', {
+    config,
+    region: 'us-east-1',
+    ledger: new Ledger(s, 'Ledger', { tableName: 'ledger' }).table,
+    observability: new Observability(s, 'Observability', { namePrefix: 'ballast', region: 'us-east-1' }),
+    functionFactory: new BundledFunctionFactory(),
+    ...props,
+  });
+  return Template.fromStack(s);
+}
+
+describe('the HostDraining construct', () => {
+  it('creates the Standard drain-host state machine in JSONPath', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'ballast-drain-host',
+      StateMachineType: 'STANDARD',
+    });
+  });
+
+  it.each([
+    [
+      'terminate lifecycle actions of the configured groups',
+      terminateLifecycleActionPattern(['web-hosts', 'worker-hosts'], ['ballast-drain']),
+    ],
+    [
+      'launch lifecycle actions of groups with a launch hook',
+      launchLifecycleActionPattern(['web-hosts'], ['ballast-launch']),
+    ],
+    ['Spot interruption warnings', spotInterruptionPattern()],
+    ['rebalance recommendations', rebalanceRecommendationPattern()],
+  ])('starts the workflow with the raw event on %s', (_what, pattern) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: renderPattern(pattern),
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('HostDrainingWorkflowStateMachine') },
+          Input: Match.absent(),
+          InputTransformer: Match.absent(),
+          DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        }),
+      ],
+    });
+  });
+
+  it('creates the lifecycle hooks with a heartbeat timeout that lets a drain reach 48 hours', () => {
+    const hooks = template.findResources('AWS::AutoScaling::LifecycleHook');
+    const terminate = Object.values(hooks).filter(
+      (h) => h.Properties.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING',
+    );
+    expect(terminate.map((h) => h.Properties.AutoScalingGroupName).sort()).toEqual(['web-hosts', 'worker-hosts']);
+    for (const hook of terminate) {
+      expect(hook.Properties.HeartbeatTimeout).toBeGreaterThanOrEqual(1728);
+      expect(hook.Properties.DefaultResult).toBe('CONTINUE');
+    }
+    template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      AutoScalingGroupName: 'web-hosts',
+      LifecycleHookName: 'ballast-launch',
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      NotificationMetadata: '{"cluster":"web"}',
+    });
+  });
+
+  it('abandons by default under the retain policy, and creates no hooks when told not to', () => {
+    const retain = standalone({ drain: { deadlinePolicy: 'retain' } });
+    retain.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { DefaultResult: 'ABANDON' });
+    standalone({}, { createHooks: false }).resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+    standalone({ createHooks: false }).resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+  });
+
+  it('never grants a mutating ECS or Auto Scaling action on every resource', () => {
+    const mutating =
+      /^(ecs:(UpdateContainerInstancesState|StopTask|PutAttributes|DeleteAttributes)|autoscaling:(CompleteLifecycleAction|RecordLifecycleActionHeartbeat))$/;
+    const statements = drainStatements().filter((s) => actionsOf(s).some((a) => mutating.test(a)));
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
+  });
+
+  it('scopes ECS permissions to the configured clusters and lifecycle actions to the configured groups', () => {
+    const resources = (action: string) =>
+      JSON.stringify(
+        drainStatements()
+          .filter((s) => actionsOf(s).includes(action))
+          .flatMap(resourcesOf),
+      );
+    expect(resources('ecs:StopTask')).toMatch(/:task\/web\/\*/);
+    expect(resources('ecs:StopTask')).toMatch(/:task\/workers\/\*/);
+    expect(resources('ecs:UpdateContainerInstancesState')).toMatch(/:container-instance\/web\/\*/);
+    expect(resources('ecs:ListContainerInstances')).toMatch(/:cluster\/web"/);
+    expect(resources('autoscaling:CompleteLifecycleAction')).toMatch(
+      /autoScalingGroup:\*:autoScalingGroupName\/web-hosts/,
+    );
+    expect(resources('autoscaling:CompleteLifecycleAction')).not.toMatch(/autoScalingGroupName\/\*/);
+    expect(resources('events:PutEvents')).toMatch(/event-bus\/default/);
+    // Only the read-only Auto Scaling descriptions that support no resource-level permission use '*'.
+    const star = drainStatements()
+      .filter((s) => resourcesOf(s).includes('*'))
+      .flatMap(actionsOf)
+      .filter((a) => /^(ecs|autoscaling|events|dynamodb):/.test(a));
+    expect([...new Set(star)].sort()).toEqual([
+      'autoscaling:DescribeAutoScalingInstances',
+      'autoscaling:DescribeLifecycleHooks',
+      'autoscaling:DescribeTags',
+    ]);
+  });
+
+  it('allows lifecycle actions on tagged groups only with the opt-in tag condition', () => {
+    const tagged = standalone({}, { taggedGroups: true });
+    const statements = drainStatements(tagged).filter((s) =>
+      JSON.stringify(s.Resource).includes('autoScalingGroupName/*'),
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements)
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ballast:drain': 'true' } });
+  });
+
+  it('passes the region’s drain configuration to its functions as one JSON variable', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) =>
+      String(f.Metadata?.['ballast:entry'] ?? '').startsWith('functions/host-draining/'),
+    );
+    expect(functions.map((f) => f.Metadata['ballast:entry']).sort()).toEqual([
+      'functions/host-draining/drain.ts',
+      'functions/host-draining/finish.ts',
+      'functions/host-draining/resolve.ts',
+    ]);
+    for (const fn of functions) {
+      const env = fn.Properties.Environment.Variables;
+      const config = DrainConfig.parse(JSON.parse(env.BALLAST_DRAIN_CONFIG));
+      expect(config.groups['worker-hosts']?.policy).toMatchObject({ deadlinePolicy: 'force', standaloneTasks: 'stop' });
+      expect(config.deregistrationDelays.web).toEqual({ api: 30, frontend: 30 });
+      expect(env.BALLAST_LEDGER_TABLE.Ref).toMatch(/LedgerTable/);
+    }
+  });
+
+  it('alarms on failed drain executions', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^Drain host: an execution failed'),
+    });
+  });
+
+  it('has no unacknowledged cdk-nag finding', () => {
+    const findings = nagFindings(app).filter((f) => f.path.includes('HostDraining'));
+    expect(findings, formatNagFindings(findings)).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LedgerStore, ledgerKeys } from '#shared/ledger.ts';
+
+/** The ledger's DynamoDB requests: keys, TTL, and the conditions that make locks and budgets safe. */
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const mock = mockClient(dynamo);
+const ledger = new LedgerStore({ dynamo, tableName: 'ballast-ledger', retentionDays: 35 });
+const NOW = new Date('2026-11-22T02:00:00Z');
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const record = {
+  region: 'us-east-1',
+  instanceId: 'i-0123456789abcdef0',
+  drainId: 'terminate-abc',
+  trigger: 'terminate',
+  status: 'active' as const,
+  startedAt: NOW.toISOString(),
+};
+
+beforeEach(() => mock.reset());
+
+describe('the ledger', () => {
+  it('claims a drain with a conditional put on its key, indexed by kind and expiring after the retention', async () => {
+    mock.on(PutCommand).resolves({});
+
+    const result = await ledger.claimDrain(record, NOW);
+
+    const put = mock.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(result).toEqual({ result: 'claimed' });
+    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put.Item).toMatchObject({
+      pk: 'DRAIN#us-east-1#i-0123456789abcdef0',
+      sk: 'terminate-abc',
+      gsi1pk: 'KIND#drain',
+      gsi1sk: NOW.toISOString(),
+      expiresAt: Math.floor(NOW.getTime() / 1000) + 35 * 86_400,
+    });
+  });
+
+  it('reports a duplicate claim with the existing record instead of overwriting it', async () => {
+    mock.on(PutCommand).rejects(conditionFailed());
+    mock.on(GetCommand).resolves({ Item: { ...record, status: 'finished' } });
+
+    const result = await ledger.claimDrain(record, NOW);
+
+    expect(result).toMatchObject({ result: 'exists', existing: { status: 'finished' } });
+  });
+
+  it('takes a budget slot only while fewer than max hold one (or it already holds one)', async () => {
+    mock.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    const first = await ledger.acquireBudget('us-east-1', 'web', 'i-1#d1', 2);
+    const second = await ledger.acquireBudget('us-east-1', 'web', 'i-2#d2', 2);
+
+    const update = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect([first, second]).toEqual([true, false]);
+    expect(update.Key).toEqual(ledgerKeys.budget('us-east-1', 'web'));
+    expect(update.Key).toEqual({ pk: 'BUDGET#us-east-1#web', sk: 'BUDGET' });
+    expect(update.ConditionExpression).toBe(
+      'attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder)',
+    );
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':max': 2, ':me': new Set(['i-1#d1']) });
+  });
+
+  it('propagates errors other than a failed condition (so Step Functions retries them)', async () => {
+    const throttled = new Error('slow down');
+    throttled.name = 'ProvisionedThroughputExceededException';
+    mock.on(UpdateCommand).rejects(throttled);
+
+    await expect(ledger.acquireBudget('us-east-1', 'web', 'i-1#d1', 2)).rejects.toThrow('slow down');
+  });
+
+  it('writes the operations log under the day of the operation', async () => {
+    mock.on(PutCommand).resolves({});
+
+    await ledger.appendOperation(NOW, 'terminate-abc', { operation: 'drain-host' });
+
+    expect(mock.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+      pk: 'OP#2026-11-22',
+      sk: `${NOW.toISOString()}#terminate-abc`,
+      operation: 'drain-host',
+    });
+  });
+});
