@@ -79,7 +79,11 @@ export class LocalCloud {
     const lambdas = new LambdaRuntime(world, {
       projectRoot: PROJECT_ROOT,
       endpoint: endpointRef,
-      baseEnv: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
+      baseEnv: {
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_TRACE_ENABLED: 'false',
+      },
     });
     const sfn = new SfnRuntime(world, lambdas, endpointRef);
     const bus = new EventBus(world, (pattern, event) => matchesPattern(pattern as never, event), { sfn, lambdas });
@@ -97,7 +101,8 @@ export class LocalCloud {
     if (options.withBallast) {
       let synthesized = synthesize(config);
       if (options.templates) synthesized = options.templates(synthesized);
-      for (const stack of synthesized) cloud.stacks.push(await deployStack({ world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers }, stack));
+      for (const stack of synthesized)
+        cloud.stacks.push(await deployStack({ world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers }, stack));
     }
     return cloud;
   }

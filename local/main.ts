@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import exampleConfig from '../ballast.config.ts';
 import { LocalCloud } from './cloud.ts';
-import { formatReport } from './scenarios/report.ts';
 import { SCENARIOS, scenarioNamed } from './scenarios/index.ts';
+import { formatReport } from './scenarios/report.ts';
 import { runScenario } from './scenarios/runner.ts';
 
 /**
@@ -39,12 +39,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
   if (values.serve) return serve(seed, Number(values.port), Number(values.speed), !values['without-ballast']);
   const scenario = scenarioNamed(values.scenario);
-  if (!scenario) throw new UsageError(`unknown scenario '${values.scenario}': choose one of ${Object.keys(SCENARIOS).join(', ')}`);
+  if (!scenario)
+    throw new UsageError(`unknown scenario '${values.scenario}': choose one of ${Object.keys(SCENARIOS).join(', ')}`);
   const result = await runScenario(scenario, { seed, withBallast: !values['without-ballast'] });
-  const other = values.compare ? await runScenario(scenario, { seed, withBallast: values['without-ballast'] }) : undefined;
+  const other = values.compare
+    ? await runScenario(scenario, { seed, withBallast: values['without-ballast'] })
+    : undefined;
   if (values.json) {
     console.log(JSON.stringify(other ? { ...result, comparison: other } : result, null, 2));
   } else {

@@ -94,7 +94,9 @@ export function waitMillis(spec: WaitSpec, input: Json, now: number): number {
   if (spec.secondsPath !== undefined) {
     const value = jsonPath(input, spec.secondsPath);
     if (typeof value !== 'number' || value < 0) {
-      throw Object.assign(new Error(`SecondsPath ${spec.secondsPath} is not a non-negative number`), { name: 'States.Runtime' });
+      throw Object.assign(new Error(`SecondsPath ${spec.secondsPath} is not a non-negative number`), {
+        name: 'States.Runtime',
+      });
     }
     return value * 1000;
   }
@@ -109,7 +111,9 @@ export function waitMillis(spec: WaitSpec, input: Json, now: number): number {
 export function jsonPath(root: Json, path: string): Json | undefined {
   if (path === '$') return root;
   if (!path.startsWith('$')) return undefined;
-  const parts = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]|\['([^']+)'\]/g)].map((m) => m[1] ?? m[3] ?? Number(m[2]));
+  const parts = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]|\['([^']+)'\]/g)].map(
+    (m) => m[1] ?? m[3] ?? Number(m[2]),
+  );
   let current: Json | undefined = root;
   for (const part of parts) {
     if (current === null || typeof current !== 'object') return undefined;

@@ -84,7 +84,9 @@ export class EventBus {
     if (target.arn.includes(':states:') && target.arn.includes(':stateMachine:')) {
       this.targets.sfn.start(target.arn, typeof payload === 'string' ? payload : JSON.stringify(payload), undefined);
     } else if (target.arn.startsWith('arn:aws:lambda:')) {
-      void this.world.clock.spawn(`event ${event.id} → ${target.arn}`, () => this.targets.lambdas.invoke(target.arn, payload));
+      void this.world.clock.spawn(`event ${event.id} → ${target.arn}`, () =>
+        this.targets.lambdas.invoke(target.arn, payload),
+      );
     } else if (target.arn.startsWith('arn:aws:sns:')) {
       this.world.note(event.region, 'alert', `${rule.name}: ${event['detail-type']} → ${target.arn.split(':').pop()}`);
     }
@@ -103,7 +105,8 @@ export function transformInput(target: RuleTarget, event: AwsEvent, rule?: Deplo
     'aws.events.rule-arn': rule?.arn,
     'aws.events.event.ingestion-time': event.time,
   };
-  for (const [name, path] of Object.entries(target.inputTransformer.inputPathsMap ?? {})) values[name] = readPath(event, path);
+  for (const [name, path] of Object.entries(target.inputTransformer.inputPathsMap ?? {}))
+    values[name] = readPath(event, path);
   return fillTemplate(target.inputTransformer.inputTemplate, values);
 }
 
@@ -146,7 +149,10 @@ export function fillTemplate(template: string, values: Record<string, unknown>):
 function readPath(root: unknown, path: string): unknown {
   if (path === '$') return root;
   let current: unknown = root;
-  for (const part of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+  for (const part of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
     if (typeof current !== 'object' || current === null) return undefined;
     current = (current as Record<string, unknown>)[part];
   }

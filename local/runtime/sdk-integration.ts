@@ -19,20 +19,51 @@ interface ServiceBinding {
 
 const SERVICES: Record<string, ServiceBinding> = {
   ecs: { pkg: '@aws-sdk/client-ecs', clientClass: 'ECSClient', errorPrefix: 'Ecs', camelCase: true },
-  autoscaling: { pkg: '@aws-sdk/client-auto-scaling', clientClass: 'AutoScalingClient', errorPrefix: 'AutoScaling', camelCase: false },
+  autoscaling: {
+    pkg: '@aws-sdk/client-auto-scaling',
+    clientClass: 'AutoScalingClient',
+    errorPrefix: 'AutoScaling',
+    camelCase: false,
+  },
   applicationautoscaling: {
     pkg: '@aws-sdk/client-application-auto-scaling',
     clientClass: 'ApplicationAutoScalingClient',
     errorPrefix: 'ApplicationAutoScaling',
     camelCase: false,
   },
-  route53: { pkg: '@aws-sdk/client-route-53', clientClass: 'Route53Client', errorPrefix: 'Route53', camelCase: false, region: 'us-east-1' },
-  cloudwatch: { pkg: '@aws-sdk/client-cloudwatch', clientClass: 'CloudWatchClient', errorPrefix: 'CloudWatch', camelCase: false },
-  eventbridge: { pkg: '@aws-sdk/client-eventbridge', clientClass: 'EventBridgeClient', errorPrefix: 'EventBridge', camelCase: false },
-  events: { pkg: '@aws-sdk/client-eventbridge', clientClass: 'EventBridgeClient', errorPrefix: 'EventBridge', camelCase: false },
+  route53: {
+    pkg: '@aws-sdk/client-route-53',
+    clientClass: 'Route53Client',
+    errorPrefix: 'Route53',
+    camelCase: false,
+    region: 'us-east-1',
+  },
+  cloudwatch: {
+    pkg: '@aws-sdk/client-cloudwatch',
+    clientClass: 'CloudWatchClient',
+    errorPrefix: 'CloudWatch',
+    camelCase: false,
+  },
+  eventbridge: {
+    pkg: '@aws-sdk/client-eventbridge',
+    clientClass: 'EventBridgeClient',
+    errorPrefix: 'EventBridge',
+    camelCase: false,
+  },
+  events: {
+    pkg: '@aws-sdk/client-eventbridge',
+    clientClass: 'EventBridgeClient',
+    errorPrefix: 'EventBridge',
+    camelCase: false,
+  },
   sfn: { pkg: '@aws-sdk/client-sfn', clientClass: 'SFNClient', errorPrefix: 'Sfn', camelCase: true },
   states: { pkg: '@aws-sdk/client-sfn', clientClass: 'SFNClient', errorPrefix: 'Sfn', camelCase: true },
-  dynamodb: { pkg: '@aws-sdk/client-dynamodb', clientClass: 'DynamoDBClient', errorPrefix: 'DynamoDb', camelCase: false },
+  dynamodb: {
+    pkg: '@aws-sdk/client-dynamodb',
+    clientClass: 'DynamoDBClient',
+    errorPrefix: 'DynamoDb',
+    camelCase: false,
+  },
 };
 
 /** Raised into the state machine: its name is what Retry/Catch match. */
@@ -103,7 +134,12 @@ export async function callSdkIntegration(
     throw new IntegrationError(`${binding.errorPrefix}.${code}${suffix}`, err.message ?? code);
   }
   const { $metadata: _metadata, ...rest } = output;
-  if (options.optimized && service === 'events' && typeof rest.FailedEntryCount === 'number' && rest.FailedEntryCount > 0) {
+  if (
+    options.optimized &&
+    service === 'events' &&
+    typeof rest.FailedEntryCount === 'number' &&
+    rest.FailedEntryCount > 0
+  ) {
     throw new IntegrationError('EventBridge.FailedEntry', JSON.stringify(rest.Entries));
   }
   return JSON.parse(JSON.stringify(recase(rest, upperFirst), dateReplacer));

@@ -131,7 +131,9 @@ export class SfnRuntime {
     this.byArn.set(executionArn, execution);
     this.record(execution, 'ExecutionStarted');
     this.statusChanged(execution);
-    void this.world.clock.spawn(`execution ${machine.name}/${executionName}`, () => this.run(machine, execution, parsed));
+    void this.world.clock.spawn(`execution ${machine.name}/${executionName}`, () =>
+      this.run(machine, execution, parsed),
+    );
     return execution;
   }
 
@@ -215,7 +217,8 @@ export class SfnRuntime {
     const consumer = this.consume(execution, prepared, run.eventLogs);
     try {
       const output = await run.result;
-      if (execution.status === 'RUNNING') this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+      if (execution.status === 'RUNNING')
+        this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
     } catch (error) {
       const caught = (error as { cause?: unknown }).cause ?? error;
       const err = caught instanceof Error ? caught : new Error(String(caught));
@@ -244,7 +247,11 @@ export class SfnRuntime {
     return (await callSdkIntegration(service!, action!, input, target, { optimized: !sdk })) as Json;
   }
 
-  private async consume(execution: Execution, prepared: PreparedDefinition, logs: AsyncGenerator<unknown>): Promise<void> {
+  private async consume(
+    execution: Execution,
+    prepared: PreparedDefinition,
+    logs: AsyncGenerator<unknown>,
+  ): Promise<void> {
     for await (const raw of logs) {
       const event = raw as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
       const stateName = event.state?.name;
@@ -268,9 +275,12 @@ export class SfnRuntime {
     if (result.output !== undefined) execution.output = result.output;
     if (result.error !== undefined) execution.error = result.error;
     if (result.cause !== undefined) execution.cause = result.cause;
-    const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted' }[
-      status
-    ];
+    const type = {
+      SUCCEEDED: 'ExecutionSucceeded',
+      FAILED: 'ExecutionFailed',
+      TIMED_OUT: 'ExecutionTimedOut',
+      ABORTED: 'ExecutionAborted',
+    }[status];
     this.record(execution, type, undefined, result.error, result.cause);
     this.statusChanged(execution);
   }

@@ -53,7 +53,11 @@ export const gameday: Scenario<void> = {
     const region = cloud.config.primaryRegion;
     const scaleIn = failedBetween(cloud, PHASES[0]!);
     const base = [
-      { name: 'the night-time scale-in dropped no request', held: scaleIn.failed === 0, detail: `${scaleIn.failed} of ${scaleIn.total} failed` },
+      {
+        name: 'the night-time scale-in dropped no request',
+        held: scaleIn.failed === 0,
+        detail: `${scaleIn.failed} of ${scaleIn.total} failed`,
+      },
       noTaskKilledWithItsHost(cloud, region),
     ];
     if (!cloud.withBallast) return base;

@@ -1,4 +1,10 @@
-import { executionsSucceeded, hooksCompletedAfterTasksStopped, noRequestFailed, noTaskKilledWithItsHost, watchDraining } from './invariants.ts';
+import {
+  executionsSucceeded,
+  hooksCompletedAfterTasksStopped,
+  noRequestFailed,
+  noTaskKilledWithItsHost,
+  watchDraining,
+} from './invariants.ts';
 import { hours, minutes, type Scenario } from './types.ts';
 
 interface RefreshState {
@@ -14,11 +20,20 @@ export const instanceRefresh: Scenario<RefreshState> = {
   fleet: { regions: { 'us-east-1': { groups: { 'web-hosts': { hosts: 6, maxSize: 12 } } } } },
   setup(cloud) {
     const region = cloud.config.primaryRegion;
-    const state: RefreshState = { peakDraining: watchDraining(cloud, region, 'web'), startedAt: Number.POSITIVE_INFINITY };
+    const state: RefreshState = {
+      peakDraining: watchDraining(cloud, region, 'web'),
+      startedAt: Number.POSITIVE_INFINITY,
+    };
     cloud.world.clock.after(minutes(5), 'instance refresh', () => {
       state.startedAt = cloud.world.now();
-      cloud.world.note(region, 'incident', 'instance refresh of web-hosts (MinHealthyPercentage 100, MaxHealthyPercentage 200)');
-      cloud.world.region(region).autoscaling.startInstanceRefresh('web-hosts', { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
+      cloud.world.note(
+        region,
+        'incident',
+        'instance refresh of web-hosts (MinHealthyPercentage 100, MaxHealthyPercentage 200)',
+      );
+      cloud.world
+        .region(region)
+        .autoscaling.startInstanceRefresh('web-hosts', { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
     });
     return state;
   },
@@ -27,7 +42,9 @@ export const instanceRefresh: Scenario<RefreshState> = {
     const budget = cloud.config.policies.drain.budgetHosts;
     const rw = cloud.world.region(region);
     const group = rw.autoscaling.group('web-hosts')!;
-    const fresh = [...group.instances.values()].filter((i) => i.launchedAt >= refreshStartedAt && i.lifecycleState === 'InService');
+    const fresh = [...group.instances.values()].filter(
+      (i) => i.launchedAt >= refreshStartedAt && i.lifecycleState === 'InService',
+    );
     // A task started after the refresh began on a host that did not survive it was moved twice.
     const web = rw.ecs.cluster('web')!;
     const survivors = new Set(fresh.map((i) => i.id));
@@ -42,8 +59,16 @@ export const instanceRefresh: Scenario<RefreshState> = {
     if (!cloud.withBallast) return base;
     return [
       ...base,
-      { name: `never more than ${budget} hosts draining`, held: peakDraining() <= budget, detail: `peak ${peakDraining()} draining at once` },
-      { name: 'each task moved once', held: movedTwice === 0, detail: `${movedTwice} task(s) started on a host that was later replaced` },
+      {
+        name: `never more than ${budget} hosts draining`,
+        held: peakDraining() <= budget,
+        detail: `peak ${peakDraining()} draining at once`,
+      },
+      {
+        name: 'each task moved once',
+        held: movedTwice === 0,
+        detail: `${movedTwice} task(s) started on a host that was later replaced`,
+      },
       ...hooksCompletedAfterTasksStopped(cloud, region),
       executionsSucceeded(cloud, 'drain-host'),
     ];

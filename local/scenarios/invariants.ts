@@ -19,13 +19,23 @@ export function tasksKilledWithHost(cloud: LocalCloud, region: string): number {
 
 export function noTaskKilledWithItsHost(cloud: LocalCloud, region: string): Invariant {
   const killed = tasksKilledWithHost(cloud, region);
-  return { name: 'no task died with its host', held: killed === 0, detail: `${killed} task(s) died with a terminated host` };
+  return {
+    name: 'no task died with its host',
+    held: killed === 0,
+    detail: `${killed} task(s) died with a terminated host`,
+  };
 }
 
 /** The settle a drain owes: the longest deregistration delay of the target groups of the services it moved. */
-export function settleSecondsFor(cloud: LocalCloud, region: string, cluster: string, services: Iterable<string>): number {
+export function settleSecondsFor(
+  cloud: LocalCloud,
+  region: string,
+  cluster: string,
+  services: Iterable<string>,
+): number {
   const names = new Set(services);
-  const configured = cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster && names.has(s.name)) ?? [];
+  const configured =
+    cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster && names.has(s.name)) ?? [];
   return Math.max(0, ...configured.flatMap((s) => s.targetGroups.map((tg) => tg.deregistrationDelaySeconds)));
 }
 
@@ -40,13 +50,23 @@ export function hooksCompletedAfterTasksStopped(cloud: LocalCloud, region: strin
   for (const action of ended) {
     const group = cloud.config.regions[region]?.autoScalingGroups.find((g) => g.name === action.group);
     if (!group || action.how !== 'completed') continue;
-    const tasks = [...(rw.ecs.cluster(group.cluster)?.tasks.values() ?? [])].filter((t) => t.ec2InstanceId === action.instanceId);
-    const settleMs = settleSecondsFor(cloud, region, group.cluster, tasks.flatMap((t) => (t.service ? [t.service] : []))) * 1000;
+    const tasks = [...(rw.ecs.cluster(group.cluster)?.tasks.values() ?? [])].filter(
+      (t) => t.ec2InstanceId === action.instanceId,
+    );
+    const settleMs =
+      settleSecondsFor(
+        cloud,
+        region,
+        group.cluster,
+        tasks.flatMap((t) => (t.service ? [t.service] : [])),
+      ) * 1000;
     const notStopped = tasks.filter((t) => t.stoppedAt === undefined || t.stoppedAt > action.endedAt);
     const lastStopped = Math.max(0, ...tasks.map((t) => t.stoppedAt ?? 0));
     if (notStopped.length > 0) early.push(`${action.instanceId}: ${notStopped.length} task(s) not yet STOPPED`);
     else if (tasks.length > 0 && action.endedAt - lastStopped < settleMs) {
-      early.push(`${action.instanceId}: completed ${Math.round((action.endedAt - lastStopped) / 1000)} s after the last task stopped`);
+      early.push(
+        `${action.instanceId}: completed ${Math.round((action.endedAt - lastStopped) / 1000)} s after the last task stopped`,
+      );
     }
   }
   const timedOut = ended.filter((a) => a.how === 'timed out');
@@ -62,7 +82,8 @@ export function hooksCompletedAfterTasksStopped(cloud: LocalCloud, region: strin
     {
       name: 'no terminate hook timed out',
       held: timedOut.length === 0,
-      detail: timedOut.length === 0 ? 'none timed out' : timedOut.map((a) => `${a.instanceId} (${a.hookName})`).join(', '),
+      detail:
+        timedOut.length === 0 ? 'none timed out' : timedOut.map((a) => `${a.instanceId} (${a.hookName})`).join(', '),
     },
   ];
 }

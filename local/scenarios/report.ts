@@ -1,5 +1,7 @@
 import type { RunResult } from './runner.ts';
 
+const REPEATING_KINDS = new Set(['requests-failed', 'alarm', 'scaling', 'desired-count']);
+
 /** The readable report `npm start` prints: a timeline, then a summary. */
 export function formatReport(result: RunResult, comparison?: RunResult): string {
   const lines: string[] = [];
@@ -9,17 +11,41 @@ export function formatReport(result: RunResult, comparison?: RunResult): string 
   lines.push('Timeline (simulated time since start)');
   const regionWidth = Math.max(6, ...result.timeline.map((e) => e.region.length));
   const kindWidth = Math.max(10, ...result.timeline.map((e) => e.kind.length));
-  for (const entry of result.timeline) {
-    lines.push(`  ${clock(entry.t)}  ${entry.region.padEnd(regionWidth)}  ${entry.kind.padEnd(kindWidth)}  ${entry.detail}`);
+  const line = (entry: RunResult['timeline'][number]) =>
+    `  ${clock(entry.t)}  ${entry.region.padEnd(regionWidth)}  ${entry.kind.padEnd(kindWidth)}  ${entry.detail}`;
+  // A long run of per-minute lines of one kind (failed requests, alarm flaps) is shown as its first and last line.
+  const entries = result.timeline;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    let j = i;
+    while (j + 1 < entries.length && entries[j + 1]!.kind === entry.kind && entries[j + 1]!.region === entry.region)
+      j++;
+    if (j - i >= 3 && REPEATING_KINDS.has(entry.kind)) {
+      lines.push(line(entry));
+      lines.push(
+        `  ${' '.repeat(9)}  ${' '.repeat(regionWidth)}  ${' '.repeat(kindWidth)}  … ${j - i - 1} more like it …`,
+      );
+      lines.push(line(entries[j]!));
+      i = j;
+    } else {
+      lines.push(line(entry));
+    }
   }
   lines.push('');
   lines.push('Summary');
   lines.push(`  simulated ${clock(result.simulatedSeconds)} in ${result.realSeconds.toFixed(2)} s real time`);
-  lines.push(`  requests: ${result.requests.total.toLocaleString('en-US')} served or attempted, ${result.requests.failed.toLocaleString('en-US')} failed`);
-  lines.push(`  API calls: ${result.apiCalls.total} (${result.apiCalls.throttled} throttled, ${result.apiCalls.denied} denied)`);
+  lines.push(
+    `  requests: ${result.requests.total.toLocaleString('en-US')} served or attempted, ${result.requests.failed.toLocaleString('en-US')} failed`,
+  );
+  lines.push(
+    `  API calls: ${result.apiCalls.total} (${result.apiCalls.throttled} throttled, ${result.apiCalls.denied} denied)`,
+  );
   const byStatus = new Map<string, number>();
-  for (const e of result.executions) byStatus.set(`${e.stateMachine} ${e.status}`, (byStatus.get(`${e.stateMachine} ${e.status}`) ?? 0) + 1);
-  lines.push(`  executions: ${result.executions.length}${byStatus.size ? ` (${[...byStatus].map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`);
+  for (const e of result.executions)
+    byStatus.set(`${e.stateMachine} ${e.status}`, (byStatus.get(`${e.stateMachine} ${e.status}`) ?? 0) + 1);
+  lines.push(
+    `  executions: ${result.executions.length}${byStatus.size ? ` (${[...byStatus].map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`,
+  );
   for (const note of result.notes) lines.push(`  ${note}`);
   lines.push('  invariants:');
   for (const inv of result.invariants) lines.push(`    ${inv.held ? 'HELD  ' : 'BROKEN'}  ${inv.name}: ${inv.detail}`);

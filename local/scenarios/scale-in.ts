@@ -1,4 +1,9 @@
-import { executionsSucceeded, hooksCompletedAfterTasksStopped, noRequestFailed, noTaskKilledWithItsHost } from './invariants.ts';
+import {
+  executionsSucceeded,
+  hooksCompletedAfterTasksStopped,
+  noRequestFailed,
+  noTaskKilledWithItsHost,
+} from './invariants.ts';
 import { minutes, type Scenario } from './types.ts';
 
 /** Night-time scale-in: two of six web hosts go, under steady traffic with long-lived connections. */

@@ -34,12 +34,16 @@ export const spotInterruption: Scenario<{ victim: string }> = {
 };
 
 function spotReport(cloud: LocalCloud, victim: string) {
-  const events = cloud.bus.seen.filter((e) => e.source === 'ballast' && (e.detail as { instanceId?: string }).instanceId === victim);
+  const events = cloud.bus.seen.filter(
+    (e) => e.source === 'ballast' && (e.detail as { instanceId?: string }).instanceId === victim,
+  );
   const types = events.map((e) => e['detail-type']);
   const finished = events.find((e) => e['detail-type'] !== 'Drain Started');
   return {
     name: 'the drain started at once and reported what could not move',
     held: types[0] === 'Drain Started' && finished !== undefined,
-    detail: finished ? `${types.join(' → ')}: ${JSON.stringify((finished.detail as { remaining?: unknown }).remaining ?? {})}` : `events: ${types.join(', ') || 'none'}`,
+    detail: finished
+      ? `${types.join(' → ')}: ${JSON.stringify((finished.detail as { remaining?: unknown }).remaining ?? {})}`
+      : `events: ${types.join(', ') || 'none'}`,
   };
 }

@@ -1,6 +1,7 @@
 import type { AwsError } from '../core/aws-error.ts';
 import type { ServiceDefinition } from '../core/service.ts';
 import { type Codec, type DecodedCall, frontDoor, header, type WireRequest, type WireResponse } from './wire.ts';
+import { isDate } from './xml.ts';
 
 /**
  * awsJson 1.0 and 1.1 (ECS, Application Auto Scaling, Step Functions, EventBridge, CloudWatch's JSON mode):
@@ -67,7 +68,7 @@ export function parseJsonBody(body: Buffer, protocol: 'awsJson1_0' | 'awsJson1_1
 
 /** SDK output shape to JSON wire values: Dates as epoch seconds, Maps and Sets as objects and arrays. */
 export function toJsonWire(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime() / 1000;
+  if (isDate(value)) return value.getTime() / 1000;
   if (Array.isArray(value) || value instanceof Set) return [...value].map(toJsonWire);
   if (value instanceof Map) return toJsonWire(Object.fromEntries(value));
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');

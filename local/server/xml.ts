@@ -12,6 +12,15 @@ const parser = new XMLParser({
 
 export type XmlNode = string | XmlNode[] | { [name: string]: XmlNode };
 
+/**
+ * Whether `value` is a Date, whichever `Date` constructor made it: the local cloud swaps the global `Date`
+ * for a virtual-time subclass after the fleet is built, so a Date made while building (a scalable target's
+ * CreationTime) is not `instanceof` the Date in force when it is written.
+ */
+export function isDate(value: unknown): value is Date {
+  return Object.prototype.toString.call(value) === '[object Date]';
+}
+
 /** Builds a document whose root element is `root`, with `xmlns` when a namespace is given. */
 export function buildXml(root: string, namespace: string | undefined, content: Record<string, XmlNode>): string {
   const element = namespace ? { '@_xmlns': namespace, ...content } : content;
@@ -30,7 +39,7 @@ export function parseXml(text: string): Record<string, unknown> {
  */
 export function toXmlNode(value: unknown, field: string, memberName: (field: string) => string): XmlNode | undefined {
   if (value === undefined || value === null) return undefined;
-  if (value instanceof Date) return value.toISOString();
+  if (isDate(value)) return value.toISOString();
   if (Array.isArray(value) || value instanceof Set) {
     const items = [...value].map((item) => toXmlNode(item, field, memberName)).filter((item) => item !== undefined);
     return items.length === 0 ? '' : { [memberName(field)]: items };

@@ -14,7 +14,14 @@ export function eventsService(bus: EventBus): ServiceDefinition {
       PutEvents: {
         handler: (
           input: {
-            Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; Resources?: string[]; EventBusName?: string; Time?: Date }>;
+            Entries?: Array<{
+              Source?: string;
+              DetailType?: string;
+              Detail?: string;
+              Resources?: string[];
+              EventBusName?: string;
+              Time?: Date;
+            }>;
           },
           ctx,
         ) => {
@@ -30,7 +37,10 @@ export function eventsService(bus: EventBus): ServiceDefinition {
                 ? 'Parameter DetailType is not valid.'
                 : !isJsonObject(entry.Detail)
                   ? 'Parameter Detail is not valid.'
-                  : entry.EventBusName && !['default', `arn:aws:events:${ctx.region}:${ctx.world.accountId}:event-bus/default`].includes(entry.EventBusName)
+                  : entry.EventBusName &&
+                      !['default', `arn:aws:events:${ctx.region}:${ctx.world.accountId}:event-bus/default`].includes(
+                        entry.EventBusName,
+                      )
                     ? `Event bus ${entry.EventBusName} does not exist.`
                     : undefined;
             if (problem) {

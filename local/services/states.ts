@@ -23,7 +23,10 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
     ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
   });
   const noTaskTokens = () => {
-    throw new AwsError('TaskDoesNotExist', 'The local cloud issues no task tokens (.waitForTaskToken is not supported)');
+    throw new AwsError(
+      'TaskDoesNotExist',
+      'The local cloud issues no task tokens (.waitForTaskToken is not supported)',
+    );
   };
 
   return {
@@ -62,7 +65,12 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
         resources: (input: { executionArn?: string }) => [input.executionArn ?? '*'],
       },
       ListExecutions: {
-        handler: (input: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }) => {
+        handler: (input: {
+          stateMachineArn?: string;
+          statusFilter?: string;
+          maxResults?: number;
+          nextToken?: string;
+        }) => {
           if (!input.stateMachineArn) throw new AwsError('InvalidArn', 'stateMachineArn is required');
           if (!runtime.machine(input.stateMachineArn)) {
             throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
@@ -84,7 +92,12 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
         resources: (input: { stateMachineArn?: string }) => [input.stateMachineArn ?? '*'],
       },
       GetExecutionHistory: {
-        handler: (input: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean }) => {
+        handler: (input: {
+          executionArn?: string;
+          maxResults?: number;
+          nextToken?: string;
+          reverseOrder?: boolean;
+        }) => {
           const e = executionOf(input.executionArn);
           const events = input.reverseOrder ? e.history.slice().reverse() : e.history;
           const page = paginate(events, {
@@ -100,9 +113,15 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
               previousEventId: h.previousEventId,
               timestamp: new Date(h.timestamp),
               type: h.type,
-              ...(h.stateName && h.type.endsWith('StateEntered') ? { stateEnteredEventDetails: { name: h.stateName } } : {}),
-              ...(h.stateName && h.type.endsWith('StateExited') ? { stateExitedEventDetails: { name: h.stateName } } : {}),
-              ...(h.type === 'ExecutionFailed' ? { executionFailedEventDetails: { error: h.error, cause: h.cause } } : {}),
+              ...(h.stateName && h.type.endsWith('StateEntered')
+                ? { stateEnteredEventDetails: { name: h.stateName } }
+                : {}),
+              ...(h.stateName && h.type.endsWith('StateExited')
+                ? { stateExitedEventDetails: { name: h.stateName } }
+                : {}),
+              ...(h.type === 'ExecutionFailed'
+                ? { executionFailedEventDetails: { error: h.error, cause: h.cause } }
+                : {}),
             })),
             ...(page.nextToken ? { nextToken: page.nextToken } : {}),
           };
@@ -131,7 +150,8 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
       DescribeStateMachine: {
         handler: (input: { stateMachineArn?: string }) => {
           const m = input.stateMachineArn ? runtime.machine(input.stateMachineArn) : undefined;
-          if (!m) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+          if (!m)
+            throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
           return {
             stateMachineArn: m.arn,
             name: m.name,

@@ -45,9 +45,18 @@ describe('the virtual clock', () => {
     void clock.spawn('b', worker('b', 1000));
     await clock.runFor(10_000);
     expect(log).toEqual([
-      'a0 start', 'a0 end', 'b0 start', 'b0 end',
-      'a1 start', 'a1 end', 'b1 start', 'b1 end',
-      'a2 start', 'a2 end', 'b2 start', 'b2 end',
+      'a0 start',
+      'a0 end',
+      'b0 start',
+      'b0 end',
+      'a1 start',
+      'a1 end',
+      'b1 start',
+      'b1 end',
+      'a2 start',
+      'a2 end',
+      'b2 start',
+      'b2 end',
     ]);
   });
 
