@@ -51,8 +51,6 @@ export interface SynthesizedStack {
 
 export class LocalCloud {
   readonly stacks: DeployedStack[] = [];
-  private readonly restoreDate: () => void;
-
   private constructor(
     readonly config: BallastConfig,
     readonly world: World,
@@ -62,9 +60,8 @@ export class LocalCloud {
     readonly bus: EventBus,
     readonly callers: Map<string, Caller>,
     readonly withBallast: boolean,
-  ) {
-    this.restoreDate = installVirtualDate(() => world.clock.now());
-  }
+    private readonly restoreDate: () => void,
+  ) {}
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const config = parseConfig(options.config);
@@ -73,6 +70,8 @@ export class LocalCloud {
       regions: fleetRegions(config),
       ...(options.start !== undefined ? { start: options.start } : {}),
     });
+    // From here on, `new Date()` is virtual time: dates the fleet, the SDK and the handlers make all agree.
+    const restoreDate = installVirtualDate(() => world.clock.now());
     buildFleet(world, config, { hooksFromTemplate: true, ...(options.fleet ?? {}) });
     buildScalingFleet(world, config);
     const endpointRef = { url: '' };
@@ -88,21 +87,32 @@ export class LocalCloud {
     const sfn = new SfnRuntime(world, lambdas, endpointRef);
     const bus = new EventBus(world, (pattern, event) => matchesPattern(pattern as never, event), { sfn, lambdas });
     const callers = new Map<string, Caller>();
-    const endpoint = await startEndpoint({
-      world,
-      services: buildServices({ sfn, bus }),
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      rateLimits: options.rateLimits ?? true,
-      ...(options.authorize ? { authorize: options.authorize } : {}),
-      callerFor: (accessKeyId) => callers.get(accessKeyId),
-    });
+    let endpoint: LocalEndpoint;
+    try {
+      endpoint = await startEndpoint({
+        world,
+        services: buildServices({ sfn, bus }),
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        rateLimits: options.rateLimits ?? true,
+        ...(options.authorize ? { authorize: options.authorize } : {}),
+        callerFor: (accessKeyId) => callers.get(accessKeyId),
+      });
+    } catch (error) {
+      restoreDate();
+      throw error;
+    }
     endpointRef.url = endpoint.url;
-    const cloud = new LocalCloud(config, world, endpoint, lambdas, sfn, bus, callers, options.withBallast);
+    const cloud = new LocalCloud(config, world, endpoint, lambdas, sfn, bus, callers, options.withBallast, restoreDate);
     if (options.withBallast) {
-      let synthesized = synthesize(config);
-      if (options.templates) synthesized = options.templates(synthesized);
-      for (const stack of synthesized)
-        cloud.stacks.push(await deployStack({ world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers }, stack));
+      try {
+        let synthesized = synthesize(config);
+        if (options.templates) synthesized = options.templates(synthesized);
+        const target = { world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers };
+        for (const stack of synthesized) cloud.stacks.push(await deployStack(target, stack));
+      } catch (error) {
+        await cloud.stop();
+        throw error;
+      }
     }
     return cloud;
   }

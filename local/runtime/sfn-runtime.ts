@@ -172,17 +172,13 @@ export class SfnRuntime {
           await clock.sleep(ms);
         }
         if (execution.status !== 'RUNNING') throw Object.assign(new Error('aborted'), { name: 'States.Aborted' });
-        this.record(execution, taskEventType(task.resource, 'Scheduled'), stateName);
-        this.record(execution, taskEventType(task.resource, 'Started'), stateName);
         try {
           const result = await this.runTask(machine, task.resource, taskInput);
           planner.succeeded();
-          this.record(execution, taskEventType(task.resource, 'Succeeded'), stateName);
           return result;
         } catch (error) {
           const err = error instanceof Error ? error : new Error(String(error));
           planner.failed(err.name);
-          this.record(execution, taskEventType(task.resource, 'Failed'), stateName, err.name, err.message);
           throw err;
         }
       };
@@ -215,17 +211,22 @@ export class SfnRuntime {
     });
     execution.abort = run.abort;
     const consumer = this.consume(execution, prepared, run.eventLogs);
+    let outcome: { status: 'SUCCEEDED' | 'FAILED'; output?: string; error?: string; cause?: string };
     try {
       const output = await run.result;
-      if (execution.status === 'RUNNING')
-        this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+      outcome = { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) };
     } catch (error) {
       const caught = (error as { cause?: unknown }).cause ?? error;
       const err = caught instanceof Error ? caught : new Error(String(caught));
-      if (execution.status === 'RUNNING') this.finish(execution, 'FAILED', { error: err.name, cause: err.message });
-    } finally {
-      clock.cancel(timeout);
-      await Promise.race([consumer, new Promise((resolve) => setImmediate(resolve))]);
+      outcome = { status: 'FAILED', error: err.name, cause: err.message };
+    }
+    clock.cancel(timeout);
+    // The runner's log is read asynchronously and closes when the execution ends: let the reader catch
+    // up, so the history is complete and in order before the final event.
+    await Promise.race([consumer, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    if (execution.status === 'RUNNING') {
+      const { status, ...rest } = outcome;
+      this.finish(execution, status, rest);
     }
   }
 
@@ -247,6 +248,10 @@ export class SfnRuntime {
     return (await callSdkIntegration(service!, action!, input, target, { optimized: !sdk })) as Json;
   }
 
+  /**
+   * Turns the runner's state events into Step Functions history events, in order: a Task is entered,
+   * scheduled, started, succeeds or fails (and is scheduled again on each retry), and is exited.
+   */
   private async consume(
     execution: Execution,
     prepared: PreparedDefinition,
@@ -255,12 +260,29 @@ export class SfnRuntime {
     for await (const raw of logs) {
       const event = raw as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
       const stateName = event.state?.name;
-      const type = stateName ? (prepared.stateTypes.get(stateName) ?? 'Task') : undefined;
-      if (event.type === 'StateEntered' && stateName) {
+      if (!stateName) continue;
+      const type = prepared.stateTypes.get(stateName) ?? 'Task';
+      const task = prepared.tasks.get(stateName);
+      const step = (phase: 'Scheduled' | 'Started' | 'Succeeded' | 'Failed', error?: string, cause?: string) => {
+        if (task) this.record(execution, taskEventType(task.resource, phase), stateName, error, cause);
+      };
+      if (event.type === 'StateEntered') {
         execution.transitions++;
         this.record(execution, `${type}StateEntered`, stateName);
-      } else if (event.type === 'StateExited' && stateName) {
+        step('Scheduled');
+        step('Started');
+      } else if (event.type === 'StateExited') {
+        step('Succeeded');
         this.record(execution, `${type}StateExited`, stateName);
+      } else if (event.type === 'StateFailed') {
+        step(
+          'Failed',
+          event.Error,
+          typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? null),
+        );
+      } else if (event.type === 'StateRetried') {
+        step('Scheduled');
+        step('Started');
       }
     }
   }
