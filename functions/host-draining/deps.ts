@@ -15,7 +15,14 @@ import type { DrainDeps } from './core/deps.ts';
 const made = new Map<string, DrainDeps>();
 
 export function drainDeps(): DrainDeps {
-  const key = ['AWS_REGION', 'BALLAST_LEDGER_TABLE', 'BALLAST_DRY_RUN', DRAIN_CONFIG_ENV, 'AWS_ACCESS_KEY_ID']
+  const key = [
+    'AWS_REGION',
+    'BALLAST_LEDGER_TABLE',
+    'BALLAST_DRY_RUN',
+    DRAIN_CONFIG_ENV,
+    'AWS_ACCESS_KEY_ID',
+    'AWS_ENDPOINT_URL',
+  ]
     .map((name) => process.env[name] ?? '')
     .join('\u0000');
   const cached = made.get(key);

@@ -29,8 +29,9 @@ export interface Clients {
 const cache = new Map<string, Clients>();
 
 export function clients(region: string = process.env.AWS_REGION ?? 'us-east-1'): Clients {
-  // The access key is part of the key because the local cloud runs several functions (roles) in one process.
-  const key = `${region}|${process.env.AWS_ACCESS_KEY_ID ?? ''}`;
+  // The access key and endpoint are part of the key because the local cloud runs several functions (roles),
+  // and test suites several clouds, in one process. In Lambda both are fixed, so this is one set per region.
+  const key = `${region}|${process.env.AWS_ACCESS_KEY_ID ?? ''}|${process.env.AWS_ENDPOINT_URL ?? ''}`;
   let made = cache.get(key);
   if (!made) {
     const config = { region, maxAttempts: 3 };

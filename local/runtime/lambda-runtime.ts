@@ -128,7 +128,9 @@ export class LambdaRuntime {
     // regions' functions built from the same entry must not share what they read at cold start.
     let loading = this.modules.get(fn.arn);
     if (!loading) {
-      const url = `${pathToFileURL(path.join(this.options.projectRoot, fn.entry)).href}?function=${encodeURIComponent(fn.arn)}`;
+      // … and per deployment (the endpoint): a new local cloud is a new deployment, so a cold start.
+      const instance = encodeURIComponent(`${fn.arn}@${this.options.endpoint.url}`);
+      const url = `${pathToFileURL(path.join(this.options.projectRoot, fn.entry)).href}?function=${instance}`;
       loading = import(url) as Promise<Record<string, unknown>>;
       this.modules.set(fn.arn, loading);
     }

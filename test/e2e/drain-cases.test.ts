@@ -1,0 +1,108 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalCloud } from '#local/cloud.ts';
+import example from '../../ballast.config.ts';
+import { main as cli } from '../../cli/ballast.ts';
+
+/**
+ * Host draining end to end in the local cloud: the real state machine from the synthesized template, the
+ * real handlers, the real SDK against the wire endpoint, on virtual time.
+ */
+const REGION = 'us-east-1';
+const MINUTE = 60_000;
+let cloud: LocalCloud | undefined;
+
+afterEach(async () => {
+  await cloud?.stop();
+  cloud = undefined;
+});
+
+const callsOf = (c: LocalCloud, action: string) =>
+  c.endpoint.calls.filter((call) => `${call.service}:${call.action}` === action);
+
+describe('a drain longer than the hook heartbeat timeout', () => {
+  it('completes thanks to heartbeats instead of timing out', async () => {
+    cloud = await LocalCloud.start({
+      config: example,
+      seed: 3,
+      withBallast: true,
+      fleet: { standaloneTasks: [{ cluster: 'web', family: 'nightly-report', count: 1 }] },
+    });
+    const rw = cloud.world.region(REGION);
+    const report = [...rw.ecs.cluster('web')!.tasks.values()].find(
+      (t) => t.taskDefinition.family === 'nightly-report',
+    )!;
+    const host = report.ec2InstanceId;
+    // The report job runs 100 minutes more; the terminate hook's heartbeat timeout is 30 minutes.
+    cloud.world.clock.after(100 * MINUTE, 'report done', () =>
+      rw.ecs.stopTask(report, 'EssentialContainerExited', 'report finished'),
+    );
+    rw.autoscaling.terminateInstance(host, false);
+
+    await cloud.runFor(150 * MINUTE);
+
+    const hook = rw.autoscaling.endedActions.find((a) => a.instanceId === host);
+    expect(hook?.how).toBe('completed');
+    expect(hook!.endedAt - hook!.startedAt).toBeGreaterThan(100 * MINUTE);
+    expect(
+      callsOf(cloud, 'autoscaling:RecordLifecycleActionHeartbeat').filter((c) => c.outcome === 'ok').length,
+    ).toBeGreaterThanOrEqual(3);
+    expect(report.stoppedAt).toBeLessThanOrEqual(hook!.endedAt);
+    // The terminate drain, and the launch hook of the replacement host.
+    expect(cloud.sfn.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  });
+});
+
+describe('a duplicate delivery of the lifecycle event', () => {
+  it('changes nothing the second time', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 4, withBallast: true });
+    cloud.world.region(REGION).autoscaling.setDesiredCapacity('web-hosts', 2);
+    await cloud.runFor(MINUTE);
+    const event = cloud.bus.seen.find((e) => e['detail-type'] === 'EC2 Instance-terminate Lifecycle Action')!;
+    const drainingCalls = () => callsOf(cloud!, 'ecs:UpdateContainerInstancesState').length;
+    const before = drainingCalls();
+
+    cloud.bus.dispatch(event);
+    await cloud.runFor(30 * MINUTE);
+
+    const executions = cloud.sfn.executions;
+    expect(executions).toHaveLength(2);
+    expect(executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    expect(executions[1]!.history.some((h) => h.stateName === 'Duplicate')).toBe(true);
+    expect(drainingCalls()).toBe(before);
+    expect(callsOf(cloud, 'autoscaling:CompleteLifecycleAction').filter((c) => c.outcome === 'ok')).toHaveLength(1);
+  });
+});
+
+describe('the ballast CLI against the local cloud', () => {
+  it('drains a host on request and exits 0 once the workflow succeeded', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 5, withBallast: true });
+    const c = cloud;
+    const host = [...c.world.region(REGION).autoscaling.group('web-hosts')!.instances.keys()].sort()[0]!;
+    const out: string[] = [];
+    const code = await cli(['drain', host, '--region', REGION, '--reason', 'kernel patch', '--wait', '--json'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      sfn: new SFNClient(c.clientConfig(REGION)),
+      now: () => new Date(),
+      sleep: (ms) => c.runFor(ms),
+    });
+
+    expect(out.join('\n')).toContain('"status":"SUCCEEDED"');
+    expect(code).toBe(0);
+    expect(c.world.region(REGION).ecs.containerInstanceOf(host)?.status).toBe('DRAINING');
+  });
+
+  it('rejects a malformed instance id with exit code 2 and starts nothing', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 6, withBallast: true });
+    const err: string[] = [];
+    const code = await cli(['drain', 'i-nothex', '--region', REGION], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+      sfn: new SFNClient(cloud.clientConfig(REGION)),
+    });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/instanceId/);
+    expect(cloud.sfn.executions).toHaveLength(0);
+  });
+});
