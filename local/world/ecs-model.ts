@@ -101,8 +101,15 @@ export interface ServiceTargetGroup {
   readonly containerPort: number;
 }
 
+/** An ECS placement constraint: `memberOf` with a cluster query expression, or `distinctInstance`. */
+export interface PlacementConstraint {
+  readonly type: 'memberOf' | 'distinctInstance';
+  readonly expression?: string;
+}
+
 export class SimService {
   desiredCount: number;
+  placementConstraints: readonly PlacementConstraint[] = [];
   minimumHealthyPercent: number;
   maximumPercent: number;
   updatedAt: number;

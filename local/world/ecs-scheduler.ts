@@ -1,4 +1,12 @@
-import type { EcsRegion, SimCluster, SimContainerInstance, SimService, SimTask, TaskDefinition } from './ecs.ts';
+import type {
+  EcsRegion,
+  PlacementConstraint,
+  SimCluster,
+  SimContainerInstance,
+  SimService,
+  SimTask,
+  TaskDefinition,
+} from './ecs.ts';
 
 /**
  * The ECS service scheduler and task placement.
@@ -26,8 +34,11 @@ export interface Placement {
  * across Availability Zones, then across instances (fewest tasks of the same group), then binpack on CPU.
  */
 export function placeTask(cluster: SimCluster, def: TaskDefinition, service: SimService | undefined): Placement {
-  const candidates = [...cluster.instances.values()].filter((i) => i.status === 'ACTIVE' && i.agentConnected);
-  if (candidates.length === 0) return { reason: 'No Container Instances were found in your cluster.' };
+  const active = [...cluster.instances.values()].filter((i) => i.status === 'ACTIVE' && i.agentConnected);
+  if (active.length === 0) return { reason: 'No Container Instances were found in your cluster.' };
+  const constraints = service?.placementConstraints ?? [];
+  const candidates = active.filter((i) => constraints.every((c) => satisfies(i, c, service)));
+  if (candidates.length === 0) return { reason: 'MemberOf placement constraint unsatisfied.' };
   const fits = candidates.filter((i) => freeCpu(i) >= def.cpu && freeMemory(i) >= def.memory);
   if (fits.length === 0) {
     const closest = candidates.reduce((best, i) => (freeCpu(i) > freeCpu(best) ? i : best));
@@ -50,6 +61,43 @@ export function placeTask(cluster: SimCluster, def: TaskDefinition, service: Sim
       a.arn.localeCompare(b.arn),
   );
   return { instance: ranked[0]!, reason: '' };
+}
+
+/**
+ * Whether an instance meets a placement constraint. `memberOf` supports the attribute forms of the cluster
+ * query language Ballast relies on: `attribute:NAME exists`, `attribute:NAME !exists`,
+ * `attribute:NAME == VALUE`, `attribute:NAME != VALUE` (joined with `and`).
+ */
+export function satisfies(
+  instance: SimContainerInstance,
+  constraint: PlacementConstraint,
+  service?: SimService,
+): boolean {
+  if (constraint.type === 'distinctInstance') {
+    for (const t of instance.tasks)
+      if (t.desiredStatus === 'RUNNING' && service && t.service === service.name) return false;
+    return true;
+  }
+  return (constraint.expression ?? '').split(/\s+and\s+/i).every((term) => {
+    const m = /^attribute:([A-Za-z0-9_.\-/]+)\s*(!exists|exists|==|!=)\s*(\S*)$/.exec(term.trim());
+    if (!m) throw new Error(`unsupported placement expression '${term}'`);
+    const [, name, op, value] = m;
+    const has = instance.attributes.has(name!);
+    const actual = instance.attributes.get(name!);
+    if (op === 'exists') return has;
+    if (op === '!exists') return !has;
+    if (op === '==') return actual === value;
+    return actual !== value;
+  });
+}
+
+/** Parses a constraint for validation: throws on an expression the simulated scheduler cannot evaluate. */
+export function checkPlacementExpression(expression: string): void {
+  for (const term of expression.split(/\s+and\s+/i)) {
+    if (!/^attribute:([A-Za-z0-9_.\-/]+)\s*(!exists|exists|==|!=)\s*(\S*)$/.test(term.trim())) {
+      throw new Error(`unsupported placement expression '${term}'`);
+    }
+  }
 }
 
 export const freeCpu = (i: SimContainerInstance) => i.registeredCpu - i.usedCpu;

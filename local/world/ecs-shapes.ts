@@ -148,7 +148,7 @@ export function toService(service: SimService): Record<string, unknown> {
     ],
     events: service.events.map((e) => ({ id: e.id, createdAt: new Date(e.createdAt), message: e.message })),
     createdAt: new Date(service.createdAt),
-    placementConstraints: [],
+    placementConstraints: service.placementConstraints.map((c) => ({ ...c })),
     placementStrategy: replica
       ? [
           { type: 'spread', field: 'attribute:ecs.availability-zone' },

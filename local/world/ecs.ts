@@ -3,6 +3,7 @@ import type { Rng } from '../core/rng.ts';
 import { lastSegment, seconds } from './compute-ids.ts';
 import {
   ECS_TIMINGS,
+  type PlacementConstraint,
   type SimCluster,
   type SimContainerInstance,
   SimService,
@@ -212,6 +213,7 @@ export class EcsRegion {
       minimumHealthyPercent?: number;
       maximumPercent?: number;
       targetGroups?: readonly string[];
+      placementConstraints?: readonly PlacementConstraint[];
       /** Place the tasks now, RUNNING and healthy (a fleet built at t=0). */
       runningNow?: boolean;
     },
@@ -243,6 +245,7 @@ export class EcsRegion {
         maximumPercent: spec.maximumPercent ?? (daemon ? 100 : 200),
       },
     );
+    service.placementConstraints = spec.placementConstraints ?? [];
     cluster.services.set(service.name, service);
     if (spec.runningNow) reconcileCluster(this, cluster, { runningNow: true, only: service });
     else this.poke();

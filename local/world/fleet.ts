@@ -9,6 +9,12 @@ import type { World } from './world.ts';
  * with their tasks RUNNING and healthy in their target groups, daemons, standalone tasks and traffic. Scalable
  * targets, alarms and DNS are built elsewhere.
  */
+/** The placement constraint Ballast asks services to carry (README, Host draining). */
+export const DRAIN_PENDING_CONSTRAINT = {
+  type: 'memberOf',
+  expression: 'attribute:ballast.drain-pending !exists',
+} as const;
+
 export interface FleetServiceSpec {
   /** @default max(floor, 2) for services behind a load balancer, else max(floor, 1) */
   readonly desiredCount?: number;
@@ -26,6 +32,11 @@ export interface FleetServiceSpec {
   readonly minimumHealthyPercent?: number;
   /** @default 200 */
   readonly maximumPercent?: number;
+  /**
+   * Placement constraints of the service. @default the one Ballast's README asks for, which keeps new
+   * tasks off hosts marked as waiting for a drain: memberOf `attribute:ballast.drain-pending !exists`
+   */
+  readonly placementConstraints?: ReadonlyArray<{ type: 'memberOf' | 'distinctInstance'; expression?: string }>;
   /** The DNS record clients use (null: none). @default the config.dns record named after the service */
   readonly record?: string | null;
 }
@@ -206,6 +217,7 @@ export function buildFleet(world: World, config: BallastConfig, spec: FleetSpec 
           minimumHealthyPercent: ss.minimumHealthyPercent ?? 100,
           maximumPercent: ss.maximumPercent ?? 200,
           targetGroups: svc.targetGroups.map((tg) => tg.name),
+          placementConstraints: ss.placementConstraints ?? [DRAIN_PENDING_CONSTRAINT],
           runningNow: true,
         }),
       );

@@ -106,3 +106,48 @@ describe('the ballast CLI against the local cloud', () => {
     expect(cloud.sfn.executions).toHaveLength(0);
   });
 });
+
+describe('hosts waiting for the drain budget', () => {
+  /** Two of four hosts go at once with a budget of one: one drains, the other waits its turn, marked. */
+  async function scaleInTwoWithBudgetOne(seed: number, constrained: boolean) {
+    const config = structuredClone(example) as any;
+    config.policies.drain.budgetHosts = 1;
+    const unconstrained = { placementConstraints: [] };
+    const c = await LocalCloud.start({
+      config,
+      seed,
+      withBallast: true,
+      fleet: {
+        regions: {
+          'us-east-1': {
+            groups: { 'web-hosts': { hosts: 4 } },
+            services: constrained
+              ? { api: { desiredCount: 8 } }
+              : { api: { desiredCount: 8, ...unconstrained }, frontend: unconstrained },
+          },
+        },
+      },
+    });
+    cloud = c;
+    const rw = c.world.region(REGION);
+    const startedAt = c.world.now();
+    rw.autoscaling.setDesiredCapacity('web-hosts', 2);
+    await c.runFor(60 * MINUTE);
+    const doomed = new Set(rw.autoscaling.endedActions.map((a) => a.instanceId));
+    const movedTwice = [...rw.ecs.cluster('web')!.tasks.values()].filter(
+      (t) => t.createdAt > startedAt && t.service && !t.daemon && doomed.has(t.ec2InstanceId),
+    ).length;
+    const result = { doomed: doomed.size, movedTwice, failed: c.world.traffic.totals().failed };
+    await c.stop();
+    cloud = undefined;
+    return result;
+  }
+
+  it('are marked so that tasks move once, where services carry the drain-pending constraint', async () => {
+    const marked = await scaleInTwoWithBudgetOne(2, true);
+    const unmarked = await scaleInTwoWithBudgetOne(2, false);
+    expect(marked).toEqual({ doomed: 2, movedTwice: 0, failed: 0 });
+    // The control: without the constraint, the mark cannot keep tasks off the waiting host.
+    expect(unmarked.movedTwice).toBeGreaterThan(0);
+  });
+});
