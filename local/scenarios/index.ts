@@ -1,3 +1,4 @@
+import { day } from './day.ts';
 import { gameday } from './gameday.ts';
 import { instanceRefresh } from './instance-refresh.ts';
 import { scaleIn } from './scale-in.ts';
@@ -10,6 +11,7 @@ export const SCENARIOS: Record<string, Scenario<any>> = {
   'scale-in': scaleIn,
   'instance-refresh': instanceRefresh,
   'spot-interruption': spotInterruption,
+  day,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: see above.

@@ -1,0 +1,139 @@
+import { performance } from 'node:perf_hooks';
+import example from '../../ballast.config.ts';
+import { LocalCloud } from '../../local/cloud.ts';
+import { day } from '../../local/scenarios/day.ts';
+import { runScenario } from '../../local/scenarios/runner.ts';
+import { scaleIn } from '../../local/scenarios/scale-in.ts';
+
+/**
+ * `npm run bench`: figures, not pass/fail timings (a busy machine must not fail a build).
+ *  1. the local cloud's speed: simulated seconds per real second over a 24-hour day, and peak memory;
+ *  2. the cost of one drained host for a 10-minute drain: state transitions, history events, API calls,
+ *     Lambda invocations;
+ *  3. the history-event count of a 48-hour drain, against Step Functions' 25,000 limit;
+ *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go.
+ */
+const MINUTE = 60_000;
+const REGION = 'us-east-1';
+const rows: Array<[string, string]> = [];
+const row = (name: string, value: string | number) => {
+  rows.push([name, String(value)]);
+  console.log(`  ${name.padEnd(58)} ${value}`);
+};
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+
+console.log('Ballast bench');
+
+// 1. A 24-hour day in the local cloud.
+{
+  console.log('\n24-hour day in the local cloud (scenario "day", with Ballast)');
+  const started = performance.now();
+  const result = await runScenario(day, { seed: 1, withBallast: true });
+  const real = (performance.now() - started) / 1000;
+  row('simulated seconds', result.simulatedSeconds);
+  row('real seconds (boot, synth, deploy and run)', real.toFixed(2));
+  row('simulated seconds per real second', Math.round(result.simulatedSeconds / real));
+  row('requests simulated / failed', `${result.requests.total} / ${result.requests.failed}`);
+  row('API calls / drain executions', `${result.apiCalls.total} / ${result.executions.length}`);
+  row('peak memory so far (RSS, MiB)', Math.round(Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20));
+}
+
+// 2 and 3. One drained host: a standalone job keeps the host busy for `minutes`.
+async function drainOneHost(minutes: number, configEdit: (c: any) => void = () => undefined) {
+  const config = structuredClone(example) as any;
+  configEdit(config);
+  const cloud = await LocalCloud.start({
+    config,
+    seed: 11,
+    withBallast: true,
+    fleet: { standaloneTasks: [{ cluster: 'web', family: 'long-job', count: 1 }] },
+  });
+  try {
+    const rw = cloud.world.region(REGION);
+    const job = [...rw.ecs.cluster('web')!.tasks.values()].find((t) => t.taskDefinition.family === 'long-job')!;
+    const host = job.ec2InstanceId;
+    cloud.world.clock.after(minutes * MINUTE, 'job done', () =>
+      rw.ecs.stopTask(job, 'EssentialContainerExited', 'job done'),
+    );
+    const callsBefore = cloud.endpoint.calls.length;
+    const invocationsBefore = cloud.lambdas.invocations.length;
+    const started = performance.now();
+    rw.autoscaling.terminateInstance(host, true);
+    await cloud.runUntil(() => cloud.sfn.executions.some((e) => e.status !== 'RUNNING'), (minutes + 120) * MINUTE);
+    const real = (performance.now() - started) / 1000;
+    const execution = cloud.sfn.executions[0]!;
+    const hook = rw.autoscaling.endedActions.find((a) => a.instanceId === host);
+    const calls = cloud.endpoint.calls
+      .slice(callsBefore)
+      .filter((c) => c.caller !== 'operator' && c.caller !== 'cloudformation');
+    return {
+      status: execution.status,
+      transitions: execution.transitions,
+      history: execution.history.length,
+      apiCalls: calls.length,
+      heartbeats: calls.filter((c) => c.action === 'RecordLifecycleActionHeartbeat').length,
+      invocations: cloud.lambdas.invocations.length - invocationsBefore,
+      drainMinutes: hook ? Math.round((hook.endedAt - hook.startedAt) / MINUTE) : Number.NaN,
+      real,
+    };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+{
+  console.log('\nOne drained host, 10-minute drain');
+  const d = await drainOneHost(10);
+  row('execution status', d.status);
+  row('hook held for (simulated minutes)', d.drainMinutes);
+  row('state transitions', d.transitions);
+  row('history events', d.history);
+  row('API calls by Ballast (ECS, Auto Scaling, DynamoDB, EventBridge)', d.apiCalls);
+  row('Lambda invocations', d.invocations);
+  row('real seconds', d.real.toFixed(2));
+}
+
+{
+  console.log('\nOne drained host, 48-hour drain (deadline 2880 min, the hook cap)');
+  const d = await drainOneHost(47 * 60 + 50, (c) => {
+    c.policies.drain.deadlineMinutes = 2880;
+  });
+  row('execution status', d.status);
+  row('hook held for (simulated minutes)', d.drainMinutes);
+  row('state transitions', d.transitions);
+  row('history events (Step Functions limit 25,000)', d.history);
+  row('heartbeats recorded', d.heartbeats);
+  row('API calls by Ballast', d.apiCalls);
+  row('Lambda invocations', d.invocations);
+  row('real seconds', d.real.toFixed(2));
+}
+
+// 4. The scale-in scenario both ways.
+{
+  console.log('\nScale-in (2 of 6 hosts), with and without Ballast');
+  for (const withBallast of [true, false]) {
+    let hostMinutes = '';
+    const result = await runScenario(scaleIn, {
+      seed: 1,
+      withBallast,
+      inspect: (cloud) => {
+        const ended = cloud.world.region(REGION).autoscaling.endedActions;
+        hostMinutes = ended.map((a) => ((a.endedAt - a.startedAt) / MINUTE).toFixed(1)).join(', ');
+      },
+    });
+    const label = withBallast ? 'with Ballast' : 'without Ballast';
+    row(`${label}: failed requests of ${result.requests.total}`, result.requests.failed);
+    row(
+      `${label}: API calls / state transitions`,
+      `${result.apiCalls.total} / ${result.executions.reduce((n, e) => n + e.transitions, 0)}`,
+    );
+    if (withBallast) row(`${label}: minutes each host was held in its hook`, hostMinutes || '-');
+  }
+}
+
+clearInterval(sampler);
+console.log(`\n  ${'peak memory of the whole bench (RSS, MiB)'.padEnd(58)} ${Math.round(peakRss / 2 ** 20)}`);
