@@ -1,15 +1,26 @@
 import { Construct } from 'constructs';
 import { type BallastConfig, type BallastConfigInput, parseConfig } from '../config/schema.ts';
 import { BundledFunctionFactory, type FunctionFactory } from './function-factory.ts';
-import { HostDraining } from './host-draining.ts';
+import { HostDraining, type HostDrainingProps } from './host-draining.ts';
 import { Ledger } from './ledger.ts';
 import { Observability } from './observability.ts';
+
+/** The host-draining options a user sets; the rest comes from the configuration and Ballast's shared parts. */
+export type HostDrainingOptions = Pick<
+  HostDrainingProps,
+  'createHooks' | 'heartbeatTimeout' | 'launchHeartbeatTimeout' | 'spotRules' | 'taggedGroups'
+>;
 
 export interface BallastProps {
   /** The fleet configuration (validated here: a bad one fails synth naming the field). */
   readonly config: BallastConfigInput | BallastConfig;
   /** The region this instance of Ballast runs in: one of `config.regions`. */
   readonly region: string;
+  /**
+   * Options of host draining: `createHooks`, `heartbeatTimeout`, `launchHeartbeatTimeout`, `spotRules`,
+   * `taggedGroups` (see HostDrainingProps). @default the HostDraining defaults
+   */
+  readonly hostDraining?: HostDrainingOptions;
   /** Makes the Lambda functions. @default new BundledFunctionFactory() */
   readonly functionFactory?: FunctionFactory;
 }
@@ -47,6 +58,7 @@ export class Ballast extends Construct {
       ledger: this.ledger.table,
       observability: this.observability,
       functionFactory: this.functionFactory,
+      ...props.hostDraining,
     });
   }
 }

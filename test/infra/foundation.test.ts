@@ -61,6 +61,15 @@ describe('the Ballast CDK app', () => {
     Template.fromStack(stack).resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 
+  it('passes host-draining options through the top construct', () => {
+    const rules = (options?: { taggedGroups: boolean }) => {
+      const stack = new Stack(offline(), 'TheirStack', { env: { region: 'us-east-1' } });
+      new Ballast(stack, 'Ballast', { config: example, region: 'us-east-1', ...(options ? { hostDraining: options } : {}) });
+      return Object.keys(Template.fromStack(stack).findResources('AWS::Events::Rule')).length;
+    };
+    expect(rules({ taggedGroups: true })).toBe(rules() + 1);
+  });
+
   it('refuses a region the configuration does not describe, naming it', () => {
     const stack = new Stack(offline(), 'TheirStack');
     expect(() => new Ballast(stack, 'Ballast', { config: example, region: 'eu-west-1' })).toThrow(
