@@ -64,7 +64,11 @@ describe('the Ballast CDK app', () => {
   it('passes host-draining options through the top construct', () => {
     const rules = (options?: { taggedGroups: boolean }) => {
       const stack = new Stack(offline(), 'TheirStack', { env: { region: 'us-east-1' } });
-      new Ballast(stack, 'Ballast', { config: example, region: 'us-east-1', ...(options ? { hostDraining: options } : {}) });
+      new Ballast(stack, 'Ballast', {
+        config: example,
+        region: 'us-east-1',
+        ...(options ? { hostDraining: options } : {}),
+      });
       return Object.keys(Template.fromStack(stack).findResources('AWS::Events::Rule')).length;
     };
     expect(rules({ taggedGroups: true })).toBe(rules() + 1);
