@@ -84,7 +84,7 @@ export const TRANSIENT_AWS_ERRORS = [
   'InternalFailure',
   'InternalServerError',
   'TimeoutError',
-  'DrainTransient',
+  'AwsTransient',
 ];
 
 /** Longest a drain execution may run: the hook's 48 h global cap, plus room to finish. */
@@ -275,12 +275,14 @@ function lambdaStep(
     // No ResultPath: the result replaces the state (aws-local-stepfunctions 3.0.0 ignores an explicit "$").
   });
   step.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+  // About 12 minutes of retries at most (5 s doubling to 2 min, full jitter): an API blip of a few minutes
+  // must not end a drain that may have hours to go.
   step.addRetry({
     errors: TRANSIENT_AWS_ERRORS,
     interval: Duration.seconds(5),
-    maxAttempts: 6,
+    maxAttempts: 10,
     backoffRate: 2,
-    maxDelay: Duration.seconds(60),
+    maxDelay: Duration.seconds(120),
     jitterStrategy: sfn.JitterType.FULL,
   });
   return step;

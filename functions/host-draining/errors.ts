@@ -7,6 +7,3 @@ import { BallastError } from '#shared/errors.ts';
 
 /** The drain state handed to a step is not one the workflow produced (a definition or version mismatch). */
 export class DrainStateInvalid extends BallastError {}
-
-/** An AWS call kept failing in a way a retry may fix (throttling, a 5xx); Step Functions retries it. */
-export class DrainTransient extends BallastError {}

@@ -24,3 +24,35 @@ export class LockBusy extends BallastError {}
 
 /** A condition the state machine polls for has not been reached yet (used with Retry as a back-off). */
 export class NotYet extends BallastError {}
+
+/**
+ * An AWS call failed in a way a retry may fix: throttling, a 5xx, a dropped connection. Handlers rethrow
+ * such SDK errors under this one name (see middleware.ts), so every state machine retries them with one
+ * Retry rule instead of a list of every service's spelling of "try again later".
+ */
+export class AwsTransient extends BallastError {}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottledException',
+  'PriorRequestNotComplete',
+]);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** Whether an error from the AWS SDK v3 is worth retrying later. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof BallastError) return false;
+  const e = error as Error & {
+    $retryable?: unknown;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+  };
+  if (THROTTLING.has(e.name) || e.$retryable) return true;
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return e.name === 'TimeoutError' || (e.code !== undefined && NETWORK.has(e.code));
+}
