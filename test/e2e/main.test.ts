@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '#infra/function-factory.ts';
+
+/** `npm start` as a user runs it: a separate process, its exit code and its output. */
+function start(...args: string[]) {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  return spawnSync(tsx, ['--no-warnings', 'local/main.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+describe('npm start', () => {
+  it('prints one JSON object with the documented fields for --json', () => {
+    const run = start('--scenario', 'spot-interruption', '--seed', '3', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(Object.keys(result)).toEqual(
+      expect.arrayContaining([
+        'scenario',
+        'seed',
+        'simulatedSeconds',
+        'realSeconds',
+        'requests',
+        'apiCalls',
+        'executions',
+        'invariants',
+        'timeline',
+      ]),
+    );
+    expect(result).toMatchObject({ scenario: 'spot-interruption', seed: 3, requests: { failed: 0 } });
+    expect(result.apiCalls).toEqual({ total: expect.any(Number), throttled: 0, denied: 0 });
+    expect(result.executions[0]).toEqual({
+      stateMachine: 'ballast-drain-host',
+      name: expect.any(String),
+      status: 'SUCCEEDED',
+      transitions: expect.any(Number),
+    });
+    expect(result.timeline[0]).toEqual({ t: 0, region: 'us-east-1', kind: 'fleet-built', detail: expect.any(String) });
+  });
+
+  it('rejects an unknown scenario with exit code 2 and the list of scenarios', () => {
+    const run = start('--scenario', 'meteor-strike');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("unknown scenario 'meteor-strike'");
+    expect(run.stderr).toContain('gameday');
+  });
+
+  it('rejects a bad seed with exit code 2', () => {
+    const run = start('--seed', 'soon');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--seed must be a non-negative integer');
+  });
+});
