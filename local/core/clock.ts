@@ -146,22 +146,7 @@ export class VirtualClock {
 
   /** Runs every event due up to and including `until`, then sets the clock to `until`. */
   async runUntil(until: number): Promise<void> {
-    if (this.running) throw new Error('the clock is already running: do not drive it from inside a process');
-    this.running = true;
-    try {
-      for (;;) {
-        const event = this.queue[0];
-        if (!event || event.at > until) break;
-        this.queue.shift();
-        if (this.cancelled.delete(event.id)) continue;
-        this.current = event.at;
-        this.eventsRun++;
-        await event.run();
-      }
-      if (until > this.current) this.current = until;
-    } finally {
-      this.running = false;
-    }
+    await this.drive(until, () => false);
   }
 
   runFor(ms: number): Promise<void> {
@@ -169,12 +154,16 @@ export class VirtualClock {
   }
 
   /**
-   * Runs events until `predicate` holds (checked after each event) or `limitMs` of virtual time passes.
-   * Returns whether the predicate held.
+   * Runs events until `predicate` holds (checked before and after each event) or `limitMs` of virtual time
+   * passes. Returns whether the predicate held.
    */
   async runUntilTrue(predicate: () => boolean, limitMs: number): Promise<boolean> {
-    const until = this.current + limitMs;
     if (predicate()) return true;
+    return this.drive(this.current + limitMs, predicate);
+  }
+
+  /** The event loop: runs due events in order until `until` or until `stop` holds after an event. */
+  private async drive(until: number, stop: () => boolean): Promise<boolean> {
     if (this.running) throw new Error('the clock is already running: do not drive it from inside a process');
     this.running = true;
     try {
@@ -186,10 +175,10 @@ export class VirtualClock {
         this.current = event.at;
         this.eventsRun++;
         await event.run();
-        if (predicate()) return true;
+        if (stop()) return true;
       }
-      this.current = Math.max(this.current, until);
-      return predicate();
+      if (until > this.current) this.current = until;
+      return stop();
     } finally {
       this.running = false;
     }

@@ -15,26 +15,12 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import config from '../../../ballast.config.ts';
+import { collect, failure } from './helpers.ts';
 
 /**
  * Application Auto Scaling through the real SDK v3 client, against the example fleet's scalable targets (one
  * per configured service, each with a CPU target-tracking policy). One cloud; the tests run in order.
  */
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error as Error,
-  );
-  if (!outcome) throw new Error('expected the call to fail');
-  return outcome;
-}
 
 describe('Application Auto Scaling through the SDK v3 client', () => {
   let cloud: LocalCloud;

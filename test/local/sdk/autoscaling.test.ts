@@ -17,26 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { AwsEvent } from '#local/world/world.ts';
 import config from '../../../ballast.config.ts';
+import { collect, failure } from './helpers.ts';
 
 /**
  * EC2 Auto Scaling through the real SDK v3 client, against the example fleet
  * without Ballast (so the groups have no lifecycle hooks until these tests put one). One cloud; in order.
  */
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error as Error,
-  );
-  if (!outcome) throw new Error('expected the call to fail');
-  return outcome;
-}
 
 describe('EC2 Auto Scaling through the SDK v3 client', () => {
   let cloud: LocalCloud;

@@ -24,18 +24,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import config from '../../../ballast.config.ts';
+import { collect } from './helpers.ts';
 
 /**
  * Every ECS operation of the local cloud through the real SDK v3 client, against the example fleet (us-east-1:
  * clusters web and workers, three hosts each; web runs api ×4, frontend ×2 and a log-router daemon).
  * The tests of this file share one cloud and run in order.
  */
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
 
 describe('ECS through the SDK v3 client', () => {
   let cloud: LocalCloud;

@@ -27,27 +27,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { AwsEvent } from '#local/world/world.ts';
 import config from '../../../ballast.config.ts';
+import { collect, failure } from './helpers.ts';
 
 /**
  * Route 53, CloudWatch and EventBridge through the real SDK v3 clients, against the example fleet: hosted zone
  * Z0EXAMPLE0BALLAST (example.com) with weighted api/www records per region and one health check per region,
  * and the target-tracking alarms of the services' scaling policies. One cloud; the tests run in order.
  */
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error as Error,
-  );
-  if (!outcome) throw new Error('expected the call to fail');
-  return outcome;
-}
 
 const ZONE = 'Z0EXAMPLE0BALLAST';
 

@@ -17,27 +17,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import config from '../../../ballast.config.ts';
+import { collect, failure } from './helpers.ts';
 
 /**
  * Step Functions through the real SDK v3 client, against Ballast's deployed drain-host state machine. The
  * executions here are started with input the workflow rejects ('{}'), so they end FAILED in the first state
  * without touching the fleet: what is tested is the API, not the workflow. One cloud; the tests run in order.
  */
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error as Error,
-  );
-  if (!outcome) throw new Error('expected the call to fail');
-  return outcome;
-}
 
 describe('Step Functions through the SDK v3 client', () => {
   let cloud: LocalCloud;
