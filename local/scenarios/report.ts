@@ -7,12 +7,13 @@ export function formatReport(result: RunResult, comparison?: RunResult): string 
   const lines: string[] = [];
   const mode = result.withBallast ? 'with Ballast' : 'WITHOUT Ballast';
   lines.push(`Ballast game day: scenario '${result.scenario}', seed ${result.seed}, ${mode}`);
+  if (result.description) lines.push(result.description);
   lines.push('');
   lines.push('Timeline (simulated time since start)');
   const regionWidth = Math.max(6, ...result.timeline.map((e) => e.region.length));
   const kindWidth = Math.max(10, ...result.timeline.map((e) => e.kind.length));
   const line = (entry: RunResult['timeline'][number]) =>
-    `  ${clock(entry.t)}  ${entry.region.padEnd(regionWidth)}  ${entry.kind.padEnd(kindWidth)}  ${entry.detail}`;
+    `  ${clock(entry.t)}  ${entry.region.padEnd(regionWidth)}  ${entry.kind.padEnd(kindWidth)}  ${readable(entry.detail)}`;
   // A long run of per-minute lines of one kind (failed requests, alarm flaps) is shown as its first and last line.
   const entries = result.timeline;
   for (let i = 0; i < entries.length; i++) {
@@ -55,6 +56,11 @@ export function formatReport(result: RunResult, comparison?: RunResult): string 
     lines.push(`  failed requests ${result.requests.failed} vs ${comparison.requests.failed}`);
   }
   return lines.join('\n');
+}
+
+/** Target-tracking alarm names carry a UUID; in the readable report `web/api AlarmHigh` says enough. */
+function readable(detail: string): string {
+  return detail.replace(/TargetTracking-service\/([^\s,()]+?)-(AlarmHigh|AlarmLow)-[0-9a-f-]{36}/g, '$1 $2');
 }
 
 /** Seconds as [d.]hh:mm:ss. */

@@ -6,6 +6,7 @@ import type { Invariant, Scenario } from './types.ts';
 /** What a run reports: the `--json` output of `npm start`. */
 export interface RunResult {
   readonly scenario: string;
+  readonly description: string;
   readonly seed: number;
   readonly withBallast: boolean;
   readonly simulatedSeconds: number;
@@ -45,6 +46,7 @@ export async function runScenario(scenario: Scenario<any>, options: RunOptions):
     const requests = cloud.world.traffic.totals();
     return {
       scenario: scenario.name,
+      description: scenario.description,
       seed: options.seed,
       withBallast: options.withBallast,
       simulatedSeconds: Math.round(scenario.durationMs / 1000),
