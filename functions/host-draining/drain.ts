@@ -1,15 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { handlerChain } from '#shared/middleware.ts';
+import { acquireBudget } from './core/budget.ts';
 import type { DrainDeps } from './core/deps.ts';
-import {
-  acquireBudget,
-  checkLaunch,
-  checkTasks,
-  extendDrain,
-  markHost,
-  releaseHost,
-  startDrain,
-} from './core/drain.ts';
+import { checkTasks, startDrain } from './core/drain.ts';
+import { checkLaunch } from './core/launch.ts';
+import { extendDrain, markHost, releaseHost } from './core/manual.ts';
 import { drainDeps } from './deps.ts';
 import { parseStep } from './parse.ts';
 import type { DrainState } from './state.ts';

@@ -1,27 +1,19 @@
-import { RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  DeleteAttributesCommand,
-  PutAttributesCommand,
-  StopTaskCommand,
-  UpdateContainerInstancesStateCommand,
-} from '@aws-sdk/client-ecs';
+import { StopTaskCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
 import { DRAIN_EVENT } from '#events/ballast-events.ts';
-import { DRAIN_PENDING_ATTRIBUTE } from '../config.ts';
 import type { DrainState, TrackedTask } from '../state.ts';
-import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
+import type { DrainDeps } from './deps.ts';
 import { emit, eventDetail } from './emit.ts';
+import { heartbeatIfDue, required } from './hook.ts';
 import {
-  clusterSize,
   countByClass,
   describeContainerInstance,
   describeServices,
   describeTasks,
-  findContainerInstance,
   listHostTasks,
   stuckServices,
   trackTasks,
 } from './hosts.ts';
-import { addSeconds, capWait, heartbeatDueIn, nextWait, seconds } from './timing.ts';
+import { capWait, nextWait, seconds } from './timing.ts';
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
@@ -31,94 +23,11 @@ export const FORCE_GRACE_SECONDS = 180;
  * 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host'. Each takes the
  * workflow state and returns the next one; the state machine routes on `phase` and waits `waitSeconds`.
  * In dry-run no step makes a mutating call: it logs and emits what it would do.
+ *
+ * This file holds the drain loop ('Start Drain', 'Check Tasks'); the other steps are in ./budget.ts
+ * ('Acquire Budget'), ./launch.ts ('Check Launch') and ./manual.ts ('Mark Host', 'Extend Drain', 'Release
+ * Host'), with the lifecycle-hook and host-mark helpers they share in ./hook.ts.
  */
-
-// ---------------------------------------------------------------------------------------------- budget
-
-/**
- * 'Acquire Budget': takes one of the cluster's drain slots (at most `budgetHosts`, or `budgetPercent` of the
- * cluster's hosts, the smaller). Hosts that must wait are marked with the `ballast.drain-pending` attribute,
- * so tasks moving off draining hosts avoid them (services that use the placement constraint
- * `attribute:ballast.drain-pending !exists`), and the hook is kept alive with heartbeats. A host that has
- * waited half its deadline goes ahead without a slot (reported), so it still has half its time to drain.
- * Spot drains never wait.
- */
-export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const now = deps.clock();
-  const { ledger, config } = deps;
-  const cluster = required(state.cluster, 'cluster');
-  if (state.request.kind === 'spot') {
-    return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
-  }
-  const size = await clusterSize(deps.clients.ecs, cluster);
-  const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
-  const max = Math.max(1, Math.min(state.policy.budgetHosts, byPercent));
-  if (state.dryRun) {
-    const holders = await ledger.budgetHolders(config.region, cluster);
-    deps.logger.info('Dry-run: would take a drain budget slot', { cluster, max, holders });
-    return {
-      ...state,
-      phase: 'draining',
-      budget: { ...state.budget, max },
-      message: `Dry-run: budget ${holders.length}/${max} in use.`,
-    };
-  }
-  let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
-  if (!held && (await sweepStaleHolders(state, deps, cluster)) > 0) {
-    held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
-  }
-  if (held) {
-    deps.logger.info('Drain budget slot taken', { cluster, max, holder: state.budget.holder });
-    return {
-      ...state,
-      phase: 'draining',
-      budget: { ...state.budget, held: true, max },
-      message: `Budget slot taken (max ${max}).`,
-    };
-  }
-
-  const waitingSince = state.budget.waitingSince ?? now.toISOString();
-  const window = seconds(state.receivedAt, new Date(state.deadlineAt));
-  if (seconds(waitingSince, now) >= window / 2) {
-    deps.logger.warn('Drain budget still full after half the deadline: draining without a slot', { cluster, max });
-    return {
-      ...state,
-      phase: 'draining',
-      budget: { ...state.budget, max, waitingSince, overridden: true },
-      message: `Budget full (${max}) for half the deadline: draining without a slot.`,
-    };
-  }
-  let next = await markPending(state, deps, 'terminate');
-  next = await heartbeatIfDue(next, deps, now);
-  const waitSeconds = capWait(
-    next,
-    nextWait(state.waitSeconds, false, config.poll.initialSeconds * 2, config.poll.maxSeconds),
-    now,
-  );
-  return {
-    ...next,
-    phase: 'waiting-budget',
-    budget: { ...next.budget, max, waitingSince },
-    waitSeconds,
-    message: `Waiting for a drain slot of ${cluster} (${max} in use); next try in ${waitSeconds} s.`,
-  };
-}
-
-/** Frees slots whose holder's drain is no longer active (an execution that died without releasing). */
-async function sweepStaleHolders(state: DrainState, deps: DrainDeps, cluster: string): Promise<number> {
-  let freed = 0;
-  for (const holder of await deps.ledger.budgetHolders(deps.config.region, cluster)) {
-    const [instanceId, drainId] = holder.split('#');
-    if (!instanceId || !drainId || holder === state.budget.holder) continue;
-    const record = await deps.ledger.getDrain(deps.config.region, instanceId, drainId);
-    if (record?.status !== 'active') {
-      deps.logger.warn('Freeing a stale drain budget slot', { cluster, holder, status: record?.status });
-      await deps.ledger.releaseBudget(deps.config.region, cluster, holder);
-      freed += 1;
-    }
-  }
-  return freed;
-}
 
 // ---------------------------------------------------------------------------------------------- start
 
@@ -392,7 +301,8 @@ function lifecycleFor(state: DrainState): 'CONTINUE' | undefined {
   return state.hook ? 'CONTINUE' : undefined;
 }
 
-function finish(
+/** Ends the step's path: phase 'finish' with the outcome (and, for a drain with a hook, the lifecycle result). */
+export function finish(
   state: DrainState,
   outcome: NonNullable<DrainState['outcome']>,
   message: string,
@@ -427,209 +337,4 @@ async function stopTasks(
     );
   }
   return { ...state, tasks: state.tasks.map((t) => (arns.has(t.arn) ? { ...t, stopRequested: true } : t)) };
-}
-
-/** Records a lifecycle heartbeat when half the HeartbeatTimeout has passed since the last one. */
-async function heartbeatIfDue(state: DrainState, deps: DrainDeps, now: Date): Promise<DrainState> {
-  const due = heartbeatDueIn(state, now);
-  if (due === undefined || due > 0) return state;
-  return recordHeartbeat(state, deps, now);
-}
-
-/** RecordLifecycleActionHeartbeat (restarts the hook's full HeartbeatTimeout). */
-async function recordHeartbeat(state: DrainState, deps: DrainDeps, now: Date): Promise<DrainState> {
-  if (!state.hook) return state;
-  if (state.dryRun) {
-    deps.logger.info('Dry-run: would record a lifecycle heartbeat', { hook: state.hook.name });
-    return { ...state, lastHeartbeatAt: now.toISOString() };
-  }
-  try {
-    await deps.clients.autoScaling.send(
-      new RecordLifecycleActionHeartbeatCommand({
-        AutoScalingGroupName: state.hook.group,
-        LifecycleHookName: state.hook.name,
-        InstanceId: state.request.instanceId,
-        ...(state.hook.token ? { LifecycleActionToken: state.hook.token } : {}),
-      }),
-    );
-  } catch (error) {
-    if (!isNoActiveLifecycleAction(error)) throw error;
-    deps.logger.warn('The lifecycle action is no longer pending (completed elsewhere or expired)', {
-      hook: state.hook.name,
-    });
-    return { ...state, lifecycleCompleted: true };
-  }
-  deps.logger.info('Lifecycle heartbeat recorded', { hook: state.hook.name });
-  return { ...state, lastHeartbeatAt: now.toISOString() };
-}
-
-/** Puts the soft mark on the host (once): services with the placement constraint keep new tasks off it. */
-async function markPending(state: DrainState, deps: DrainDeps, why: string): Promise<DrainState> {
-  if (state.marked) return state;
-  const cluster = required(state.cluster, 'cluster');
-  const arn = required(state.containerInstanceArn, 'containerInstanceArn');
-  if (state.dryRun) {
-    deps.logger.info('Dry-run: would mark the host', { attribute: DRAIN_PENDING_ATTRIBUTE, value: why });
-  } else {
-    await deps.clients.ecs.send(
-      new PutAttributesCommand({
-        cluster,
-        attributes: [{ name: DRAIN_PENDING_ATTRIBUTE, value: why, targetType: 'container-instance', targetId: arn }],
-      }),
-    );
-  }
-  return { ...state, marked: true };
-}
-
-// ---------------------------------------------------------------------------------------------- launch
-
-/**
- * 'Check Launch': holds a new host in its launch hook until its container instance is ACTIVE with the agent
- * connected, so launch-before-terminate really adds capacity first. Past the launch deadline the action is
- * ABANDONed (Auto Scaling replaces a host that never joined).
- */
-export async function checkLaunch(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const now = deps.clock();
-  const cluster = required(state.cluster, 'cluster');
-  const instance = await findContainerInstance(deps.clients.ecs, cluster, state.request.instanceId);
-  const ready = instance?.status === 'ACTIVE' && instance.agentConnected === true;
-  const withArn = instance?.containerInstanceArn
-    ? { ...state, containerInstanceArn: instance.containerInstanceArn }
-    : state;
-  if (ready) {
-    return finish(
-      withArn,
-      'launch-ready',
-      `${state.request.instanceId} is ACTIVE in ${cluster} with its agent connected.`,
-      'CONTINUE',
-    );
-  }
-  if (now.getTime() >= new Date(state.deadlineAt).getTime()) {
-    return finish(
-      withArn,
-      'launch-timed-out',
-      `${state.request.instanceId} did not become ACTIVE in ${cluster} by ${state.deadlineAt} (status ${instance?.status ?? 'not registered'}): abandoning the launch.`,
-      'ABANDON',
-    );
-  }
-  const next = await heartbeatIfDue(withArn, deps, now);
-  const waitSeconds = capWait(next, nextWait(state.waitSeconds, false, 10, 60), now);
-  return {
-    ...next,
-    phase: 'draining',
-    waitSeconds,
-    message: `Waiting for ${state.request.instanceId} to join ${cluster} (status ${instance?.status ?? 'not registered'}, agent ${instance?.agentConnected ? 'connected' : 'not connected'}).`,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- manual and rebalance
-
-/** 'Mark Host' (rebalance recommendation): the soft mark only, no DRAINING. */
-export async function markHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const marked = await markPending(state, deps, 'rebalance');
-  return finish(
-    marked,
-    'marked',
-    `Marked ${state.request.instanceId} with ${DRAIN_PENDING_ATTRIBUTE}=rebalance: no new tasks (for services with the placement constraint); not DRAINING.`,
-  );
-}
-
-/** 'Extend Drain': moves the running drain's deadline (never past the hook's global timeout) and heartbeats. */
-export async function extendDrain(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const now = deps.clock();
-  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
-  const target = drains.find(
-    (r) =>
-      r.status === 'active' &&
-      r.drainId !== state.request.drainId &&
-      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
-  );
-  if (!target) return finish(state, 'extended', 'The drain finished before it could be extended: nothing changed.');
-  const from =
-    typeof target.deadlineAt === 'string' && target.deadlineAt > now.toISOString()
-      ? target.deadlineAt
-      : now.toISOString();
-  let deadlineAt = addSeconds(from, (state.request.extendMinutes ?? 0) * 60);
-  let capped = '';
-  if (state.hook) {
-    const latest = addSeconds(state.hook.globalDeadlineAt, -120);
-    if (latest < deadlineAt) {
-      deadlineAt = latest;
-      capped = ` (capped by the lifecycle hook's global timeout, ${state.hook.globalDeadlineAt})`;
-    }
-  }
-  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, { deadlineAt });
-  const beat = await recordHeartbeat(state, deps, now);
-  return finish(
-    { ...state, deadlineAt, ...(beat.lastHeartbeatAt ? { lastHeartbeatAt: beat.lastHeartbeatAt } : {}) },
-    'extended',
-    `Deadline of ${target.drainId} moved to ${deadlineAt}${capped}.`,
-  );
-}
-
-/**
- * 'Release Host': lets the host go. A running drain is marked released (its execution ends at its next
- * check); a pending lifecycle action is completed (CONTINUE unless the input says ABANDON) by 'Complete
- * Lifecycle Action'; a host without one (manual drain, rebalance mark) is set ACTIVE again and unmarked.
- */
-export async function releaseHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
-  const target = drains.find(
-    (r) =>
-      r.status === 'active' &&
-      r.drainId !== state.request.drainId &&
-      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
-  );
-  if (target && !state.dryRun) {
-    await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, {
-      status: 'released',
-      releasedBy: state.request.drainId,
-    });
-  }
-  const result = state.request.result ?? 'CONTINUE';
-  if (state.hook) {
-    return finish(
-      state,
-      'released',
-      `Released ${state.request.instanceId}: completing its lifecycle action with ${result}.`,
-      result,
-    );
-  }
-  if (state.cluster && state.containerInstanceArn) {
-    if (state.dryRun) {
-      deps.logger.info('Dry-run: would set the host ACTIVE and remove its mark', {
-        instance: state.containerInstanceArn,
-      });
-    } else {
-      const cluster = state.cluster;
-      const instance = await describeContainerInstance(deps.clients.ecs, cluster, state.containerInstanceArn);
-      if (instance?.status === 'DRAINING') {
-        await deps.clients.ecs.send(
-          new UpdateContainerInstancesStateCommand({
-            cluster,
-            containerInstances: [state.containerInstanceArn],
-            status: 'ACTIVE',
-          }),
-        );
-      }
-      if (instance?.attributes?.some((a) => a.name === DRAIN_PENDING_ATTRIBUTE)) {
-        await deps.clients.ecs.send(
-          new DeleteAttributesCommand({
-            cluster,
-            attributes: [
-              { name: DRAIN_PENDING_ATTRIBUTE, targetType: 'container-instance', targetId: state.containerInstanceArn },
-            ],
-          }),
-        );
-      }
-    }
-    return finish(state, 'released', `Released ${state.request.instanceId}: ACTIVE again, mark removed.`);
-  }
-  return finish(state, 'released', `Nothing held ${state.request.instanceId}: nothing to release.`);
-}
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined)
-    throw new Error(`Drain state has no ${what}: the workflow reached a step it should not have`);
-  return value;
 }

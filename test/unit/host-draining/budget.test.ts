@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '#config/limits.ts';
-import { acquireBudget } from '#functions/host-draining/core/drain.ts';
+import { acquireBudget } from '#functions/host-draining/core/budget.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import { FakeFleet, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';

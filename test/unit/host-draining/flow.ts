@@ -1,14 +1,9 @@
+import { acquireBudget } from '#functions/host-draining/core/budget.ts';
 import type { DrainDeps } from '#functions/host-draining/core/deps.ts';
-import {
-  acquireBudget,
-  checkLaunch,
-  checkTasks,
-  extendDrain,
-  markHost,
-  releaseHost,
-  startDrain,
-} from '#functions/host-draining/core/drain.ts';
+import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { completeLifecycleAction, recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
+import { checkLaunch } from '#functions/host-draining/core/launch.ts';
+import { extendDrain, markHost, releaseHost } from '#functions/host-draining/core/manual.ts';
 import { resolveRequest, type SkipOutput } from '#functions/host-draining/core/resolve.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
 import type { FakeFleet } from './fleet.ts';

@@ -1,0 +1,95 @@
+import type { DrainState } from '../state.ts';
+import type { DrainDeps } from './deps.ts';
+import { heartbeatIfDue, markPending, required } from './hook.ts';
+import { clusterSize } from './hosts.ts';
+import { capWait, nextWait, seconds } from './timing.ts';
+
+/**
+ * The drain budget: 'Acquire Budget' and the sweep of slots left behind by drains that died without
+ * releasing them. The slot is given back by 'Release Budget' (./finish.ts).
+ */
+
+/**
+ * 'Acquire Budget': takes one of the cluster's drain slots (at most `budgetHosts`, or `budgetPercent` of the
+ * cluster's hosts, the smaller). Hosts that must wait are marked with the `ballast.drain-pending` attribute,
+ * so tasks moving off draining hosts avoid them (services that use the placement constraint
+ * `attribute:ballast.drain-pending !exists`), and the hook is kept alive with heartbeats. A host that has
+ * waited half its deadline goes ahead without a slot (reported), so it still has half its time to drain.
+ * Spot drains never wait.
+ */
+export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const { ledger, config } = deps;
+  const cluster = required(state.cluster, 'cluster');
+  if (state.request.kind === 'spot') {
+    return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
+  }
+  const size = await clusterSize(deps.clients.ecs, cluster);
+  const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
+  const max = Math.max(1, Math.min(state.policy.budgetHosts, byPercent));
+  if (state.dryRun) {
+    const holders = await ledger.budgetHolders(config.region, cluster);
+    deps.logger.info('Dry-run: would take a drain budget slot', { cluster, max, holders });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, max },
+      message: `Dry-run: budget ${holders.length}/${max} in use.`,
+    };
+  }
+  let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+  if (!held && (await sweepStaleHolders(state, deps, cluster)) > 0) {
+    held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+  }
+  if (held) {
+    deps.logger.info('Drain budget slot taken', { cluster, max, holder: state.budget.holder });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, held: true, max },
+      message: `Budget slot taken (max ${max}).`,
+    };
+  }
+
+  const waitingSince = state.budget.waitingSince ?? now.toISOString();
+  const window = seconds(state.receivedAt, new Date(state.deadlineAt));
+  if (seconds(waitingSince, now) >= window / 2) {
+    deps.logger.warn('Drain budget still full after half the deadline: draining without a slot', { cluster, max });
+    return {
+      ...state,
+      phase: 'draining',
+      budget: { ...state.budget, max, waitingSince, overridden: true },
+      message: `Budget full (${max}) for half the deadline: draining without a slot.`,
+    };
+  }
+  let next = await markPending(state, deps, 'terminate');
+  next = await heartbeatIfDue(next, deps, now);
+  const waitSeconds = capWait(
+    next,
+    nextWait(state.waitSeconds, false, config.poll.initialSeconds * 2, config.poll.maxSeconds),
+    now,
+  );
+  return {
+    ...next,
+    phase: 'waiting-budget',
+    budget: { ...next.budget, max, waitingSince },
+    waitSeconds,
+    message: `Waiting for a drain slot of ${cluster} (${max} in use); next try in ${waitSeconds} s.`,
+  };
+}
+
+/** Frees slots whose holder's drain is no longer active (an execution that died without releasing). */
+async function sweepStaleHolders(state: DrainState, deps: DrainDeps, cluster: string): Promise<number> {
+  let freed = 0;
+  for (const holder of await deps.ledger.budgetHolders(deps.config.region, cluster)) {
+    const [instanceId, drainId] = holder.split('#');
+    if (!instanceId || !drainId || holder === state.budget.holder) continue;
+    const record = await deps.ledger.getDrain(deps.config.region, instanceId, drainId);
+    if (record?.status !== 'active') {
+      deps.logger.warn('Freeing a stale drain budget slot', { cluster, holder, status: record?.status });
+      await deps.ledger.releaseBudget(deps.config.region, cluster, holder);
+      freed += 1;
+    }
+  }
+  return freed;
+}

@@ -1,0 +1,117 @@
+import { DeleteAttributesCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
+import { DRAIN_PENDING_ATTRIBUTE } from '../config.ts';
+import type { DrainState } from '../state.ts';
+import type { DrainDeps } from './deps.ts';
+import { finish } from './drain.ts';
+import { markPending, recordHeartbeat } from './hook.ts';
+import { describeContainerInstance } from './hosts.ts';
+import { addSeconds } from './timing.ts';
+
+/**
+ * The rebalance mark and the operator actions: 'Mark Host' (rebalance recommendation), 'Extend Drain' and
+ * 'Release Host' (each acts on the host's running drain through the ledger).
+ */
+
+/** 'Mark Host' (rebalance recommendation): the soft mark only, no DRAINING. */
+export async function markHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const marked = await markPending(state, deps, 'rebalance');
+  return finish(
+    marked,
+    'marked',
+    `Marked ${state.request.instanceId} with ${DRAIN_PENDING_ATTRIBUTE}=rebalance: no new tasks (for services with the placement constraint); not DRAINING.`,
+  );
+}
+
+/** 'Extend Drain': moves the running drain's deadline (never past the hook's global timeout) and heartbeats. */
+export async function extendDrain(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const now = deps.clock();
+  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
+  const target = drains.find(
+    (r) =>
+      r.status === 'active' &&
+      r.drainId !== state.request.drainId &&
+      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
+  );
+  if (!target) return finish(state, 'extended', 'The drain finished before it could be extended: nothing changed.');
+  const from =
+    typeof target.deadlineAt === 'string' && target.deadlineAt > now.toISOString()
+      ? target.deadlineAt
+      : now.toISOString();
+  let deadlineAt = addSeconds(from, (state.request.extendMinutes ?? 0) * 60);
+  let capped = '';
+  if (state.hook) {
+    const latest = addSeconds(state.hook.globalDeadlineAt, -120);
+    if (latest < deadlineAt) {
+      deadlineAt = latest;
+      capped = ` (capped by the lifecycle hook's global timeout, ${state.hook.globalDeadlineAt})`;
+    }
+  }
+  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, { deadlineAt });
+  const beat = await recordHeartbeat(state, deps, now);
+  return finish(
+    { ...state, deadlineAt, ...(beat.lastHeartbeatAt ? { lastHeartbeatAt: beat.lastHeartbeatAt } : {}) },
+    'extended',
+    `Deadline of ${target.drainId} moved to ${deadlineAt}${capped}.`,
+  );
+}
+
+/**
+ * 'Release Host': lets the host go. A running drain is marked released (its execution ends at its next
+ * check); a pending lifecycle action is completed (CONTINUE unless the input says ABANDON) by 'Complete
+ * Lifecycle Action'; a host without one (manual drain, rebalance mark) is set ACTIVE again and unmarked.
+ */
+export async function releaseHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const drains = await deps.ledger.drainsOf(deps.config.region, state.request.instanceId);
+  const target = drains.find(
+    (r) =>
+      r.status === 'active' &&
+      r.drainId !== state.request.drainId &&
+      ['terminate', 'spot', 'manual-drain'].includes(r.trigger),
+  );
+  if (target && !state.dryRun) {
+    await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, target.drainId, {
+      status: 'released',
+      releasedBy: state.request.drainId,
+    });
+  }
+  const result = state.request.result ?? 'CONTINUE';
+  if (state.hook) {
+    return finish(
+      state,
+      'released',
+      `Released ${state.request.instanceId}: completing its lifecycle action with ${result}.`,
+      result,
+    );
+  }
+  if (state.cluster && state.containerInstanceArn) {
+    if (state.dryRun) {
+      deps.logger.info('Dry-run: would set the host ACTIVE and remove its mark', {
+        instance: state.containerInstanceArn,
+      });
+    } else {
+      const cluster = state.cluster;
+      const instance = await describeContainerInstance(deps.clients.ecs, cluster, state.containerInstanceArn);
+      if (instance?.status === 'DRAINING') {
+        await deps.clients.ecs.send(
+          new UpdateContainerInstancesStateCommand({
+            cluster,
+            containerInstances: [state.containerInstanceArn],
+            status: 'ACTIVE',
+          }),
+        );
+      }
+      if (instance?.attributes?.some((a) => a.name === DRAIN_PENDING_ATTRIBUTE)) {
+        await deps.clients.ecs.send(
+          new DeleteAttributesCommand({
+            cluster,
+            attributes: [
+              { name: DRAIN_PENDING_ATTRIBUTE, targetType: 'container-instance', targetId: state.containerInstanceArn },
+            ],
+          }),
+        );
+      }
+    }
+    return finish(state, 'released', `Released ${state.request.instanceId}: ACTIVE again, mark removed.`);
+  }
+  return finish(state, 'released', `Nothing held ${state.request.instanceId}: nothing to release.`);
+}
