@@ -151,3 +151,22 @@ describe('hosts waiting for the drain budget', () => {
     expect(unmarked.movedTwice).toBeGreaterThan(0);
   });
 });
+
+describe('the launch hook', () => {
+  it('holds a new host until its container instance is ACTIVE with the agent connected, then continues', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 8, withBallast: true });
+    const rw = cloud.world.region(REGION);
+    rw.autoscaling.setDesiredCapacity('web-hosts', 4);
+    await cloud.runFor(30 * MINUTE);
+
+    const launches = rw.autoscaling.endedActions.filter((a) => a.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING');
+    expect(launches).toHaveLength(1);
+    const launch = launches[0]!;
+    expect(launch).toMatchObject({ how: 'completed', result: 'CONTINUE', hookName: 'ballast-launch' });
+    const instance = rw.ecs.containerInstanceOf(launch.instanceId)!;
+    expect(instance.status).toBe('ACTIVE');
+    expect(instance.agentConnected).toBe(true);
+    expect(instance.registeredAt).toBeLessThanOrEqual(launch.endedAt);
+    expect(rw.autoscaling.instance(launch.instanceId)?.lifecycleState).toBe('InService');
+  });
+});

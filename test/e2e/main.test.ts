@@ -55,3 +55,39 @@ describe('npm start', () => {
     expect(run.stderr).toContain('--seed must be a non-negative integer');
   });
 });
+
+describe('npm start -- --serve', () => {
+  it('keeps an endpoint up that the SDK can use, and stops on Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ECSClient, ListClustersCommand } = await import('@aws-sdk/client-ecs');
+    const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const child = spawn(tsx, ['--no-warnings', 'local/main.ts', '--serve', '--port', '0', '--speed', '60'], {
+      cwd: PROJECT_ROOT,
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+      });
+      const ecs = new ECSClient({
+        region: 'us-west-2',
+        endpoint: url,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const clusters = await ecs.send(new ListClustersCommand({}));
+      expect(clusters.clusterArns?.sort()).toEqual([
+        'arn:aws:ecs:us-west-2:123456789012:cluster/web',
+        'arn:aws:ecs:us-west-2:123456789012:cluster/workers',
+      ]);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+  });
+});
