@@ -94,19 +94,24 @@ export const queryCodec: Codec = {
     return xmlResponse(200, requestId, buildXml(`${action}Response`, namespaceOf(service), content));
   },
   encodeError(service, error: AwsError, requestId): WireResponse {
-    return xmlResponse(
-      error.status,
-      requestId,
-      buildXml('ErrorResponse', namespaceOf(service), {
-        Error: { Type: error.fault, Code: error.code, Message: error.message },
-        RequestId: requestId,
-      }),
-    );
+    return xmlErrorResponse(service, error, requestId);
   },
 };
 
 export function namespaceOf(service: ServiceDefinition): string {
   return service.xmlNamespace ?? `https://${service.signingName}.amazonaws.com/doc/`;
+}
+
+/** The error body awsQuery and restXml services share: `<ErrorResponse><Error><Type/><Code/><Message/>`. */
+export function xmlErrorResponse(service: ServiceDefinition, error: AwsError, requestId: string): WireResponse {
+  return xmlResponse(
+    error.status,
+    requestId,
+    buildXml('ErrorResponse', namespaceOf(service), {
+      Error: { Type: error.fault, Code: error.code, Message: error.message },
+      RequestId: requestId,
+    }),
+  );
 }
 
 export function xmlResponse(status: number, requestId: string, body: string): WireResponse {

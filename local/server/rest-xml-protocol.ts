@@ -1,6 +1,6 @@
 import type { AwsError } from '../core/aws-error.ts';
 import type { ServiceDefinition } from '../core/service.ts';
-import { namespaceOf, xmlResponse } from './query-protocol.ts';
+import { namespaceOf, xmlErrorResponse, xmlResponse } from './query-protocol.ts';
 import {
   type RestRoute,
   ROUTE53_BOOLEAN_FIELDS,
@@ -69,14 +69,7 @@ export function restXmlCodec(tables: RestXmlTables): Codec {
       return { ...xmlResponse(successStatus.get(action) ?? 200, requestId, body) };
     },
     encodeError(service, error: AwsError, requestId): WireResponse {
-      return xmlResponse(
-        error.status,
-        requestId,
-        buildXml('ErrorResponse', namespaceOf(service), {
-          Error: { Type: error.fault, Code: error.code, Message: error.message },
-          RequestId: requestId,
-        }),
-      );
+      return xmlErrorResponse(service, error, requestId);
     },
   };
 }

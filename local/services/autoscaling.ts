@@ -3,7 +3,7 @@ import { AwsError, required, validationError } from '../core/aws-error.ts';
 import { type Page, paginate } from '../core/paginate.ts';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
 import type { AutoScalingRegion } from '../world/autoscaling.ts';
-import type { LifecycleTransition } from '../world/autoscaling-hooks.ts';
+import type { ActionRef, LifecycleTransition } from '../world/autoscaling-hooks.ts';
 import { toGroup, toHook, toInstanceDetails, toRefresh } from '../world/autoscaling-shapes.ts';
 
 /**
@@ -195,15 +195,7 @@ export const autoScalingService: ServiceDefinition = {
         },
         ctx,
       ) => {
-        asOf(ctx).completeLifecycleAction(
-          String(required(input.AutoScalingGroupName, 'AutoScalingGroupName', 'ValidationError')),
-          String(required(input.LifecycleHookName, 'LifecycleHookName', 'ValidationError')),
-          {
-            ...(input.LifecycleActionToken !== undefined ? { token: String(input.LifecycleActionToken) } : {}),
-            ...(input.InstanceId !== undefined ? { instanceId: String(input.InstanceId) } : {}),
-          },
-          result(input.LifecycleActionResult),
-        );
+        asOf(ctx).completeLifecycleAction(...lifecycleActionOf(input), result(input.LifecycleActionResult));
         return {};
       },
     },
@@ -219,14 +211,7 @@ export const autoScalingService: ServiceDefinition = {
         },
         ctx,
       ) => {
-        asOf(ctx).recordLifecycleActionHeartbeat(
-          String(required(input.AutoScalingGroupName, 'AutoScalingGroupName', 'ValidationError')),
-          String(required(input.LifecycleHookName, 'LifecycleHookName', 'ValidationError')),
-          {
-            ...(input.LifecycleActionToken !== undefined ? { token: String(input.LifecycleActionToken) } : {}),
-            ...(input.InstanceId !== undefined ? { instanceId: String(input.InstanceId) } : {}),
-          },
-        );
+        asOf(ctx).recordLifecycleActionHeartbeat(...lifecycleActionOf(input));
         return {};
       },
     },
@@ -351,3 +336,20 @@ export const autoScalingService: ServiceDefinition = {
     },
   },
 };
+
+/** The group, hook and action (by token or instance id) that CompleteLifecycleAction and heartbeats name. */
+function lifecycleActionOf(input: {
+  AutoScalingGroupName?: string;
+  LifecycleHookName?: string;
+  LifecycleActionToken?: string;
+  InstanceId?: string;
+}): [string, string, ActionRef] {
+  return [
+    String(required(input.AutoScalingGroupName, 'AutoScalingGroupName', 'ValidationError')),
+    String(required(input.LifecycleHookName, 'LifecycleHookName', 'ValidationError')),
+    {
+      ...(input.LifecycleActionToken !== undefined ? { token: String(input.LifecycleActionToken) } : {}),
+      ...(input.InstanceId !== undefined ? { instanceId: String(input.InstanceId) } : {}),
+    },
+  ];
+}
