@@ -29,7 +29,7 @@ const sampler = setInterval(() => {
 console.log('Ballast bench');
 
 // 1. A 24-hour day in the local cloud.
-{
+async function benchDay(): Promise<void> {
   console.log('\n24-hour day in the local cloud (scenario "day", with Ballast)');
   const started = performance.now();
   const result = await runScenario(day, { seed: 1, withBallast: true });
@@ -85,35 +85,21 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
   }
 }
 
-{
-  console.log('\nOne drained host, 10-minute drain');
-  const d = await drainOneHost(10);
-  row('execution status', d.status);
-  row('hook held for (simulated minutes)', d.drainMinutes);
-  row('state transitions', d.transitions);
-  row('history events', d.history);
-  row('API calls by Ballast (ECS, Auto Scaling, DynamoDB, EventBridge)', d.apiCalls);
-  row('Lambda invocations', d.invocations);
-  row('real seconds', d.real.toFixed(2));
-}
-
-{
-  console.log('\nOne drained host, 48-hour drain (deadline 2880 min, the hook cap)');
-  const d = await drainOneHost(47 * 60 + 50, (c) => {
-    c.policies.drain.deadlineMinutes = 2880;
-  });
+async function benchDrain(title: string, minutes: number, configEdit?: (c: any) => void): Promise<void> {
+  console.log(`\nOne drained host, ${title}`);
+  const d = await drainOneHost(minutes, configEdit);
   row('execution status', d.status);
   row('hook held for (simulated minutes)', d.drainMinutes);
   row('state transitions', d.transitions);
   row('history events (Step Functions limit 25,000)', d.history);
   row('heartbeats recorded', d.heartbeats);
-  row('API calls by Ballast', d.apiCalls);
+  row('API calls by Ballast (ECS, Auto Scaling, DynamoDB, EventBridge)', d.apiCalls);
   row('Lambda invocations', d.invocations);
   row('real seconds', d.real.toFixed(2));
 }
 
 // 4. The scale-in scenario both ways.
-{
+async function benchScaleIn(): Promise<void> {
   console.log('\nScale-in (2 of 6 hosts), with and without Ballast');
   for (const withBallast of [true, false]) {
     let hostMinutes = '';
@@ -134,6 +120,13 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
     if (withBallast) row(`${label}: minutes each host was held in its hook`, hostMinutes || '-');
   }
 }
+
+await benchDay();
+await benchDrain('10-minute drain', 10);
+await benchDrain('48-hour drain (deadline 2880 min, the hook cap)', 47 * 60 + 50, (c) => {
+  c.policies.drain.deadlineMinutes = 2880;
+});
+await benchScaleIn();
 
 clearInterval(sampler);
 console.log(`\n  ${'peak memory of the whole bench (RSS, MiB)'.padEnd(58)} ${Math.round(peakRss / 2 ** 20)}`);
