@@ -79,6 +79,9 @@ export class BundledFunctionFactory implements FunctionFactory {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
         minify: true,
+        // Error classes are matched by name in Step Functions Retry/Catch (`InvalidInput`, `AwsTransient`):
+        // minification must not rename them.
+        keepNames: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
         externalModules: ['@aws-sdk/*'],

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '#infra/function-factory.ts';
+
+/**
+ * `npx cdk synth` as a user runs it: offline, no credentials, with the real esbuild bundling of every
+ * handler (the other infra tests skip bundling). Then one bundle is loaded and called, as Lambda would.
+ * The output goes under the project so that the bundles' external `@aws-sdk/*` resolve from node_modules,
+ * as they do from the Lambda runtime.
+ */
+const outdir = mkdtempSync(path.join(PROJECT_ROOT, '.tmp-synth-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const synth = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outdir], {
+  cwd: PROJECT_ROOT,
+  encoding: 'utf8',
+  timeout: 240_000,
+  env: { ...process.env, CDK_VALIDATION: 'false', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' },
+});
+
+type Template = { Resources: Record<string, { Type: string; Metadata?: Record<string, string>; Properties: any }> };
+const template = (stack: string): Template =>
+  JSON.parse(readFileSync(path.join(outdir, `${stack}.template.json`), 'utf8'));
+
+describe('npx cdk synth', () => {
+  it('synthesizes one stack per configured region offline, without credentials', () => {
+    expect(synth.status, synth.stderr).toBe(0);
+    for (const stack of ['Ballast-us-east-1', 'Ballast-us-west-2']) {
+      expect(existsSync(path.join(outdir, `${stack}.template.json`)), stack).toBe(true);
+    }
+  });
+
+  it('bundles every handler as one ESM file with the AWS SDK left out', () => {
+    const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
+      const source = readFileSync(bundle, 'utf8');
+      expect(source).not.toMatch(/class ECSClient\b/); // the SDK stays external: the runtime provides it
+      expect(statSync(bundle).size).toBeLessThan(1_500_000);
+    }
+  });
+
+  it('produces a bundle that loads and answers like the handler: a bad manual input is InvalidInput', async () => {
+    const fn = Object.values(template('Ballast-us-east-1').Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' && r.Metadata?.['ballast:entry'] === 'functions/host-draining/resolve.ts',
+    )!;
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      BALLAST_LEDGER_TABLE: 'ballast-ledger',
+      BALLAST_DRAIN_CONFIG: String(env.BALLAST_DRAIN_CONFIG),
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    try {
+      const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
+      const { handler } = (await import(pathToFileURL(bundle).href)) as {
+        handler: (e: unknown, c: unknown) => Promise<unknown>;
+      };
+      const context = { functionName: 'resolve', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 10_000 };
+      await expect(handler({ action: 'drain', instanceId: 'i-nothex' }, context)).rejects.toMatchObject({
+        name: 'InvalidInput',
+        message: expect.stringContaining('instanceId'),
+      });
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+});
