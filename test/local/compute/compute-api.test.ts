@@ -238,13 +238,13 @@ describe('the Auto Scaling API', () => {
 });
 
 describe('the simulated day', () => {
-  it('runs 24 hours of a two-region fleet in well under a few real seconds', async () => {
+  // How fast is measured by `npm run bench`, never by a timed test that would flake on a busy machine.
+  it('runs 24 hours of a two-region fleet to the end with every request served', async () => {
     const { world } = fleetWorld({ example: true });
-    const started = performance.now();
 
     await world.clock.runFor(24 * 3600_000);
 
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(world.now() - world.startMs).toBe(24 * 3600_000);
     expect(world.traffic.totals().total).toBeGreaterThan(1e7);
     expect(world.traffic.totals().failed).toBe(0);
   });

@@ -35,13 +35,11 @@ async function busyDay(seed: number) {
   s.world.region(PRIMARY).down = true;
   await s.world.clock.runFor(minutes(20));
   s.world.region(PRIMARY).down = false;
-  const started = performance.now();
   await s.world.clock.runFor(minutes(20 * 60));
   return {
     changeId: ChangeInfo.Id,
     timeline: s.world.timeline.filter((e) => DOMAIN_KINDS.has(e.kind)),
     shares: Object.fromEntries(s.world.route53.regionShares(RECORD)),
-    realMs: performance.now() - started,
   };
 }
 
