@@ -7,6 +7,8 @@
  * The execution's TimeoutSeconds is enforced on the virtual clock too.
  */
 
+import { readPath } from '../core/json-path.ts';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type AslState = Record<string, Json> & { Type: string };
 export interface AslDefinition {
@@ -92,7 +94,7 @@ export function prepareDefinition(original: AslDefinition): PreparedDefinition {
 export function waitMillis(spec: WaitSpec, input: Json, now: number): number {
   if (spec.seconds !== undefined) return spec.seconds * 1000;
   if (spec.secondsPath !== undefined) {
-    const value = jsonPath(input, spec.secondsPath);
+    const value = readPath(input, spec.secondsPath);
     if (typeof value !== 'number' || value < 0) {
       throw Object.assign(new Error(`SecondsPath ${spec.secondsPath} is not a non-negative number`), {
         name: 'States.Runtime',
@@ -100,26 +102,11 @@ export function waitMillis(spec: WaitSpec, input: Json, now: number): number {
     }
     return value * 1000;
   }
-  const stamp = spec.timestamp ?? (spec.timestampPath ? jsonPath(input, spec.timestampPath) : undefined);
+  const stamp = spec.timestamp ?? (spec.timestampPath ? readPath(input, spec.timestampPath) : undefined);
   if (typeof stamp !== 'string' || Number.isNaN(Date.parse(stamp))) {
     throw Object.assign(new Error('Wait Timestamp is not an RFC 3339 timestamp'), { name: 'States.Runtime' });
   }
   return Math.max(0, Date.parse(stamp) - now);
-}
-
-/** A small JSONPath reader for reference paths (`$`, `$.a.b`, `$.a[0]`, `$['a']`), all ASL Wait paths need. */
-export function jsonPath(root: Json, path: string): Json | undefined {
-  if (path === '$') return root;
-  if (!path.startsWith('$')) return undefined;
-  const parts = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]|\['([^']+)'\]/g)].map(
-    (m) => m[1] ?? m[3] ?? Number(m[2]),
-  );
-  let current: Json | undefined = root;
-  for (const part of parts) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, Json>)[part];
-  }
-  return current;
 }
 
 /** Tracks retry attempts of one state in one execution, mirroring the ASL retrier rules. */

@@ -1,3 +1,4 @@
+import { readPath } from '../core/json-path.ts';
 import type { AwsEvent, World } from '../world/world.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { SfnRuntime } from './sfn-runtime.ts';
@@ -144,17 +145,4 @@ export function fillTemplate(template: string, values: Record<string, unknown>):
   } catch {
     return out;
   }
-}
-
-function readPath(root: unknown, path: string): unknown {
-  if (path === '$') return root;
-  let current: unknown = root;
-  for (const part of path
-    .replace(/^\$\.?/, '')
-    .split('.')
-    .filter(Boolean)) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }

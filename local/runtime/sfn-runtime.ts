@@ -2,6 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import './polyfills.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { Rng } from '../core/rng.ts';
+import { classifyResource } from '../deploy/asl.ts';
 import type { World } from '../world/world.ts';
 import {
   type AslDefinition,
@@ -9,7 +10,6 @@ import {
   type PreparedDefinition,
   prepareDefinition,
   RetryPlanner,
-  VIRTUAL_WAIT_RESOURCE,
   waitMillis,
 } from './asl-virtual-time.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
@@ -231,21 +231,26 @@ export class SfnRuntime {
   }
 
   private async runTask(machine: DeployedStateMachine, resource: string, input: Json): Promise<Json> {
-    if (resource === VIRTUAL_WAIT_RESOURCE) return input;
-    const target = { endpointUrl: this.endpoint.url, region: machine.region, accessKeyId: machine.accessKeyId };
-    if (resource.startsWith('arn:aws:lambda:')) return (await this.lambdas.invoke(resource, input)) as Json;
-    const match = /^arn:aws:states:::(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.[a-zA-Z]+)?$/.exec(resource);
-    if (!match) throw new IntegrationError('States.Runtime', `Unsupported Task resource ${resource}`);
-    const [, sdk, service, action, pattern] = match;
-    if (pattern === '.waitForTaskToken' || pattern === '.sync') {
-      throw new IntegrationError('States.Runtime', `${pattern} is not supported by the local cloud (${resource})`);
+    const target = classifyResource(resource);
+    if (target.pattern !== 'request-response') {
+      throw new IntegrationError(
+        'States.Runtime',
+        `${target.pattern} is not supported by the local cloud (${resource})`,
+      );
     }
-    if (!sdk && service === 'lambda' && action === 'invoke') {
+    if (target.kind === 'lambda' && target.payloadResponseOnly) {
+      return (await this.lambdas.invoke(resource, input)) as Json;
+    }
+    if (target.kind === 'lambda') {
       const params = (input ?? {}) as { FunctionName?: string; Payload?: Json };
       const payload = await this.lambdas.invoke(String(params.FunctionName), params.Payload ?? null);
       return { ExecutedVersion: '$LATEST', Payload: payload as Json, StatusCode: 200 };
     }
-    return (await callSdkIntegration(service!, action!, input, target, { optimized: !sdk })) as Json;
+    if (target.kind !== 'sdk') throw new IntegrationError('States.Runtime', `Unsupported Task resource ${resource}`);
+    const caller = { endpointUrl: this.endpoint.url, region: machine.region, accessKeyId: machine.accessKeyId };
+    return (await callSdkIntegration(target.service, target.action, input, caller, {
+      optimized: target.integration === 'optimized',
+    })) as Json;
   }
 
   /**

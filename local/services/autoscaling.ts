@@ -185,16 +185,7 @@ export const autoScalingService: ServiceDefinition = {
 
     CompleteLifecycleAction: {
       resources: byGroupName,
-      handler: (
-        input: {
-          AutoScalingGroupName?: string;
-          LifecycleHookName?: string;
-          LifecycleActionToken?: string;
-          InstanceId?: string;
-          LifecycleActionResult?: string;
-        },
-        ctx,
-      ) => {
+      handler: (input: LifecycleActionInput & { LifecycleActionResult?: string }, ctx) => {
         asOf(ctx).completeLifecycleAction(...lifecycleActionOf(input), result(input.LifecycleActionResult));
         return {};
       },
@@ -202,15 +193,7 @@ export const autoScalingService: ServiceDefinition = {
 
     RecordLifecycleActionHeartbeat: {
       resources: byGroupName,
-      handler: (
-        input: {
-          AutoScalingGroupName?: string;
-          LifecycleHookName?: string;
-          LifecycleActionToken?: string;
-          InstanceId?: string;
-        },
-        ctx,
-      ) => {
+      handler: (input: LifecycleActionInput, ctx) => {
         asOf(ctx).recordLifecycleActionHeartbeat(...lifecycleActionOf(input));
         return {};
       },
@@ -338,12 +321,14 @@ export const autoScalingService: ServiceDefinition = {
 };
 
 /** The group, hook and action (by token or instance id) that CompleteLifecycleAction and heartbeats name. */
-function lifecycleActionOf(input: {
+interface LifecycleActionInput {
   AutoScalingGroupName?: string;
   LifecycleHookName?: string;
   LifecycleActionToken?: string;
   InstanceId?: string;
-}): [string, string, ActionRef] {
+}
+
+function lifecycleActionOf(input: LifecycleActionInput): [string, string, ActionRef] {
   return [
     String(required(input.AutoScalingGroupName, 'AutoScalingGroupName', 'ValidationError')),
     String(required(input.LifecycleHookName, 'LifecycleHookName', 'ValidationError')),
