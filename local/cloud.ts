@@ -9,14 +9,14 @@ import { PROJECT_ROOT } from '../infra/function-factory.ts';
 import type { Caller } from './core/service.ts';
 import { type DeployedStack, deployStack } from './deploy/deployer.ts';
 import type { CfnTemplate } from './deploy/template.ts';
-import { EventBus } from './runtime/eventbridge.ts';
+import { EventBus } from './eventbridge/bus.ts';
 import { LambdaRuntime } from './runtime/lambda-runtime.ts';
 import { SfnRuntime } from './runtime/sfn-runtime.ts';
 import { installVirtualDate } from './runtime/virtual-date.ts';
 import { type Authorizer, type LocalEndpoint, startEndpoint } from './server/endpoint.ts';
-import { buildServices } from './services/index.ts';
 import { buildFleet, type FleetSpec } from './world/fleet.ts';
 import { buildScalingFleet } from './world/scaling-fleet.ts';
+import { buildServices } from './world/services.ts';
 import { World } from './world/world.ts';
 
 /**

@@ -1,13 +1,13 @@
 import type { AwsError } from '../core/aws-error.ts';
 import type { ServiceDefinition } from '../core/service.ts';
-import { namespaceOf, xmlErrorResponse, xmlResponse } from './query-protocol.ts';
 import {
   type RestRoute,
   ROUTE53_BOOLEAN_FIELDS,
   ROUTE53_LIST_MEMBERS,
   ROUTE53_NUMBER_FIELDS,
   ROUTE53_ROUTES,
-} from './route53-routes.ts';
+} from '../route53/routes.ts';
+import { namespaceOf, xmlErrorResponse, xmlResponse } from './query-protocol.ts';
 import { type Codec, type DecodedCall, frontDoor, type WireRequest, type WireResponse } from './wire.ts';
 import { buildXml, parseXml, toXmlNode } from './xml.ts';
 

@@ -1,6 +1,6 @@
 import { type BallastConfig, fleetRegions, type ServiceConfig } from '../../config/schema.ts';
-import type { SimAutoScalingGroup } from './autoscaling.ts';
-import type { SimService } from './ecs.ts';
+import type { SimAutoScalingGroup } from '../autoscaling/model.ts';
+import type { SimService } from '../ecs/model.ts';
 import type { World } from './world.ts';
 
 /**

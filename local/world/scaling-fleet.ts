@@ -1,6 +1,6 @@
 import { type BallastConfig, fleetRegions } from '#config/schema.ts';
-import { ECS_DIMENSION } from './application-autoscaling.ts';
-import type { ResourceRecordSet } from './route53-records.ts';
+import { ECS_DIMENSION } from '../application-autoscaling/model.ts';
+import type { ResourceRecordSet } from '../route53/records.ts';
 import type { World } from './world.ts';
 
 /**

@@ -1,12 +1,12 @@
+import { ApplicationAutoScalingRegion } from '../application-autoscaling/model.ts';
+import { AutoScalingRegion } from '../autoscaling/model.ts';
+import { CloudWatchRegion } from '../cloudwatch/model.ts';
 import { VirtualClock } from '../core/clock.ts';
 import { Rng } from '../core/rng.ts';
-import { ApplicationAutoScalingRegion } from './application-autoscaling.ts';
-import { AutoScalingRegion } from './autoscaling.ts';
-import { CloudWatchRegion } from './cloudwatch.ts';
-import { EcsRegion } from './ecs.ts';
-import { ElbRegion } from './elb.ts';
-import { Route53World } from './route53.ts';
-import { TrafficModel } from './traffic.ts';
+import { EcsRegion } from '../ecs/model.ts';
+import { ElbRegion } from '../elb/model.ts';
+import { Route53World } from '../route53/model.ts';
+import { TrafficModel } from '../traffic/model.ts';
 
 /**
  * The simulated fleet: every region's ECS, Auto Scaling, load balancers, Application Auto Scaling and

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { autoScalingService } from '../../../local/autoscaling/api.ts';
 import { operationOf } from '../../../local/core/service.ts';
-import { autoScalingService } from '../../../local/services/autoscaling.ts';
-import { ecsService } from '../../../local/services/ecs.ts';
+import { ecsService } from '../../../local/ecs/api.ts';
 import { asg, contextFor, ecs, fleetWorld } from './fixture.ts';
 
 describe('the ECS API', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SimTask } from '../../../local/world/ecs.ts';
+import type { SimTask } from '../../../local/ecs/model.ts';
 import { contextFor, ecs, fleetWorld } from './fixture.ts';
 
 const REGION = 'us-east-1';

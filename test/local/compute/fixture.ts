@@ -1,8 +1,8 @@
 import exampleConfig from '../../../ballast.config.ts';
 import { type BallastConfigInput, fleetRegions, parseConfig } from '../../../config/schema.ts';
+import { autoScalingService } from '../../../local/autoscaling/api.ts';
 import { type OperationContext, operationOf, type ServiceDefinition } from '../../../local/core/service.ts';
-import { autoScalingService } from '../../../local/services/autoscaling.ts';
-import { ecsService } from '../../../local/services/ecs.ts';
+import { ecsService } from '../../../local/ecs/api.ts';
 import { buildFleet, type FleetSpec } from '../../../local/world/fleet.ts';
 import { World } from '../../../local/world/world.ts';
 

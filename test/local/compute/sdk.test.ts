@@ -15,9 +15,9 @@ import {
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoScalingService } from '../../../local/autoscaling/api.ts';
+import { ecsService } from '../../../local/ecs/api.ts';
 import { type LocalEndpoint, startEndpoint } from '../../../local/server/endpoint.ts';
-import { autoScalingService } from '../../../local/services/autoscaling.ts';
-import { ecsService } from '../../../local/services/ecs.ts';
 import type { AwsEvent } from '../../../local/world/world.ts';
 import { fleetWorld } from './fixture.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { applicationAutoScalingService as aas } from '#local/application-autoscaling/api.ts';
 import { AwsError } from '#local/core/aws-error.ts';
-import { applicationAutoScalingService as aas } from '#local/services/application-autoscaling.ts';
 import { minutes, PRIMARY, scalingWorld } from './scaling-world.ts';
 
 const API = { ServiceNamespace: 'ecs', ResourceId: 'service/web/api', ScalableDimension: 'ecs:service:DesiredCount' };

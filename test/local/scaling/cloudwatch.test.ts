@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudWatchService as cw } from '#local/services/cloudwatch.ts';
+import { cloudWatchService as cw } from '#local/cloudwatch/api.ts';
 import type { AwsEvent } from '#local/world/world.ts';
 import { minutes, PRIMARY, scalingWorld } from './scaling-world.ts';
 

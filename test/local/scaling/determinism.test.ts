@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { route53Service as r53 } from '#local/services/route53.ts';
+import { route53Service as r53 } from '#local/route53/api.ts';
 import { minutes, PRIMARY, RECORD, STANDBY, scalingWorld } from './scaling-world.ts';
 
 const DOMAIN_KINDS = new Set(['scaling', 'alarm', 'cloudwatch', 'route53', 'health-check']);

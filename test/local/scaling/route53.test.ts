@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { route53Service as r53 } from '#local/services/route53.ts';
+import { route53Service as r53 } from '#local/route53/api.ts';
 import { minutes, PRIMARY, RECORD, type ScalingWorld, STANDBY, scalingWorld } from './scaling-world.ts';
 
 const ZONE = 'Z0TESTZONE';

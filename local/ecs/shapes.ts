@@ -1,4 +1,4 @@
-import type { EcsRegion, SimCluster, SimContainerInstance, SimService, SimTask } from './ecs.ts';
+import type { EcsRegion, SimCluster, SimContainerInstance, SimService, SimTask } from './model.ts';
 
 /**
  * The ECS API's view of the simulated state: objects shaped like the SDK v3 output types (`Task`,

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { LifecycleAction, LifecycleHook } from './autoscaling-hooks.ts';
-import type { InstanceRefresh } from './autoscaling-refresh.ts';
+import type { LifecycleAction, LifecycleHook } from './hooks.ts';
+import type { InstanceRefresh } from './refresh.ts';
 
 /** The data model of the simulated EC2 Auto Scaling: groups and their instances. */
 export type AsgLifecycleState =

@@ -1,6 +1,8 @@
 import type { TimerHandle } from '../core/clock.ts';
+import { lastSegment, seconds } from '../core/ids.ts';
 import type { Rng } from '../core/rng.ts';
-import { lastSegment, seconds } from './compute-ids.ts';
+import type { World } from '../world/world.ts';
+import { placeTask, reconcileCluster } from './scheduler.ts';
 import {
   ECS_TIMINGS,
   type PlacementConstraint,
@@ -11,11 +13,9 @@ import {
   type StartTaskOptions,
   type StopCode,
   type TaskDefinition,
-} from './ecs-model.ts';
-import { placeTask, reconcileCluster } from './ecs-scheduler.ts';
-import type { World } from './world.ts';
+} from './types.ts';
 
-export * from './ecs-model.ts';
+export * from './types.ts';
 
 /**
  * Amazon ECS on EC2 in one region: clusters, container instances, services and tasks, with the service

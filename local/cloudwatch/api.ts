@@ -1,5 +1,5 @@
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
-import type { CloudWatchRegion } from '../world/cloudwatch.ts';
+import type { CloudWatchRegion } from './model.ts';
 
 /**
  * CloudWatch's API (awsQuery, 2010-08-01) over the region's simulated metrics and alarms. While the

@@ -1,5 +1,5 @@
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
-import type { ApplicationAutoScalingRegion } from '../world/application-autoscaling.ts';
+import type { ApplicationAutoScalingRegion } from './model.ts';
 
 /**
  * Application Auto Scaling's API (awsJson1_1, X-Amz-Target AnyScaleFrontendService.*), over the region's

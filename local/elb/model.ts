@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../core/clock.ts';
+import { seconds } from '../core/ids.ts';
 import type { Rng } from '../core/rng.ts';
-import { seconds } from './compute-ids.ts';
-import type { World } from './world.ts';
+import type { World } from '../world/world.ts';
 
 /**
  * Elastic Load Balancing target groups, as far as draining and traffic need them.

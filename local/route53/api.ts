@@ -1,8 +1,8 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
-import { bareId, type ChangeRecord, type HostedZone, type Route53World } from '../world/route53.ts';
-import type { HealthCheck } from '../world/route53-health.ts';
-import { compareRecords, normalizeName, type ResourceRecordSet } from '../world/route53-records.ts';
+import type { HealthCheck } from './health.ts';
+import { bareId, type ChangeRecord, type HostedZone, type Route53World } from './model.ts';
+import { compareRecords, normalizeName, type ResourceRecordSet } from './records.ts';
 
 /**
  * Route 53's API (restXml, 2013-04-01), global. The protocol layer maps REST paths to these operation

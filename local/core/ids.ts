@@ -1,4 +1,4 @@
-import type { Rng } from '../core/rng.ts';
+import type { Rng } from './rng.ts';
 
 /**
  * Deterministic identifiers for the compute domain (ECS, Auto Scaling, load balancers). Each domain draws

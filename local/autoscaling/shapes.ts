@@ -1,6 +1,6 @@
-import type { SimAsgInstance, SimAutoScalingGroup } from './autoscaling.ts';
-import { globalTimeoutSeconds, type LifecycleHook } from './autoscaling-hooks.ts';
-import type { InstanceRefresh } from './autoscaling-refresh.ts';
+import { globalTimeoutSeconds, type LifecycleHook } from './hooks.ts';
+import type { SimAsgInstance, SimAutoScalingGroup } from './model.ts';
+import type { InstanceRefresh } from './refresh.ts';
 
 /** The EC2 Auto Scaling API's view of the simulated state, shaped like the SDK v3 output types. */
 

@@ -1,5 +1,6 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
+import type { World } from '../world/world.ts';
 import {
   ALARM_STATES,
   type Alarm,
@@ -11,9 +12,8 @@ import {
   describeAlarm,
   evaluateAlarm,
   type TreatMissingData,
-} from './cw-alarm.ts';
-import { type Dimension, MetricStore, STATISTICS, type Statistic } from './cw-metrics.ts';
-import type { World } from './world.ts';
+} from './alarm.ts';
+import { type Dimension, MetricStore, STATISTICS, type Statistic } from './metrics.ts';
 
 /**
  * CloudWatch in one region: the metric store, metric alarms evaluated every minute, the ECS service

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { World } from './world.ts';
+import type { World } from '../world/world.ts';
 
 /**
  * The requests that flow through the fleet, evaluated every 10 s of virtual time.

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { World } from './world.ts';
+import type { World } from '../world/world.ts';
 
 /**
  * Route 53 health checks (data plane: they keep working when the control plane is impaired). Checkers

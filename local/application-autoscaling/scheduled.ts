@@ -1,9 +1,9 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
-import { compare, ECS_DIMENSION, invalid, pageOf, type ScalableTarget, uuid } from './aas-common.ts';
-import { nextRun, parseSchedule, type Schedule } from './aas-schedule.ts';
-import type { World } from './world.ts';
+import type { World } from '../world/world.ts';
+import { compare, ECS_DIMENSION, invalid, pageOf, type ScalableTarget, uuid } from './common.ts';
+import { nextRun, parseSchedule, type Schedule } from './schedule.ts';
 
 /**
  * Application Auto Scaling's scheduled actions for one region. They are time-based: they run whatever

@@ -1,7 +1,7 @@
 import { AwsError, validationError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
-import type { AutoScalingRegion, SimAutoScalingGroup } from './autoscaling.ts';
-import { seconds, uuidOf } from './compute-ids.ts';
+import { seconds, uuidOf } from '../core/ids.ts';
+import type { AutoScalingRegion, SimAutoScalingGroup } from './model.ts';
 
 /**
  * Instance refresh (rolling): every instance InService when it starts is replaced. Replacements launch first

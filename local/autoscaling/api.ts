@@ -2,9 +2,9 @@ import { LIMITS } from '../../config/limits.ts';
 import { AwsError, required, validationError } from '../core/aws-error.ts';
 import { type Page, paginate } from '../core/paginate.ts';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
-import type { AutoScalingRegion } from '../world/autoscaling.ts';
-import type { ActionRef, LifecycleTransition } from '../world/autoscaling-hooks.ts';
-import { toGroup, toHook, toInstanceDetails, toRefresh } from '../world/autoscaling-shapes.ts';
+import type { ActionRef, LifecycleTransition } from './hooks.ts';
+import type { AutoScalingRegion } from './model.ts';
+import { toGroup, toHook, toInstanceDetails, toRefresh } from './shapes.ts';
 
 /**
  * EC2 Auto Scaling (awsQuery) over the simulated world. Inputs and outputs are the SDK v3 command shapes;

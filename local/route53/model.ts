@@ -2,21 +2,15 @@ import { LIMITS } from '#config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
+import type { World } from '../world/world.ts';
 import {
   effectiveHealth,
   type HealthCheck,
   type HealthCheckConfig,
   HealthChecker,
   type HealthCheckTarget,
-} from './route53-health.ts';
-import {
-  answerShares,
-  applyChangeBatch,
-  type Change,
-  normalizeName,
-  type ResourceRecordSet,
-} from './route53-records.ts';
-import type { World } from './world.ts';
+} from './health.ts';
+import { answerShares, applyChangeBatch, type Change, normalizeName, type ResourceRecordSet } from './records.ts';
 
 /**
  * Route 53, global: hosted zones and their record sets, changes that are PENDING until every

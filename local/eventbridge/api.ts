@@ -1,7 +1,7 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { ServiceDefinition } from '../core/service.ts';
-import type { EventBus } from '../runtime/eventbridge.ts';
 import type { AwsEvent } from '../world/world.ts';
+import type { EventBus } from './bus.ts';
 
 /** EventBridge's PutEvents and ListRules (awsJson1_1) over the local bus. */
 export function eventsService(bus: EventBus): ServiceDefinition {

@@ -1,5 +1,7 @@
 import { AwsError, validationError } from '../core/aws-error.ts';
+import { instanceIdOf, seconds, uuidOf } from '../core/ids.ts';
 import type { Rng } from '../core/rng.ts';
+import type { World } from '../world/world.ts';
 import {
   type ActionRef,
   cancelActions,
@@ -10,21 +12,13 @@ import {
   type LifecycleTransition,
   recordHeartbeat,
   startLifecycleActions,
-} from './autoscaling-hooks.ts';
-import {
-  AUTOSCALING_TIMINGS,
-  COUNTED,
-  type GroupSpec,
-  type SimAsgInstance,
-  SimAutoScalingGroup,
-} from './autoscaling-model.ts';
-import { type InstanceRefresh, type RefreshPreferences, startRefresh } from './autoscaling-refresh.ts';
-import { instanceIdOf, seconds, uuidOf } from './compute-ids.ts';
-import type { World } from './world.ts';
+} from './hooks.ts';
+import { type InstanceRefresh, type RefreshPreferences, startRefresh } from './refresh.ts';
+import { AUTOSCALING_TIMINGS, COUNTED, type GroupSpec, type SimAsgInstance, SimAutoScalingGroup } from './types.ts';
 
-export type { LifecycleAction, LifecycleHook, LifecycleTransition } from './autoscaling-hooks.ts';
-export * from './autoscaling-model.ts';
-export type { InstanceRefresh, RefreshPreferences } from './autoscaling-refresh.ts';
+export type { LifecycleAction, LifecycleHook, LifecycleTransition } from './hooks.ts';
+export type { InstanceRefresh, RefreshPreferences } from './refresh.ts';
+export * from './types.ts';
 
 /**
  * EC2 Auto Scaling in one region: groups, their instances' lifecycle, lifecycle hooks, scale-in, instance

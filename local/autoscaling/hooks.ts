@@ -1,8 +1,8 @@
 import { LIMITS } from '../../config/limits.ts';
 import { validationError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
-import type { AutoScalingRegion, SimAsgInstance, SimAutoScalingGroup } from './autoscaling.ts';
-import { seconds, uuidOf } from './compute-ids.ts';
+import { seconds, uuidOf } from '../core/ids.ts';
+import type { AutoScalingRegion, SimAsgInstance, SimAutoScalingGroup } from './model.ts';
 
 /**
  * Lifecycle hooks. Each hook of a transition opens one lifecycle action per instance, with its own token and

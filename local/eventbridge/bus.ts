@@ -1,7 +1,7 @@
 import { readPath } from '../core/json-path.ts';
+import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
+import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
 import type { AwsEvent, World } from '../world/world.ts';
-import type { LambdaRuntime } from './lambda-runtime.ts';
-import type { SfnRuntime } from './sfn-runtime.ts';
 
 /**
  * EventBridge's default bus in each region: the rules deployed from the synthesized template, matched

@@ -6,7 +6,7 @@ import type {
   SimService,
   SimTask,
   TaskDefinition,
-} from './ecs.ts';
+} from './model.ts';
 
 /**
  * The ECS service scheduler and task placement.

@@ -1,10 +1,10 @@
 import { LIMITS } from '../../config/limits.ts';
 import { AwsError, invalidParameter, required } from '../core/aws-error.ts';
+import { lastSegment } from '../core/ids.ts';
 import { paginate } from '../core/paginate.ts';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
-import { lastSegment } from '../world/compute-ids.ts';
-import type { EcsRegion, SimCluster, SimContainerInstance, SimTask } from '../world/ecs.ts';
-import { toCluster, toContainerInstance, toService, toTask } from '../world/ecs-shapes.ts';
+import type { EcsRegion, SimCluster, SimContainerInstance, SimTask } from './model.ts';
+import { toCluster, toContainerInstance, toService, toTask } from './shapes.ts';
 
 /**
  * Amazon ECS (awsJson1_1) over the simulated world. Inputs and outputs are the SDK v3 command shapes;

@@ -1,6 +1,6 @@
+import type { AlarmDefinition } from '../cloudwatch/alarm.ts';
+import type { Dimension, Statistic } from '../cloudwatch/metrics.ts';
 import { AwsError } from '../core/aws-error.ts';
-import type { AlarmDefinition } from './cw-alarm.ts';
-import type { Dimension, Statistic } from './cw-metrics.ts';
 
 /**
  * Target tracking as Application Auto Scaling builds it for an ECS service: two alarms per policy,

@@ -1,4 +1,4 @@
-import type { Dimension, MetricStore, Statistic } from './cw-metrics.ts';
+import type { Dimension, MetricStore, Statistic } from './metrics.ts';
 
 /**
  * A CloudWatch metric alarm and how it is evaluated: the last `EvaluationPeriods` periods are read, an

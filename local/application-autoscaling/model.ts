@@ -1,5 +1,7 @@
+import type { Alarm } from '../cloudwatch/alarm.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { Rng } from '../core/rng.ts';
+import type { World } from '../world/world.ts';
 import {
   compare,
   ECS_DIMENSION,
@@ -11,7 +13,7 @@ import {
   type SuspendedState,
   shortName,
   uuid,
-} from './aas-common.ts';
+} from './common.ts';
 import {
   DEFAULT_COOLDOWN_SECONDS,
   type ScalingPolicy,
@@ -19,13 +21,11 @@ import {
   trackedCapacity,
   trackedMetric,
   trackingAlarms,
-} from './aas-policy.ts';
-import { type ScheduledAction, type ScheduledActionInput, ScheduledActions } from './aas-scheduled.ts';
-import type { Alarm } from './cw-alarm.ts';
-import type { World } from './world.ts';
+} from './policy.ts';
+import { type ScheduledAction, type ScheduledActionInput, ScheduledActions } from './scheduled.ts';
 
-export { ECS_DIMENSION, type ScalableTarget, type ScalingActivity, type SuspendedState } from './aas-common.ts';
-export type { ScheduledAction } from './aas-scheduled.ts';
+export { ECS_DIMENSION, type ScalableTarget, type ScalingActivity, type SuspendedState } from './common.ts';
+export type { ScheduledAction } from './scheduled.ts';
 
 /**
  * Application Auto Scaling in one region, for ECS services: scalable targets (with the clamp trap: every
