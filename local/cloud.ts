@@ -91,7 +91,7 @@ export class LocalCloud {
     try {
       endpoint = await startEndpoint({
         world,
-        services: buildServices({ sfn, bus }),
+        services: buildServices(world, { sfn, bus }),
         ...(options.port !== undefined ? { port: options.port } : {}),
         rateLimits: options.rateLimits ?? true,
         ...(options.authorize ? { authorize: options.authorize } : {}),

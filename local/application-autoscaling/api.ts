@@ -7,16 +7,15 @@ import type { ApplicationAutoScalingRegion } from './model.ts';
  * ARN; the Describe actions, and registering a new target, are not resource-scoped ('*'), as with AWS.
  */
 
-const aas = (ctx: OperationContext): ApplicationAutoScalingRegion =>
-  ctx.world.region(ctx.region).applicationAutoScaling;
+const aas = (ctx: OperationContext<ApplicationAutoScalingRegion>): ApplicationAutoScalingRegion => ctx.model;
 
 /** The scalable target's ARN when it exists, else '*'. */
-function targetArn(input: { ResourceId?: string }, ctx: OperationContext): string[] {
+function targetArn(input: { ResourceId?: string }, ctx: OperationContext<ApplicationAutoScalingRegion>): string[] {
   const target = input.ResourceId ? aas(ctx).target(input.ResourceId) : undefined;
   return [target?.ScalableTargetARN ?? '*'];
 }
 
-export const applicationAutoScalingService: ServiceDefinition = {
+export const applicationAutoScalingService: ServiceDefinition<ApplicationAutoScalingRegion> = {
   signingName: 'application-autoscaling',
   iamPrefix: 'application-autoscaling',
   protocol: 'awsJson1_1',

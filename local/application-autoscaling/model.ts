@@ -1,7 +1,8 @@
-import type { Alarm } from '../cloudwatch/alarm.ts';
+import type { Alarm, AlarmDefinition } from '../cloudwatch/alarm.ts';
+import type { AlarmActionHandler } from '../cloudwatch/model.ts';
 import { AwsError } from '../core/aws-error.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 import {
   compare,
   ECS_DIMENSION,
@@ -24,6 +25,26 @@ import {
 } from './policy.ts';
 import { type ScheduledAction, type ScheduledActionInput, ScheduledActions } from './scheduled.ts';
 
+/**
+ * The narrow views of the neighbours Application Auto Scaling acts through: the ECS services it scales
+ * (their desired count) and the CloudWatch alarms its target-tracking policies own.
+ */
+export interface ScalableServices {
+  getService(cluster: string, service: string): { readonly desiredCount: number } | undefined;
+  setDesiredCount(cluster: string, service: string, count: number, cause: string): void;
+}
+
+export interface ScalingAlarms {
+  /** Starts publishing the service's metrics (ECS does this for every service in AWS). */
+  watchEcsService(cluster: string, service: string): void;
+  putAlarm(definition: AlarmDefinition): Alarm;
+  deleteAlarm(name: string): boolean;
+  alarm(name: string): Alarm | undefined;
+  latestValue(alarmName: string): number | undefined;
+  onAlarmAction(actionArn: string, handler: AlarmActionHandler): void;
+  offAlarmAction(actionArn: string): void;
+}
+
 export { ECS_DIMENSION, type ScalableTarget, type ScalingActivity, type SuspendedState } from './common.ts';
 export type { ScheduledAction } from './scheduled.ts';
 
@@ -45,13 +66,15 @@ export class ApplicationAutoScalingRegion {
   private readonly rng: Rng;
 
   constructor(
-    readonly world: World,
+    readonly kernel: Kernel,
     readonly region: string,
+    private readonly services: ScalableServices,
+    private readonly alarms: ScalingAlarms,
   ) {
-    this.rng = world.rng.fork(`application-autoscaling:${region}`);
+    this.rng = kernel.rng.fork(`application-autoscaling:${region}`);
     this.scheduled = new ScheduledActions(
       {
-        world,
+        kernel,
         region,
         target: (resourceId) => this.targets.get(resourceId),
         applyBounds: (target, min, max, name) => this.applyBounds(target, min, max, name),
@@ -113,7 +136,7 @@ export class ApplicationAutoScalingRegion {
       if (input.MinCapacity === undefined || input.MaxCapacity === undefined) {
         throw invalid('MinCapacity and MaxCapacity are required when registering a new scalable target');
       }
-      if (!this.world.region(this.region).ecs.getService(cluster, service)) {
+      if (!this.services.getService(cluster, service)) {
         throw invalid(`ECS service doesn't exist: ${resourceId}`);
       }
     }
@@ -131,10 +154,10 @@ export class ApplicationAutoScalingRegion {
       MaxCapacity: max,
       RoleARN:
         input.RoleARN ??
-        `arn:aws:iam::${this.world.accountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`,
-      CreationTime: this.world.clock.date(),
+        `arn:aws:iam::${this.kernel.accountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`,
+      CreationTime: this.kernel.clock.date(),
       SuspendedState: suspended,
-      ScalableTargetARN: this.world.arn('application-autoscaling', this.region, `scalable-target/${this.rng.hex(36)}`),
+      ScalableTargetARN: this.kernel.arn('application-autoscaling', this.region, `scalable-target/${this.rng.hex(36)}`),
       cluster,
       service,
     };
@@ -143,9 +166,9 @@ export class ApplicationAutoScalingRegion {
     target.MaxCapacity = max;
     if (input.RoleARN !== undefined) target.RoleARN = input.RoleARN;
     target.SuspendedState = suspended;
-    if (caller !== undefined) target.lastMutation = { at: this.world.now(), caller };
+    if (caller !== undefined) target.lastMutation = { at: this.kernel.now(), caller };
     this.targets.set(resourceId, target);
-    this.world.region(this.region).cloudwatch.watchEcsService(cluster, service);
+    this.alarms.watchEcsService(cluster, service);
     this.noteSuspension(target, before);
     // The clamp trap: any registration moves the current capacity into [min, max].
     this.clamp(target);
@@ -216,14 +239,14 @@ export class ApplicationAutoScalingRegion {
     if (config.TargetValue <= 0) throw invalid('TargetValue must be greater than 0');
     trackedMetric(config, target.ResourceId);
     this.checkConcurrency(target, caller);
-    if (caller !== undefined) target.lastMutation = { at: this.world.now(), caller };
+    if (caller !== undefined) target.lastMutation = { at: this.kernel.now(), caller };
     const key = `${target.ResourceId}|${name}`;
     const existing = this.policies.get(key);
-    const cw = this.world.region(this.region).cloudwatch;
+    const cw = this.alarms;
     if (existing) for (const alarm of existing.Alarms) cw.deleteAlarm(alarm.AlarmName);
     const id = existing?.alarmId ?? uuid(this.rng);
     const policy: ScalingPolicy = existing ?? {
-      PolicyARN: this.world.arn(
+      PolicyARN: this.kernel.arn(
         'autoscaling',
         this.region,
         `scalingPolicy:${id}:resource/ecs/${target.ResourceId}:policyName/${name}`,
@@ -235,7 +258,7 @@ export class ApplicationAutoScalingRegion {
       PolicyType: 'TargetTrackingScaling',
       config,
       Alarms: [],
-      CreationTime: this.world.clock.date(),
+      CreationTime: this.kernel.clock.date(),
       alarmId: id,
     };
     policy.config = { ...config };
@@ -295,7 +318,7 @@ export class ApplicationAutoScalingRegion {
   }
 
   private removePolicy(policy: ScalingPolicy): void {
-    const cw = this.world.region(this.region).cloudwatch;
+    const cw = this.alarms;
     for (const alarm of policy.Alarms) cw.deleteAlarm(alarm.AlarmName);
     cw.offAlarmAction(policy.PolicyARN);
     this.policies.delete(`${policy.ResourceId}|${policy.PolicyName}`);
@@ -304,16 +327,15 @@ export class ApplicationAutoScalingRegion {
   /** CloudWatch runs this every minute while one of the policy's alarms is in ALARM. */
   private onAlarm(policy: ScalingPolicy, alarm: Alarm, latest: number | undefined): void {
     const target = this.targets.get(policy.ResourceId);
-    const region = this.world.region(this.region);
-    if (!target || region.down || latest === undefined) return;
-    const svc = region.ecs.getService(target.cluster, target.service);
+    if (!target || this.kernel.isRegionDown(this.region) || latest === undefined) return;
+    const svc = this.services.getService(target.cluster, target.service);
     if (!svc) return;
     const scaleOut = alarm.ComparisonOperator === 'GreaterThanThreshold';
     const suspended = scaleOut
       ? target.SuspendedState.DynamicScalingOutSuspended
       : target.SuspendedState.DynamicScalingInSuspended;
     if (suspended) return;
-    const now = this.world.now();
+    const now = this.kernel.now();
     const outCooldown = (policy.config.ScaleOutCooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
     const inCooldown = (policy.config.ScaleInCooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
     const current = svc.desiredCount;
@@ -360,7 +382,7 @@ export class ApplicationAutoScalingRegion {
   }
 
   private fireBreachingPolicies(target: ScalableTarget): void {
-    const cw = this.world.region(this.region).cloudwatch;
+    const cw = this.alarms;
     for (const policy of this.policiesOf(target.ResourceId)) {
       for (const ref of policy.Alarms) {
         const alarm = cw.alarm(ref.AlarmName);
@@ -414,7 +436,7 @@ export class ApplicationAutoScalingRegion {
       StatusCode: 'Successful',
       StatusMessage: 'Successfully set min capacity and max capacity',
     });
-    this.world.note(
+    this.kernel.note(
       this.region,
       'scaling',
       `${shortName(target)} min ${min} max ${max} (scheduled action ${actionName})`,
@@ -441,7 +463,7 @@ export class ApplicationAutoScalingRegion {
   }
 
   private clamp(target: ScalableTarget): void {
-    const svc = this.world.region(this.region).ecs.getService(target.cluster, target.service);
+    const svc = this.services.getService(target.cluster, target.service);
     if (!svc) return;
     const current = svc.desiredCount;
     if (current < target.MinCapacity) {
@@ -452,7 +474,7 @@ export class ApplicationAutoScalingRegion {
   }
 
   private setDesired(target: ScalableTarget, from: number, to: number, cause: string): void {
-    const ecs = this.world.region(this.region).ecs;
+    const ecs = this.services;
     const description = `Setting desired count to ${to}.`;
     if (!ecs.getService(target.cluster, target.service)) {
       this.record(target, {
@@ -470,7 +492,7 @@ export class ApplicationAutoScalingRegion {
       StatusCode: 'Successful',
       StatusMessage: `Successfully set desired count to ${to}. Change successfully fulfilled by ecs.`,
     });
-    this.world.note(this.region, 'scaling', `${shortName(target)} desired ${from} → ${to} (${shortCause(cause)})`);
+    this.kernel.note(this.region, 'scaling', `${shortName(target)} desired ${from} → ${to} (${shortCause(cause)})`);
   }
 
   private record(
@@ -480,7 +502,7 @@ export class ApplicationAutoScalingRegion {
       'ActivityId' | 'ServiceNamespace' | 'ResourceId' | 'ScalableDimension' | 'StartTime' | 'EndTime'
     >,
   ): void {
-    const now = this.world.clock.date();
+    const now = this.kernel.clock.date();
     const list = this.activities.get(target.ResourceId) ?? [];
     list.unshift({
       ActivityId: uuid(this.rng),
@@ -505,7 +527,7 @@ export class ApplicationAutoScalingRegion {
       ScheduledScalingSuspended: 'scheduled',
     };
     const held = keys.filter((k) => after[k]).map((k) => label[k]);
-    this.world.note(
+    this.kernel.note(
       this.region,
       'scaling',
       `${shortName(target)} suspended: ${held.length ? held.join(', ') : 'none'}`,
@@ -550,7 +572,7 @@ export class ApplicationAutoScalingRegion {
   /** Two callers changing one target at the same virtual instant: the second loses, as with AWS's locks. */
   private checkConcurrency(target: ScalableTarget | undefined, caller: string | undefined): void {
     const last = target?.lastMutation;
-    if (caller !== undefined && last && last.at === this.world.now() && last.caller !== caller) {
+    if (caller !== undefined && last && last.at === this.kernel.now() && last.caller !== caller) {
       throw new AwsError('ConcurrentUpdateException', `Concurrent update on ${target!.ResourceId}; retry the request`);
     }
   }

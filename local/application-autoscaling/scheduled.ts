@@ -1,7 +1,7 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 import { compare, ECS_DIMENSION, invalid, pageOf, type ScalableTarget, uuid } from './common.ts';
 import { nextRun, parseSchedule, type Schedule } from './schedule.ts';
 
@@ -45,7 +45,7 @@ function asDate(value: Date | string | number | undefined): Date | undefined {
 
 /** What a run needs from the region: the live target, and how to apply new bounds to it. */
 export interface ScheduledActionHost {
-  readonly world: World;
+  readonly kernel: Kernel;
   readonly region: string;
   target(resourceId: string): ScalableTarget | undefined;
   applyBounds(target: ScalableTarget, min: number, max: number, actionName: string): void;
@@ -83,13 +83,13 @@ export class ScheduledActions {
     if (min !== undefined && max !== undefined && min > max) {
       throw invalid(`Minimum capacity (${min}) cannot be greater than maximum capacity (${max})`);
     }
-    const { world, region } = this.host;
-    if (existing) world.clock.cancel(existing.timer);
+    const { kernel, region } = this.host;
+    if (existing) kernel.clock.cancel(existing.timer);
     const action: ScheduledAction = {
       ScheduledActionName: name,
       ScheduledActionARN:
         existing?.ScheduledActionARN ??
-        world.arn(
+        kernel.arn(
           'autoscaling',
           region,
           `scheduledAction:${uuid(this.rng)}:resource/ecs/${target.ResourceId}:scheduledActionName/${name}`,
@@ -101,11 +101,11 @@ export class ScheduledActions {
       StartTime: asDate(input.StartTime) ?? existing?.StartTime,
       EndTime: asDate(input.EndTime) ?? existing?.EndTime,
       ScalableTargetAction: { ...targetAction },
-      CreationTime: existing?.CreationTime ?? world.clock.date(),
+      CreationTime: existing?.CreationTime ?? kernel.clock.date(),
       schedule,
     };
     this.actions.set(key(target.ResourceId, name), action);
-    this.arm(action, world.now());
+    this.arm(action, kernel.now());
   }
 
   delete(target: ScalableTarget, name: string | undefined): void {
@@ -141,7 +141,7 @@ export class ScheduledActions {
   }
 
   private remove(action: ScheduledAction): void {
-    this.host.world.clock.cancel(action.timer);
+    this.host.kernel.clock.cancel(action.timer);
     this.actions.delete(key(action.ResourceId, action.ScheduledActionName));
   }
 
@@ -154,16 +154,16 @@ export class ScheduledActions {
     action.timer =
       at === undefined
         ? undefined
-        : this.host.world.clock.schedule(at, `scheduled action ${action.ScheduledActionName}`, () => this.run(action));
+        : this.host.kernel.clock.schedule(at, `scheduled action ${action.ScheduledActionName}`, () => this.run(action));
   }
 
   private run(action: ScheduledAction): void {
     if (this.actions.get(key(action.ResourceId, action.ScheduledActionName)) !== action) return;
-    const { world, region } = this.host;
-    this.arm(action, world.now());
+    const { kernel, region } = this.host;
+    this.arm(action, kernel.now());
     const target = this.host.target(action.ResourceId);
     // Missed while suspended (or while the region is down): not replayed.
-    if (!target || target.SuspendedState.ScheduledScalingSuspended || world.region(region).down) return;
+    if (!target || target.SuspendedState.ScheduledScalingSuspended || kernel.isRegionDown(region)) return;
     let { MinCapacity: min, MaxCapacity: max } = action.ScalableTargetAction;
     min ??= target.MinCapacity;
     max ??= target.MaxCapacity;

@@ -11,7 +11,7 @@ import { toGroup, toHook, toInstanceDetails, toRefresh } from './shapes.ts';
  * errors are AWS's ValidationError and friends, with AWS's messages where they are known.
  */
 
-const asOf = (ctx: OperationContext): AutoScalingRegion => ctx.world.region(ctx.region).autoscaling;
+const asOf = (ctx: OperationContext<AutoScalingRegion>): AutoScalingRegion => ctx.model;
 
 /** A list parameter: the query wire sends an empty list as ''. */
 function list(value: unknown): string[] {
@@ -38,13 +38,13 @@ function page<T>(
 }
 
 /** The group ARN for IAM: the real one when the group exists, else a name-scoped pattern. */
-function groupArn(ctx: OperationContext, name: string | undefined): string[] {
+function groupArn(ctx: OperationContext<AutoScalingRegion>, name: string | undefined): string[] {
   if (name === undefined) return ['*'];
   const group = asOf(ctx).group(String(name));
-  return [group?.arn ?? ctx.world.arn('autoscaling', ctx.region, `autoScalingGroup:*:autoScalingGroupName/${name}`)];
+  return [group?.arn ?? ctx.kernel.arn('autoscaling', ctx.region, `autoScalingGroup:*:autoScalingGroupName/${name}`)];
 }
 
-const byGroupName = (input: { AutoScalingGroupName?: string }, ctx: OperationContext) =>
+const byGroupName = (input: { AutoScalingGroupName?: string }, ctx: OperationContext<AutoScalingRegion>) =>
   groupArn(ctx, input.AutoScalingGroupName);
 
 type TagFilter = { Name?: string; Values?: unknown };
@@ -69,7 +69,7 @@ function result(value: unknown): 'CONTINUE' | 'ABANDON' {
   return value;
 }
 
-export const autoScalingService: ServiceDefinition = {
+export const autoScalingService: ServiceDefinition<AutoScalingRegion> = {
   signingName: 'autoscaling',
   iamPrefix: 'autoscaling',
   protocol: 'awsQuery',
@@ -256,7 +256,7 @@ export const autoScalingService: ServiceDefinition = {
         const instance = as.terminateInstance(id, decrement === true);
         return {
           Activity: {
-            ActivityId: ctx.world.uuid(),
+            ActivityId: ctx.kernel.uuid(),
             AutoScalingGroupName: instance.group,
             Description: `Terminating EC2 instance: ${id}`,
             Cause: `At ${new Date(ctx.now).toISOString()} instance ${id} was taken out of service in response to a user request${decrement ? ', shrinking the capacity' : ''}.`,

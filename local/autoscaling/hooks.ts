@@ -1,8 +1,17 @@
 import { LIMITS } from '../../config/limits.ts';
 import { validationError } from '../core/aws-error.ts';
-import type { TimerHandle } from '../core/clock.ts';
 import { seconds, uuidOf } from '../core/ids.ts';
-import type { AutoScalingRegion, SimAsgInstance, SimAutoScalingGroup } from './model.ts';
+import type {
+  ActionRef,
+  GroupHost,
+  LifecycleAction,
+  LifecycleResult,
+  LifecycleTransition,
+  SimAsgInstance,
+  SimAutoScalingGroup,
+} from './types.ts';
+
+export type { ActionRef, LifecycleAction, LifecycleHook, LifecycleResult, LifecycleTransition } from './types.ts';
 
 /**
  * Lifecycle hooks. Each hook of a transition opens one lifecycle action per instance, with its own token and
@@ -11,39 +20,6 @@ import type { AutoScalingRegion, SimAsgInstance, SimAutoScalingGroup } from './m
  * Terminate hooks run in parallel and the instance moves on once all are answered; ABANDON on a terminating
  * instance skips the others (and terminates it, or retains it under a retain lifecycle policy).
  */
-export type LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
-export type LifecycleResult = 'CONTINUE' | 'ABANDON';
-
-export interface LifecycleHook {
-  readonly name: string;
-  readonly groupName: string;
-  readonly transition: LifecycleTransition;
-  /** Seconds. @default 3600 */
-  readonly heartbeatTimeout: number;
-  readonly defaultResult: LifecycleResult;
-  readonly notificationMetadata?: string;
-  readonly notificationTargetArn?: string;
-  readonly roleArn?: string;
-}
-
-export interface LifecycleAction {
-  readonly token: string;
-  readonly hookName: string;
-  readonly groupName: string;
-  readonly instanceId: string;
-  readonly transition: LifecycleTransition;
-  readonly startedAt: number;
-  readonly heartbeatTimeoutMs: number;
-  heartbeatDeadline: number;
-  readonly globalDeadline: number;
-  timer?: TimerHandle;
-}
-
-/** A lifecycle action named by its token or by the instance id. */
-export interface ActionRef {
-  readonly token?: string;
-  readonly instanceId?: string;
-}
 
 /** The global cap on one lifecycle action, in seconds. */
 export function globalTimeoutSeconds(heartbeatTimeout: number): number {
@@ -52,14 +28,14 @@ export function globalTimeoutSeconds(heartbeatTimeout: number): number {
 
 /** Opens the actions of every hook of `transition`; returns false when the group has none. */
 export function startLifecycleActions(
-  as: AutoScalingRegion,
+  as: GroupHost,
   group: SimAutoScalingGroup,
   instance: SimAsgInstance,
   transition: LifecycleTransition,
 ): boolean {
   const hooks = [...group.hooks.values()].filter((h) => h.transition === transition);
   if (hooks.length === 0) return false;
-  const now = as.world.now();
+  const now = as.kernel.now();
   const terminating = transition === 'autoscaling:EC2_INSTANCE_TERMINATING';
   for (const hook of hooks) {
     const action: LifecycleAction = {
@@ -75,7 +51,7 @@ export function startLifecycleActions(
     };
     instance.actions.set(hook.name, action);
     armTimeout(as, group, action);
-    as.world.emit(
+    as.kernel.emit(
       as.region,
       'aws.autoscaling',
       terminating ? 'EC2 Instance-terminate Lifecycle Action' : 'EC2 Instance-launch Lifecycle Action',
@@ -92,7 +68,7 @@ export function startLifecycleActions(
       [group.arn],
     );
   }
-  as.world.note(
+  as.kernel.note(
     as.region,
     'hook-waiting',
     `${instance.id} of ${group.name} waits in ${terminating ? 'Terminating:Wait' : 'Pending:Wait'} for ${hooks.map((h) => h.name).join(', ')}`,
@@ -123,7 +99,7 @@ export function findAction(group: SimAutoScalingGroup, hookName: string, ref: Ac
 
 /** Answers an action (a caller's CompleteLifecycleAction, or the DefaultResult on timeout). */
 export function completeAction(
-  as: AutoScalingRegion,
+  as: GroupHost,
   group: SimAutoScalingGroup,
   action: LifecycleAction,
   result: LifecycleResult,
@@ -131,7 +107,7 @@ export function completeAction(
 ): void {
   const instance = group.instances.get(action.instanceId);
   if (!instance || instance.actions.get(action.hookName) !== action) return;
-  as.world.clock.cancel(action.timer);
+  as.kernel.clock.cancel(action.timer);
   instance.actions.delete(action.hookName);
   as.endedActions.push({
     group: group.name,
@@ -139,12 +115,12 @@ export function completeAction(
     instanceId: action.instanceId,
     transition: action.transition,
     startedAt: action.startedAt,
-    endedAt: as.world.now(),
+    endedAt: as.kernel.now(),
     result,
     how,
   });
-  const waited = Math.round((as.world.now() - action.startedAt) / 1000);
-  as.world.note(
+  const waited = Math.round((as.kernel.now() - action.startedAt) / 1000);
+  as.kernel.note(
     as.region,
     how === 'completed' ? 'hook-completed' : 'hook-timeout',
     `${action.hookName} for ${instance.id} of ${group.name} ${how} with ${result} after ${waited} s`,
@@ -158,21 +134,21 @@ export function completeAction(
 }
 
 /** RecordLifecycleActionHeartbeat: restarts the heartbeat timeout, never past the global cap. */
-export function recordHeartbeat(as: AutoScalingRegion, group: SimAutoScalingGroup, action: LifecycleAction): void {
-  action.heartbeatDeadline = Math.min(as.world.now() + action.heartbeatTimeoutMs, action.globalDeadline);
+export function recordHeartbeat(as: GroupHost, group: SimAutoScalingGroup, action: LifecycleAction): void {
+  action.heartbeatDeadline = Math.min(as.kernel.now() + action.heartbeatTimeoutMs, action.globalDeadline);
   armTimeout(as, group, action);
 }
 
 /** Drops an instance's open actions without answering them (the instance left the transition). */
-export function cancelActions(as: AutoScalingRegion, instance: SimAsgInstance): void {
-  for (const action of instance.actions.values()) as.world.clock.cancel(action.timer);
+export function cancelActions(as: GroupHost, instance: SimAsgInstance): void {
+  for (const action of instance.actions.values()) as.kernel.clock.cancel(action.timer);
   instance.actions.clear();
 }
 
-function armTimeout(as: AutoScalingRegion, group: SimAutoScalingGroup, action: LifecycleAction): void {
-  as.world.clock.cancel(action.timer);
+function armTimeout(as: GroupHost, group: SimAutoScalingGroup, action: LifecycleAction): void {
+  as.kernel.clock.cancel(action.timer);
   const at = Math.min(action.heartbeatDeadline, action.globalDeadline);
-  action.timer = as.world.clock.schedule(at, `hook timeout ${action.hookName} ${action.instanceId}`, () => {
+  action.timer = as.kernel.clock.schedule(at, `hook timeout ${action.hookName} ${action.instanceId}`, () => {
     action.timer = undefined;
     const hook = group.hooks.get(action.hookName);
     completeAction(as, group, action, hook?.defaultResult ?? 'ABANDON', 'timed out');

@@ -1,7 +1,7 @@
 import { AwsError, validationError } from '../core/aws-error.ts';
 import { instanceIdOf, seconds, uuidOf } from '../core/ids.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 import {
   type ActionRef,
   cancelActions,
@@ -14,7 +14,14 @@ import {
   startLifecycleActions,
 } from './hooks.ts';
 import { type InstanceRefresh, type RefreshPreferences, startRefresh } from './refresh.ts';
-import { AUTOSCALING_TIMINGS, COUNTED, type GroupSpec, type SimAsgInstance, SimAutoScalingGroup } from './types.ts';
+import {
+  AUTOSCALING_TIMINGS,
+  COUNTED,
+  type EndedLifecycleAction,
+  type GroupSpec,
+  type SimAsgInstance,
+  SimAutoScalingGroup,
+} from './types.ts';
 
 export type { LifecycleAction, LifecycleHook, LifecycleTransition } from './hooks.ts';
 export type { InstanceRefresh, RefreshPreferences } from './refresh.ts';
@@ -26,15 +33,16 @@ export * from './types.ts';
  * registers as a container instance there; a terminated one takes its tasks down with it.
  */
 
-export interface EndedLifecycleAction {
-  readonly group: string;
-  readonly hookName: string;
-  readonly instanceId: string;
-  readonly transition: string;
-  readonly startedAt: number;
-  readonly endedAt: number;
-  readonly result: 'CONTINUE' | 'ABANDON';
-  readonly how: 'completed' | 'timed out';
+/**
+ * What EC2 Auto Scaling's instances do to ECS, the only way this model reaches it: a booted instance's ECS
+ * agent registers it in the group's cluster; an instance that stops running takes its tasks with it.
+ */
+export interface ContainerHosts {
+  registerContainerInstance(
+    cluster: string,
+    host: { ec2InstanceId: string; az: string; instanceType: string; cpu: number; memory: number },
+  ): unknown;
+  instanceLost(ec2InstanceId: string): void;
 }
 
 export class AutoScalingRegion {
@@ -45,10 +53,11 @@ export class AutoScalingRegion {
   readonly endedActions: EndedLifecycleAction[] = [];
 
   constructor(
-    readonly world: World,
+    readonly kernel: Kernel,
     readonly region: string,
+    private readonly hosts: ContainerHosts,
   ) {
-    this.rng = world.rng.fork(`autoscaling:${region}`);
+    this.rng = kernel.rng.fork(`autoscaling:${region}`);
   }
 
   // ---- groups -----------------------------------------------------------------------------------------
@@ -59,7 +68,7 @@ export class AutoScalingRegion {
         'AlreadyExists',
         `AutoScalingGroup by this name already exists - A group with the name ${spec.name} already exists`,
       );
-    const arn = this.world.arn(
+    const arn = this.kernel.arn(
       'autoscaling',
       this.region,
       `autoScalingGroup:${uuidOf(this.rng)}:autoScalingGroupName/${spec.name}`,
@@ -72,7 +81,7 @@ export class AutoScalingRegion {
       spec.maxSize,
       spec.desiredCapacity,
       spec.retainOnTerminateHookAbandon ?? false,
-      this.world.now(),
+      this.kernel.now(),
     );
     this.groupMap.set(spec.name, group);
     if (spec.instancesNow) {
@@ -151,7 +160,7 @@ export class AutoScalingRegion {
 
   private changeDesired(group: SimAutoScalingGroup, desired: number, cause: string): void {
     if (desired === group.desiredCapacity) return;
-    this.world.note(this.region, 'desired-capacity', `${group.name} ${group.desiredCapacity} → ${desired} (${cause})`);
+    this.kernel.note(this.region, 'desired-capacity', `${group.name} ${group.desiredCapacity} → ${desired} (${cause})`);
     group.desiredCapacity = desired;
     this.reconcileSoon(group);
   }
@@ -233,7 +242,7 @@ export class AutoScalingRegion {
     }
     if (result === 'ABANDON' && group.retainOnTerminateHookAbandon) {
       instance.lifecycleState = 'Terminating:Retained';
-      this.world.note(
+      this.kernel.note(
         this.region,
         'instance-retained',
         `${instance.id} of ${group.name} retained after its terminate hook was abandoned`,
@@ -250,14 +259,14 @@ export class AutoScalingRegion {
     const group = this.byInstance.get(instanceId);
     const instance = group?.instances.get(instanceId);
     if (!group || !instance?.running) return;
-    this.world.emit(
+    this.kernel.emit(
       this.region,
       'aws.ec2',
       'EC2 Spot Instance Interruption Warning',
       { 'instance-id': instanceId, 'instance-action': 'terminate' },
       [this.instanceArn(instanceId)],
     );
-    this.world.note(
+    this.kernel.note(
       this.region,
       'spot-warning',
       `${instanceId} of ${group.name} will be reclaimed in ${AUTOSCALING_TIMINGS.spotNoticeSeconds} s`,
@@ -270,7 +279,7 @@ export class AutoScalingRegion {
       );
       this.reconcileSoon(group);
     }
-    this.world.clock.after(seconds(AUTOSCALING_TIMINGS.spotNoticeSeconds), `spot reclaim ${instanceId}`, () =>
+    this.kernel.clock.after(seconds(AUTOSCALING_TIMINGS.spotNoticeSeconds), `spot reclaim ${instanceId}`, () =>
       this.killInstance(instanceId, 'Spot interruption'),
     );
   }
@@ -280,10 +289,10 @@ export class AutoScalingRegion {
     const group = this.byInstance.get(instanceId);
     const instance = group?.instances.get(instanceId);
     if (!group || !instance?.running) return;
-    this.world.emit(this.region, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', { 'instance-id': instanceId }, [
+    this.kernel.emit(this.region, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', { 'instance-id': instanceId }, [
       this.instanceArn(instanceId),
     ]);
-    this.world.note(this.region, 'rebalance-recommendation', `${instanceId} of ${group.name}`);
+    this.kernel.note(this.region, 'rebalance-recommendation', `${instanceId} of ${group.name}`);
     if (group.spec.capacityRebalance && instance.lifecycleState === 'InService') {
       this.beginTermination(
         group,
@@ -303,11 +312,11 @@ export class AutoScalingRegion {
     const instance = group?.instances.get(instanceId);
     if (!group || !instance?.running) return;
     instance.running = false;
-    this.world.clock.cancel(instance.timer);
-    this.world.note(this.region, 'host-died', `${instanceId} of ${group.name} is gone (${reason})`);
-    if (group.cluster) this.world.region(this.region).ecs.instanceLost(instanceId);
+    this.kernel.clock.cancel(instance.timer);
+    this.kernel.note(this.region, 'host-died', `${instanceId} of ${group.name} is gone (${reason})`);
+    if (group.cluster) this.hosts.instanceLost(instanceId);
     const [lo, hi] = AUTOSCALING_TIMINGS.healthCheckDetectSeconds;
-    this.world.clock.after(seconds(lo + this.rng.next() * (hi - lo)), `asg health ${instanceId}`, () => {
+    this.kernel.clock.after(seconds(lo + this.rng.next() * (hi - lo)), `asg health ${instanceId}`, () => {
       if (instance.lifecycleState === 'Terminated') return;
       instance.healthStatus = 'Unhealthy';
       if (COUNTED.has(instance.lifecycleState)) {
@@ -328,7 +337,7 @@ export class AutoScalingRegion {
   /** Runs the group's capacity check soon (debounced). */
   reconcileSoon(group: SimAutoScalingGroup): void {
     if (group.reconcileTimer) return;
-    group.reconcileTimer = this.world.clock.after(
+    group.reconcileTimer = this.kernel.clock.after(
       seconds(AUTOSCALING_TIMINGS.reactionSeconds),
       `asg reconcile ${group.name}`,
       () => {
@@ -390,7 +399,7 @@ export class AutoScalingRegion {
       az,
       instanceType: group.spec.instanceType ?? 'm5.large',
       launchTemplateVersion: group.launchTemplateVersion,
-      launchedAt: this.world.now(),
+      launchedAt: this.kernel.now(),
       spot: group.spec.spot ?? false,
       lifecycleState: 'Pending',
       healthStatus: 'Healthy',
@@ -404,13 +413,13 @@ export class AutoScalingRegion {
     if (now) {
       this.boot(group, instance);
       instance.lifecycleState = 'InService';
-      instance.inServiceAt = this.world.now();
+      instance.inServiceAt = this.kernel.now();
       return instance;
     }
     if (startLifecycleActions(this, group, instance, 'autoscaling:EC2_INSTANCE_LAUNCHING'))
       instance.lifecycleState = 'Pending:Wait';
     const [lo, hi] = AUTOSCALING_TIMINGS.bootSeconds;
-    instance.timer = this.world.clock.after(
+    instance.timer = this.kernel.clock.after(
       seconds(lo + this.rng.next() * (hi - lo)),
       `ec2 booted ${instance.id}`,
       () => {
@@ -428,7 +437,7 @@ export class AutoScalingRegion {
     if (!instance.running) return;
     instance.booted = true;
     if (!group.cluster) return;
-    this.world.region(this.region).ecs.registerContainerInstance(group.cluster, {
+    this.hosts.registerContainerInstance(group.cluster, {
       ec2InstanceId: instance.id,
       az: instance.az,
       instanceType: instance.instanceType,
@@ -439,15 +448,15 @@ export class AutoScalingRegion {
 
   private enterService(group: SimAutoScalingGroup, instance: SimAsgInstance): void {
     instance.lifecycleState = 'InService';
-    instance.inServiceAt = this.world.now();
-    this.world.emit(
+    instance.inServiceAt = this.kernel.now();
+    this.kernel.emit(
       this.region,
       'aws.autoscaling',
       'EC2 Instance Launch Successful',
       this.activityDetail(group, instance, 'Launching', 'EC2', 'AutoScalingGroup'),
       [group.arn],
     );
-    this.world.note(this.region, 'instance-launched', `${instance.id} in ${group.name} (${instance.az}) is InService`);
+    this.kernel.note(this.region, 'instance-launched', `${instance.id} in ${group.name} (${instance.az}) is InService`);
   }
 
   /** Starts taking an instance out: terminate hooks (in parallel) unless `withHooks` is false. */
@@ -466,18 +475,18 @@ export class AutoScalingRegion {
   /** Terminating:Proceed: EC2 shuts the instance down; whatever still runs on it dies abruptly. */
   private proceedTermination(group: SimAutoScalingGroup, instance: SimAsgInstance): void {
     instance.lifecycleState = 'Terminating:Proceed';
-    this.world.clock.cancel(instance.timer);
+    this.kernel.clock.cancel(instance.timer);
     if (!instance.running) {
       this.finishTermination(group, instance);
       return;
     }
-    instance.timer = this.world.clock.after(
+    instance.timer = this.kernel.clock.after(
       seconds(AUTOSCALING_TIMINGS.shutdownStartSeconds),
       `ec2 shutdown ${instance.id}`,
       () => {
         instance.running = false;
-        if (group.cluster) this.world.region(this.region).ecs.instanceLost(instance.id);
-        instance.timer = this.world.clock.after(
+        if (group.cluster) this.hosts.instanceLost(instance.id);
+        instance.timer = this.kernel.clock.after(
           seconds(this.rng.jitter(AUTOSCALING_TIMINGS.shutdownSeconds, 0.2)),
           `ec2 terminated ${instance.id}`,
           () => this.finishTermination(group, instance),
@@ -488,19 +497,19 @@ export class AutoScalingRegion {
 
   private finishTermination(group: SimAutoScalingGroup, instance: SimAsgInstance): void {
     if (instance.lifecycleState === 'Terminated') return;
-    this.world.clock.cancel(instance.timer);
+    this.kernel.clock.cancel(instance.timer);
     instance.timer = undefined;
     instance.running = false;
-    if (group.cluster) this.world.region(this.region).ecs.instanceLost(instance.id);
+    if (group.cluster) this.hosts.instanceLost(instance.id);
     instance.lifecycleState = 'Terminated';
-    this.world.emit(
+    this.kernel.emit(
       this.region,
       'aws.autoscaling',
       'EC2 Instance Terminate Successful',
       this.activityDetail(group, instance, 'Terminating', 'AutoScalingGroup', 'EC2'),
       [group.arn],
     );
-    this.world.note(this.region, 'instance-terminated', `${instance.id} of ${group.name} terminated`);
+    this.kernel.note(this.region, 'instance-terminated', `${instance.id} of ${group.name} terminated`);
     group.instances.delete(instance.id);
     this.reconcileSoon(group);
   }
@@ -512,7 +521,7 @@ export class AutoScalingRegion {
     origin: string,
     destination: string,
   ): Record<string, unknown> {
-    const now = new Date(this.world.now()).toISOString();
+    const now = new Date(this.kernel.now()).toISOString();
     return {
       Origin: origin,
       Destination: destination,
@@ -531,6 +540,6 @@ export class AutoScalingRegion {
   }
 
   instanceArn(instanceId: string): string {
-    return this.world.arn('ec2', this.region, `instance/${instanceId}`);
+    return this.kernel.arn('ec2', this.region, `instance/${instanceId}`);
   }
 }

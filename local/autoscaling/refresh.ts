@@ -1,48 +1,18 @@
 import { AwsError, validationError } from '../core/aws-error.ts';
-import type { TimerHandle } from '../core/clock.ts';
 import { seconds, uuidOf } from '../core/ids.ts';
-import type { AutoScalingRegion, SimAutoScalingGroup } from './model.ts';
+import type { GroupHost, InstanceRefresh, RefreshPreferences, SimAutoScalingGroup } from './types.ts';
+
+export type { InstanceRefresh, RefreshPreferences, RefreshStatus } from './types.ts';
 
 /**
  * Instance refresh (rolling): every instance InService when it starts is replaced. Replacements launch first
  * as far as MaxHealthyPercentage allows; old instances are terminated (through the terminate hooks) only as
  * far as MinHealthyPercentage allows, counting an instance healthy once InService and warmed up.
  */
-export interface RefreshPreferences {
-  /** @default 90 */
-  readonly MinHealthyPercentage?: number;
-  /** @default 100 */
-  readonly MaxHealthyPercentage?: number;
-  /** Seconds after InService before a new instance counts as healthy. @default 0 */
-  readonly InstanceWarmup?: number;
-}
-
-export type RefreshStatus = 'Pending' | 'InProgress' | 'Successful' | 'Failed' | 'Cancelling' | 'Cancelled';
-
-export interface InstanceRefresh {
-  readonly id: string;
-  readonly groupName: string;
-  status: RefreshStatus;
-  statusReason?: string;
-  readonly startTime: number;
-  endTime?: number;
-  readonly minHealthyPercentage: number;
-  readonly maxHealthyPercentage: number;
-  readonly instanceWarmupSeconds: number;
-  /** The instances to replace (InService when the refresh started). */
-  readonly toReplace: ReadonlySet<string>;
-  percentageComplete: number;
-  instancesToUpdate: number;
-  timer?: TimerHandle;
-}
 
 const STEP_MS = seconds(15);
 
-export function startRefresh(
-  as: AutoScalingRegion,
-  group: SimAutoScalingGroup,
-  prefs: RefreshPreferences,
-): InstanceRefresh {
+export function startRefresh(as: GroupHost, group: SimAutoScalingGroup, prefs: RefreshPreferences): InstanceRefresh {
   if (group.activeRefresh()) {
     throw new AwsError(
       'InstanceRefreshInProgress',
@@ -67,7 +37,7 @@ export function startRefresh(
     id: uuidOf(as.rng),
     groupName: group.name,
     status: 'InProgress',
-    startTime: as.world.now(),
+    startTime: as.kernel.now(),
     minHealthyPercentage: min,
     maxHealthyPercentage: max,
     instanceWarmupSeconds: prefs.InstanceWarmup ?? 0,
@@ -78,19 +48,19 @@ export function startRefresh(
   group.refreshes.unshift(refresh);
   // New launches use the group's new desired configuration.
   group.launchTemplateVersion++;
-  as.world.note(
+  as.kernel.note(
     as.region,
     'instance-refresh',
     `${group.name}: replacing ${toReplace.size} instances (min ${min}%, max ${max}%)`,
   );
-  refresh.timer = as.world.clock.after(0, `refresh ${group.name}`, () => step(as, group, refresh));
+  refresh.timer = as.kernel.clock.after(0, `refresh ${group.name}`, () => step(as, group, refresh));
   return refresh;
 }
 
-function step(as: AutoScalingRegion, group: SimAutoScalingGroup, refresh: InstanceRefresh): void {
+function step(as: GroupHost, group: SimAutoScalingGroup, refresh: InstanceRefresh): void {
   refresh.timer = undefined;
   if (refresh.status !== 'InProgress') return;
-  const now = as.world.now();
+  const now = as.kernel.now();
   const old = [...refresh.toReplace].map((id) => group.instances.get(id)).filter((i) => i !== undefined);
   const oldCounted = old.filter((i) => group.counted().includes(i));
   const oldLeaving = old.filter(
@@ -107,7 +77,7 @@ function step(as: AutoScalingRegion, group: SimAutoScalingGroup, refresh: Instan
     refresh.endTime = now;
     refresh.percentageComplete = 100;
     group.refreshSurge = 0;
-    as.world.note(as.region, 'instance-refresh', `${group.name}: refresh complete`);
+    as.kernel.note(as.region, 'instance-refresh', `${group.name}: refresh complete`);
     as.reconcileSoon(group);
     return;
   }
@@ -127,5 +97,5 @@ function step(as: AutoScalingRegion, group: SimAutoScalingGroup, refresh: Instan
   // Launch ahead only for the old instances still to go, so no replacement is launched twice.
   group.refreshSurge = Math.min(oldCounted.length - victims.length, room);
   as.reconcileSoon(group);
-  refresh.timer = as.world.clock.after(STEP_MS, `refresh ${group.name}`, () => step(as, group, refresh));
+  refresh.timer = as.kernel.clock.after(STEP_MS, `refresh ${group.name}`, () => step(as, group, refresh));
 }

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { LifecycleAction, LifecycleHook } from './hooks.ts';
-import type { InstanceRefresh } from './refresh.ts';
+import type { Kernel } from '../core/kernel.ts';
+import type { Rng } from '../core/rng.ts';
 
 /** The data model of the simulated EC2 Auto Scaling: groups and their instances. */
 export type AsgLifecycleState =
@@ -115,4 +115,96 @@ export class SimAutoScalingGroup {
   activeRefresh(): InstanceRefresh | undefined {
     return this.refreshes.find((r) => r.status === 'Pending' || r.status === 'InProgress');
   }
+}
+
+export type LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
+export type LifecycleResult = 'CONTINUE' | 'ABANDON';
+
+export interface LifecycleHook {
+  readonly name: string;
+  readonly groupName: string;
+  readonly transition: LifecycleTransition;
+  /** Seconds. @default 3600 */
+  readonly heartbeatTimeout: number;
+  readonly defaultResult: LifecycleResult;
+  readonly notificationMetadata?: string;
+  readonly notificationTargetArn?: string;
+  readonly roleArn?: string;
+}
+
+export interface LifecycleAction {
+  readonly token: string;
+  readonly hookName: string;
+  readonly groupName: string;
+  readonly instanceId: string;
+  readonly transition: LifecycleTransition;
+  readonly startedAt: number;
+  readonly heartbeatTimeoutMs: number;
+  heartbeatDeadline: number;
+  readonly globalDeadline: number;
+  timer?: TimerHandle;
+}
+
+/** A lifecycle action named by its token or by the instance id. */
+export interface ActionRef {
+  readonly token?: string;
+  readonly instanceId?: string;
+}
+
+export interface RefreshPreferences {
+  /** @default 90 */
+  readonly MinHealthyPercentage?: number;
+  /** @default 100 */
+  readonly MaxHealthyPercentage?: number;
+  /** Seconds after InService before a new instance counts as healthy. @default 0 */
+  readonly InstanceWarmup?: number;
+}
+
+export type RefreshStatus = 'Pending' | 'InProgress' | 'Successful' | 'Failed' | 'Cancelling' | 'Cancelled';
+
+export interface InstanceRefresh {
+  readonly id: string;
+  readonly groupName: string;
+  status: RefreshStatus;
+  statusReason?: string;
+  readonly startTime: number;
+  endTime?: number;
+  readonly minHealthyPercentage: number;
+  readonly maxHealthyPercentage: number;
+  readonly instanceWarmupSeconds: number;
+  /** The instances to replace (InService when the refresh started). */
+  readonly toReplace: ReadonlySet<string>;
+  percentageComplete: number;
+  instancesToUpdate: number;
+  timer?: TimerHandle;
+}
+
+export interface EndedLifecycleAction {
+  readonly group: string;
+  readonly hookName: string;
+  readonly instanceId: string;
+  readonly transition: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly result: 'CONTINUE' | 'ABANDON';
+  readonly how: 'completed' | 'timed out';
+}
+
+/**
+ * What the lifecycle-hook and instance-refresh helpers need of the region's Auto Scaling model
+ * (`AutoScalingRegion` implements it); they take this instead of the class, so they do not import it.
+ */
+export interface GroupHost {
+  readonly kernel: Kernel;
+  readonly region: string;
+  readonly rng: Rng;
+  readonly endedActions: EndedLifecycleAction[];
+  afterHooks(
+    group: SimAutoScalingGroup,
+    instance: SimAsgInstance,
+    transition: LifecycleTransition,
+    result: 'CONTINUE' | 'ABANDON',
+  ): void;
+  beginTermination(group: SimAutoScalingGroup, instance: SimAsgInstance, cause: string, withHooks?: boolean): void;
+  reconcileSoon(group: SimAutoScalingGroup): void;
 }

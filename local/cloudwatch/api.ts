@@ -6,15 +6,18 @@ import type { CloudWatchRegion } from './model.ts';
  * region's CloudWatch is impaired, PutMetricData (and the alarm writes) fail with a 500.
  */
 
-const cw = (ctx: OperationContext): CloudWatchRegion => ctx.world.region(ctx.region).cloudwatch;
+const cw = (ctx: OperationContext<CloudWatchRegion>): CloudWatchRegion => ctx.model;
 
 /** Alarm ARNs named by the input, for IAM's resource-level checks on alarm actions. */
-function alarmArns(input: { AlarmName?: string; AlarmNames?: string[] }, ctx: OperationContext): string[] {
+function alarmArns(
+  input: { AlarmName?: string; AlarmNames?: string[] },
+  ctx: OperationContext<CloudWatchRegion>,
+): string[] {
   const names = input.AlarmNames ?? (input.AlarmName ? [input.AlarmName] : []);
-  return names.length > 0 ? names.map((n) => ctx.world.arn('cloudwatch', ctx.region, `alarm:${n}`)) : ['*'];
+  return names.length > 0 ? names.map((n) => ctx.kernel.arn('cloudwatch', ctx.region, `alarm:${n}`)) : ['*'];
 }
 
-export const cloudWatchService: ServiceDefinition = {
+export const cloudWatchService: ServiceDefinition<CloudWatchRegion> = {
   signingName: 'monitoring',
   iamPrefix: 'cloudwatch',
   protocol: 'awsQuery',

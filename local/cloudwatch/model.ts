@@ -1,6 +1,6 @@
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
-import type { World } from '../world/world.ts';
+import type { Kernel } from '../core/kernel.ts';
 import {
   ALARM_STATES,
   type Alarm,
@@ -27,6 +27,19 @@ const MINUTE = 60_000;
 export const CLOUDWATCH_INTERNAL_ERROR = 'InternalServiceError';
 
 /** Called every evaluation while the alarm is in ALARM with actions enabled (how Auto Scaling actions work). */
+/**
+ * Where the service metrics CloudWatch receives come from, the only view it has of its neighbours: ECS's
+ * counts per service (Container Insights) and the load on the service's tasks (for CPUUtilization).
+ */
+export interface MetricSources {
+  service(
+    cluster: string,
+    service: string,
+  ): { readonly runningCount: number; readonly pendingCount: number; readonly desiredCount: number } | undefined;
+  /** Offered load over serving capacity of the service's tasks (1 = saturated). */
+  utilization(cluster: string, service: string): number;
+}
+
 export type AlarmActionHandler = (alarm: Alarm, latest: number | undefined) => void;
 
 export interface ImpairOptions {
@@ -59,8 +72,9 @@ export class CloudWatchRegion {
   private ticker: TimerHandle | undefined;
 
   constructor(
-    readonly world: World,
+    readonly kernel: Kernel,
     readonly region: string,
+    private readonly sources: MetricSources,
   ) {}
 
   // ---- Impairment ----------------------------------------------------------------------------------
@@ -71,22 +85,22 @@ export class CloudWatchRegion {
 
   /** From now on, metrics stop: PutMetricData fails, AWS's own metrics are lost, alarms starve. */
   impair(options: ImpairOptions = {}): void {
-    this.world.clock.cancel(this.impairment?.timer);
-    this.impairment = { since: this.world.now(), failReads: options.failReads ?? false };
+    this.kernel.clock.cancel(this.impairment?.timer);
+    this.impairment = { since: this.kernel.now(), failReads: options.failReads ?? false };
     if (options.forMs !== undefined) {
-      this.impairment.timer = this.world.clock.after(options.forMs, `cloudwatch ${this.region} restore`, () =>
+      this.impairment.timer = this.kernel.clock.after(options.forMs, `cloudwatch ${this.region} restore`, () =>
         this.restore(),
       );
     }
-    this.world.note(this.region, 'cloudwatch', 'CloudWatch impaired: PutMetricData fails, no new data points');
+    this.kernel.note(this.region, 'cloudwatch', 'CloudWatch impaired: PutMetricData fails, no new data points');
     this.ensureTicking();
   }
 
   restore(): void {
     if (!this.impairment) return;
-    this.world.clock.cancel(this.impairment.timer);
+    this.kernel.clock.cancel(this.impairment.timer);
     this.impairment = undefined;
-    this.world.note(this.region, 'cloudwatch', 'CloudWatch restored: data points flow again');
+    this.kernel.note(this.region, 'cloudwatch', 'CloudWatch restored: data points flow again');
   }
 
   private failWhenImpaired(read: boolean): void {
@@ -120,11 +134,11 @@ export class CloudWatchRegion {
 
   /** Creates or replaces an alarm; its state is kept on update, INSUFFICIENT_DATA on creation (like AWS). */
   putAlarm(definition: AlarmDefinition): Alarm {
-    const now = this.world.clock.date();
+    const now = this.kernel.clock.date();
     const existing = this.alarms.get(definition.AlarmName);
     const alarm: Alarm = {
       ...definition,
-      AlarmArn: this.world.arn('cloudwatch', this.region, `alarm:${definition.AlarmName}`),
+      AlarmArn: this.kernel.arn('cloudwatch', this.region, `alarm:${definition.AlarmName}`),
       AlarmConfigurationUpdatedTimestamp: now,
       StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
       StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
@@ -160,24 +174,23 @@ export class CloudWatchRegion {
 
   private ensureTicking(): void {
     if (this.ticker) return;
-    const now = this.world.now();
+    const now = this.kernel.now();
     const next = Math.floor(now / MINUTE) * MINUTE + MINUTE;
-    this.ticker = this.world.clock.schedule(next, `cloudwatch ${this.region} tick`, () => this.tick());
+    this.ticker = this.kernel.clock.schedule(next, `cloudwatch ${this.region} tick`, () => this.tick());
   }
 
   private tick(): void {
-    const now = this.world.now();
-    this.ticker = this.world.clock.schedule(now + MINUTE, `cloudwatch ${this.region} tick`, () => this.tick());
+    const now = this.kernel.now();
+    this.ticker = this.kernel.clock.schedule(now + MINUTE, `cloudwatch ${this.region} tick`, () => this.tick());
     if (!this.impairment) this.publishServiceMetrics(now - MINUTE);
     if (now % (6 * 3600_000) === 0) this.metrics.trim(now);
     this.evaluateAll(now);
   }
 
   private publishServiceMetrics(at: number): void {
-    const region = this.world.region(this.region);
-    if (region.down) return;
+    if (this.kernel.isRegionDown(this.region)) return;
     for (const { cluster, service } of this.watched.values()) {
-      const svc = region.ecs.getService(cluster, service);
+      const svc = this.sources.service(cluster, service);
       if (!svc) continue;
       const dims: Dimension[] = [
         { Name: 'ClusterName', Value: cluster },
@@ -190,7 +203,7 @@ export class CloudWatchRegion {
       insights('DesiredTaskCount', svc.desiredCount);
       // ECS publishes service CPU only while tasks run.
       if (svc.runningCount === 0) continue;
-      const utilization = this.world.traffic.utilization(this.region, cluster, service);
+      const utilization = this.sources.utilization(cluster, service);
       const cpu = Number.isFinite(utilization) ? Math.min(100, Math.max(0, utilization * 100)) : 100;
       this.metrics.putValue({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: dims }, at, cpu);
       // Memory follows load loosely: a resident baseline plus a share of the work in flight.
@@ -226,13 +239,13 @@ export class CloudWatchRegion {
       reasonData: alarm.StateReasonData,
       timestamp: eventTime(alarm.StateUpdatedTimestamp),
     };
-    const now = this.world.clock.date();
+    const now = this.kernel.clock.date();
     alarm.StateValue = state;
     alarm.StateReason = reason;
     alarm.StateReasonData = reasonData;
     alarm.StateUpdatedTimestamp = now;
     alarm.StateTransitionedTimestamp = now;
-    this.world.emit(
+    this.kernel.emit(
       this.region,
       'aws.cloudwatch',
       'CloudWatch Alarm State Change',
@@ -256,11 +269,11 @@ export class CloudWatchRegion {
     for (const [state, names] of byState) {
       if (names.length === 1) {
         const one = changed.find((c) => c.alarm.AlarmName === names[0])!;
-        this.world.note(this.region, 'alarm', `${names[0]} ${one.from} → ${state}`);
+        this.kernel.note(this.region, 'alarm', `${names[0]} ${one.from} → ${state}`);
       } else {
         const shown = names.slice(0, 2).join(', ');
         const more = names.length > 2 ? `, +${names.length - 2} more` : '';
-        this.world.note(this.region, 'alarm', `${names.length} alarms → ${state} (${shown}${more})`);
+        this.kernel.note(this.region, 'alarm', `${names.length} alarms → ${state} (${shown}${more})`);
       }
     }
   }
@@ -289,7 +302,7 @@ export class CloudWatchRegion {
       throw new AwsError('InvalidParameterValue', 'The collection MetricData must not have a size greater than 1000.');
     }
     this.failWhenImpaired(false);
-    const now = this.world.now();
+    const now = this.kernel.now();
     for (const [i, datum] of data.entries()) {
       const metricName = requireParam(datum.MetricName, `MetricData.member.${i + 1}.MetricName`);
       const ref = { namespace, metricName, dimensions: datum.Dimensions ?? [] };

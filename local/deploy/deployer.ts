@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Kernel } from '../core/kernel.ts';
 import type { Caller } from '../core/service.ts';
 import type { EventBus } from '../eventbridge/bus.ts';
 import type { AslDefinition } from '../runtime/asl-virtual-time.ts';
 import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
 import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
-import type { World } from '../world/world.ts';
 import {
   type CfnTemplate,
   deploymentContext,
@@ -26,7 +26,7 @@ import {
  * functions, state machines and EventBridge rules in the local runtimes.
  */
 export interface DeployTarget {
-  readonly world: World;
+  readonly world: Kernel;
   readonly endpointUrl: string;
   readonly lambdas: LambdaRuntime;
   readonly sfn: SfnRuntime;

@@ -11,9 +11,9 @@ import { toCluster, toContainerInstance, toService, toTask } from './shapes.ts';
  * errors carry ECS's codes and messages (ClusterNotFoundException "Cluster not found.", …).
  */
 
-const ecsOf = (ctx: OperationContext): EcsRegion => ctx.world.region(ctx.region).ecs;
+const ecsOf = (ctx: OperationContext<EcsRegion>): EcsRegion => ctx.model;
 
-function clusterOf(ctx: OperationContext, ref: string | undefined): SimCluster {
+function clusterOf(ctx: OperationContext<EcsRegion>, ref: string | undefined): SimCluster {
   const cluster = ecsOf(ctx).cluster(ref ?? 'default');
   if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
   return cluster;
@@ -28,14 +28,14 @@ function atMost(items: unknown, max: number, field: string): string[] {
 const clusterName = (ref: string | undefined) => lastSegment(ref ?? 'default');
 
 /** ARN of a cluster-scoped resource named by ARN or short id. */
-function arnIn(ctx: OperationContext, kind: string, cluster: string | undefined, ref: string): string {
-  return ref.startsWith('arn:') ? ref : ctx.world.arn('ecs', ctx.region, `${kind}/${clusterName(cluster)}/${ref}`);
+function arnIn(ctx: OperationContext<EcsRegion>, kind: string, cluster: string | undefined, ref: string): string {
+  return ref.startsWith('arn:') ? ref : ctx.kernel.arn('ecs', ctx.region, `${kind}/${clusterName(cluster)}/${ref}`);
 }
 
-const clusterArn = (input: { cluster?: string }, ctx: OperationContext) => [
+const clusterArn = (input: { cluster?: string }, ctx: OperationContext<EcsRegion>) => [
   input.cluster?.startsWith('arn:')
     ? input.cluster
-    : ctx.world.arn('ecs', ctx.region, `cluster/${clusterName(input.cluster)}`),
+    : ctx.kernel.arn('ecs', ctx.region, `cluster/${clusterName(input.cluster)}`),
 ];
 
 /** The minimal cluster query language: `ec2InstanceId == i-…` and `attribute:NAME == VALUE`, joined by `and`. */
@@ -57,7 +57,7 @@ function instanceFilter(expression: string | undefined): (i: SimContainerInstanc
   return (i) => clauses.every((c) => c(i));
 }
 
-function listTasks(input: Record<string, string | number | undefined>, ctx: OperationContext) {
+function listTasks(input: Record<string, string | number | undefined>, ctx: OperationContext<EcsRegion>) {
   const ecs = ecsOf(ctx);
   const cluster = clusterOf(ctx, input.cluster as string | undefined);
   const desired = (input.desiredStatus as string | undefined) ?? 'RUNNING';
@@ -98,7 +98,7 @@ function taskOrFail(ecs: EcsRegion, cluster: SimCluster, ref: string): SimTask {
   return task;
 }
 
-export const ecsService: ServiceDefinition = {
+export const ecsService: ServiceDefinition<EcsRegion> = {
   signingName: 'ecs',
   iamPrefix: 'ecs',
   protocol: 'awsJson1_1',
@@ -239,7 +239,7 @@ export const ecsService: ServiceDefinition = {
     RunTask: {
       resources: (input: { taskDefinition?: string }, ctx) => {
         const ref = input.taskDefinition ?? '';
-        return [ref.startsWith('arn:') ? ref : ctx.world.arn('ecs', ctx.region, `task-definition/${ref}`)];
+        return [ref.startsWith('arn:') ? ref : ctx.kernel.arn('ecs', ctx.region, `task-definition/${ref}`)];
       },
       handler: (
         input: {

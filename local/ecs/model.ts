@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../core/clock.ts';
 import { lastSegment, seconds } from '../core/ids.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 import { placeTask, reconcileCluster } from './scheduler.ts';
 import {
   ECS_TIMINGS,
@@ -27,6 +27,28 @@ export * from './types.ts';
  * invisible to them.
  */
 
+/**
+ * What simulated ECS needs of Elastic Load Balancing, and all it may use of it: ECS registers a service's
+ * tasks in their target groups when they run, deregisters them when they stop (waiting the group's
+ * deregistration delay before the task is told to stop), and tells the load balancer when a task is gone.
+ */
+export interface EcsLoadBalancers {
+  /** The ARN of the named target group, created with AWS's defaults if the fleet did not describe it. */
+  targetGroupArn(name: string): string;
+  register(
+    groupName: string,
+    taskArn: string,
+    port: number,
+    owner: { cluster: string; service: string },
+    healthyNow: boolean,
+  ): void;
+  isRegistered(taskArn: string): boolean;
+  /** Starts deregistering the task everywhere; returns the longest deregistration delay (ms). */
+  deregister(taskArn: string): number;
+  taskGone(taskArn: string): void;
+  isHealthy(groupName: string, taskArn: string): boolean;
+}
+
 export class EcsRegion {
   private readonly clusterMap = new Map<string, SimCluster>();
   private readonly taskDefinitions = new Map<string, TaskDefinition[]>();
@@ -37,10 +59,16 @@ export class EcsRegion {
   private eventSeq = 0;
 
   constructor(
-    readonly world: World,
+    readonly kernel: Kernel,
     readonly region: string,
+    private readonly lb: EcsLoadBalancers,
   ) {
-    this.rng = world.rng.fork(`ecs:${region}`);
+    this.rng = kernel.rng.fork(`ecs:${region}`);
+  }
+
+  /** The task passes its health checks in the named target group (what the scheduler waits for). */
+  targetHealthy(groupName: string, taskArn: string): boolean {
+    return this.lb.isHealthy(groupName, taskArn);
   }
 
   // ---- clusters and task definitions -------------------------------------------------------------
@@ -50,8 +78,8 @@ export class EcsRegion {
     if (existing) return existing;
     const cluster: SimCluster = {
       name,
-      arn: this.world.arn('ecs', this.region, `cluster/${name}`),
-      createdAt: this.world.now(),
+      arn: this.kernel.arn('ecs', this.region, `cluster/${name}`),
+      createdAt: this.kernel.now(),
       instances: new Map(),
       services: new Map(),
       tasks: new Map(),
@@ -80,7 +108,7 @@ export class EcsRegion {
     const revisions = this.taskDefinitions.get(def.family) ?? [];
     const revision = revisions.length + 1;
     const taskDefinition: TaskDefinition = {
-      arn: this.world.arn('ecs', this.region, `task-definition/${def.family}:${revision}`),
+      arn: this.kernel.arn('ecs', this.region, `task-definition/${def.family}:${revision}`),
       family: def.family,
       revision,
       cpu: def.cpu,
@@ -112,7 +140,7 @@ export class EcsRegion {
     const cluster = this.cluster(clusterName) ?? this.createCluster(clusterName);
     const id = this.rng.hex(32);
     const instance: SimContainerInstance = {
-      arn: this.world.arn('ecs', this.region, `container-instance/${cluster.name}/${id}`),
+      arn: this.kernel.arn('ecs', this.region, `container-instance/${cluster.name}/${id}`),
       id,
       cluster: cluster.name,
       ec2InstanceId: host.ec2InstanceId,
@@ -132,7 +160,7 @@ export class EcsRegion {
         ['ecs.ami-id', 'ami-0ballast0ecs0optimized'],
         ['ecs.capability.task-eni', undefined],
       ]),
-      registeredAt: this.world.now(),
+      registeredAt: this.kernel.now(),
       tasks: new Set(),
       version: 1,
     };
@@ -162,7 +190,7 @@ export class EcsRegion {
     instance.version++;
     if (status === 'DRAINING') {
       const active = [...instance.tasks].filter((t) => t.desiredStatus === 'RUNNING').length;
-      this.world.note(
+      this.kernel.note(
         this.region,
         'instance-draining',
         `${instance.ec2InstanceId} in ${instance.cluster} (${active} tasks)`,
@@ -189,10 +217,10 @@ export class EcsRegion {
     instance.status = 'INACTIVE';
     instance.statusReason = 'Instance terminated';
     instance.agentConnected = false;
-    instance.deregisteredAt = this.world.now();
+    instance.deregisteredAt = this.kernel.now();
     instance.version++;
     if (lost.length > 0) {
-      this.world.note(
+      this.kernel.note(
         this.region,
         'tasks-lost',
         `${lost.length} tasks died with ${ec2InstanceId} in ${instance.cluster}`,
@@ -220,25 +248,23 @@ export class EcsRegion {
   ): SimService {
     const cluster = this.cluster(clusterName) ?? this.createCluster(clusterName);
     const daemon = spec.schedulingStrategy === 'DAEMON';
-    const elb = this.world.region(this.region).elb;
     const service = new SimService(
       spec.name,
-      this.world.arn('ecs', this.region, `service/${cluster.name}/${spec.name}`),
+      this.kernel.arn('ecs', this.region, `service/${cluster.name}/${spec.name}`),
       cluster.name,
       cluster.arn,
       spec.taskDefinition,
       daemon ? 'DAEMON' : 'REPLICA',
       (spec.targetGroups ?? []).map((name) => {
-        const group = elb.targetGroup(name) ?? elb.createTargetGroup(name);
         return {
           name,
-          arn: group.arn,
+          arn: this.lb.targetGroupArn(name),
           containerName: spec.taskDefinition.containerName,
           containerPort: spec.taskDefinition.containerPort,
         };
       }),
       `ecs-svc/${this.rng.int(1e9, 9e9)}${this.rng.int(1e8, 9e8)}`,
-      this.world.now(),
+      this.kernel.now(),
       {
         desiredCount: daemon ? 0 : (spec.desiredCount ?? 1),
         minimumHealthyPercent: spec.minimumHealthyPercent ?? (daemon ? 0 : 100),
@@ -264,16 +290,16 @@ export class EcsRegion {
     if (next === svc.desiredCount) return;
     const before = svc.desiredCount;
     svc.desiredCount = next;
-    svc.updatedAt = this.world.now();
+    svc.updatedAt = this.kernel.now();
     svc.steady = false;
-    this.world.note(this.region, 'desired-count', `${svc.cluster}/${svc.name} ${before} → ${next} (${cause})`);
+    this.kernel.note(this.region, 'desired-count', `${svc.cluster}/${svc.name} ${before} → ${next} (${cause})`);
     this.poke();
   }
 
   serviceEvent(service: SimService, message: string): void {
     service.events.unshift({
       id: `${this.region}-${++this.eventSeq}`,
-      createdAt: this.world.now(),
+      createdAt: this.kernel.now(),
       message: `(service ${service.name}) ${message}`,
     });
     if (service.events.length > 100) service.events.length = 100;
@@ -296,7 +322,7 @@ export class EcsRegion {
     const id = this.rng.hex(32);
     const service = options.service;
     const task: SimTask = {
-      arn: this.world.arn('ecs', this.region, `task/${cluster.name}/${id}`),
+      arn: this.kernel.arn('ecs', this.region, `task/${cluster.name}/${id}`),
       id,
       cluster: cluster.name,
       containerInstanceArn: instance.arn,
@@ -310,7 +336,7 @@ export class EcsRegion {
       hostPort: 32768 + this.rng.int(0, 28000),
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
-      createdAt: this.world.now(),
+      createdAt: this.kernel.now(),
       version: 1,
     };
     cluster.tasks.set(task.arn, task);
@@ -320,20 +346,20 @@ export class EcsRegion {
     service?.tasks.add(task);
     if (options.runningNow) {
       task.lastStatus = 'RUNNING';
-      task.pullStartedAt = task.pullStoppedAt = task.startedAt = this.world.now();
+      task.pullStartedAt = task.pullStoppedAt = task.startedAt = this.kernel.now();
       this.registerTargets(task, true);
       return task;
     }
     const provisioning = seconds(this.rng.jitter(2, 0.5));
-    task.timer = this.world.clock.after(provisioning, `ecs pending ${id}`, () => {
+    task.timer = this.kernel.clock.after(provisioning, `ecs pending ${id}`, () => {
       task.lastStatus = 'PENDING';
-      task.pullStartedAt = this.world.now();
+      task.pullStartedAt = this.kernel.now();
       task.version++;
       const [lo, hi] = ECS_TIMINGS.startSeconds;
-      task.timer = this.world.clock.after(seconds(lo + this.rng.next() * (hi - lo)), `ecs running ${id}`, () => {
+      task.timer = this.kernel.clock.after(seconds(lo + this.rng.next() * (hi - lo)), `ecs running ${id}`, () => {
         task.timer = undefined;
         task.lastStatus = 'RUNNING';
-        task.pullStoppedAt = task.startedAt = this.world.now();
+        task.pullStoppedAt = task.startedAt = this.kernel.now();
         task.version++;
         this.registerTargets(task, false);
         this.poke();
@@ -353,12 +379,11 @@ export class EcsRegion {
     task.stopCode = code;
     task.stoppedReason = reason;
     task.version++;
-    this.world.clock.cancel(task.timer);
-    const elb = this.world.region(this.region).elb;
-    if (task.lastStatus === 'RUNNING' && elb.isRegistered(task.arn)) {
+    this.kernel.clock.cancel(task.timer);
+    if (task.lastStatus === 'RUNNING' && this.lb.isRegistered(task.arn)) {
       task.lastStatus = 'DEACTIVATING';
-      const delay = elb.deregister(task.arn);
-      task.timer = this.world.clock.after(delay, `ecs stopping ${task.id}`, () => this.beginStopping(task));
+      const delay = this.lb.deregister(task.arn);
+      task.timer = this.kernel.clock.after(delay, `ecs stopping ${task.id}`, () => this.beginStopping(task));
       return;
     }
     this.beginStopping(task);
@@ -367,7 +392,7 @@ export class EcsRegion {
   private beginStopping(task: SimTask): void {
     const wasRunning = task.lastStatus === 'RUNNING' || task.lastStatus === 'DEACTIVATING';
     task.lastStatus = 'STOPPING';
-    task.stoppingAt = this.world.now();
+    task.stoppingAt = this.kernel.now();
     task.version++;
     // Most containers exit soon after SIGTERM; some run into the stopTimeout and are killed.
     const exit = !wasRunning
@@ -375,11 +400,11 @@ export class EcsRegion {
       : this.rng.chance(0.2)
         ? ECS_TIMINGS.stopTimeoutSeconds
         : this.rng.jitter(4, 0.75);
-    task.timer = this.world.clock.after(seconds(exit), `ecs deprovisioning ${task.id}`, () => {
+    task.timer = this.kernel.clock.after(seconds(exit), `ecs deprovisioning ${task.id}`, () => {
       task.lastStatus = 'DEPROVISIONING';
-      task.executionStoppedAt = this.world.now();
+      task.executionStoppedAt = this.kernel.now();
       task.version++;
-      task.timer = this.world.clock.after(seconds(this.rng.jitter(1.5, 0.3)), `ecs stopped ${task.id}`, () => {
+      task.timer = this.kernel.clock.after(seconds(this.rng.jitter(1.5, 0.3)), `ecs stopped ${task.id}`, () => {
         task.timer = undefined;
         this.finish(task);
       });
@@ -389,21 +414,21 @@ export class EcsRegion {
   /** The task dies at once (its host vanished): STOPPED now, its targets left registered but dead. */
   killTask(task: SimTask, code: StopCode, reason: string): void {
     if (task.lastStatus === 'STOPPED') return;
-    this.world.clock.cancel(task.timer);
+    this.kernel.clock.cancel(task.timer);
     task.timer = undefined;
     if (task.desiredStatus === 'RUNNING') {
       task.stopCode = code;
       task.stoppedReason = reason;
     }
     task.desiredStatus = 'STOPPED';
-    task.stoppingAt ??= this.world.now();
-    task.executionStoppedAt = this.world.now();
+    task.stoppingAt ??= this.kernel.now();
+    task.executionStoppedAt = this.kernel.now();
     this.finish(task);
   }
 
   private finish(task: SimTask): void {
     task.lastStatus = 'STOPPED';
-    task.stoppedAt = this.world.now();
+    task.stoppedAt = this.kernel.now();
     task.version++;
     const cluster = this.cluster(task.cluster);
     const instance = cluster?.instances.get(task.containerInstanceArn);
@@ -414,7 +439,7 @@ export class EcsRegion {
     }
     if (task.service) cluster?.services.get(task.service)?.tasks.delete(task);
     // A target still registered now loses its connections (and, if healthy, keeps getting requests).
-    this.world.region(this.region).elb.taskGone(task.arn);
+    this.lb.taskGone(task.arn);
     this.poke();
   }
 
@@ -422,9 +447,14 @@ export class EcsRegion {
     if (!task.service) return;
     const service = this.cluster(task.cluster)?.services.get(task.service);
     if (!service) return;
-    const elb = this.world.region(this.region).elb;
     for (const group of service.targetGroups) {
-      elb.register(group.name, task.arn, task.hostPort, { cluster: task.cluster, service: service.name }, healthyNow);
+      this.lb.register(
+        group.name,
+        task.arn,
+        task.hostPort,
+        { cluster: task.cluster, service: service.name },
+        healthyNow,
+      );
     }
   }
 
@@ -469,7 +499,7 @@ export class EcsRegion {
   /** Runs the scheduler soon (debounced): after any change that may need it. */
   poke(): void {
     if (this.soon) return;
-    this.soon = this.world.clock.after(
+    this.soon = this.kernel.clock.after(
       seconds(ECS_TIMINGS.schedulerReactionSeconds),
       `ecs scheduler ${this.region}`,
       () => {
@@ -483,7 +513,7 @@ export class EcsRegion {
     if (this.tick) return;
     const every = seconds(ECS_TIMINGS.schedulerIntervalSeconds);
     const loop = () => {
-      this.tick = this.world.clock.after(every, `ecs tick ${this.region}`, () => {
+      this.tick = this.kernel.clock.after(every, `ecs tick ${this.region}`, () => {
         this.reconcileAll();
         this.prune();
         loop();
@@ -498,7 +528,7 @@ export class EcsRegion {
 
   /** Forgets STOPPED tasks and INACTIVE instances after the retention AWS gives them. */
   private prune(): void {
-    const horizon = this.world.now() - seconds(ECS_TIMINGS.retentionSeconds);
+    const horizon = this.kernel.now() - seconds(ECS_TIMINGS.retentionSeconds);
     for (const cluster of this.clusterMap.values()) {
       for (const [arn, task] of cluster.tasks) {
         if (task.lastStatus === 'STOPPED' && (task.stoppedAt ?? 0) < horizon) cluster.tasks.delete(arn);

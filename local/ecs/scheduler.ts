@@ -1,12 +1,29 @@
+import type { Kernel } from '../core/kernel.ts';
 import type {
-  EcsRegion,
   PlacementConstraint,
   SimCluster,
   SimContainerInstance,
   SimService,
   SimTask,
+  StartTaskOptions,
+  StopCode,
   TaskDefinition,
-} from './model.ts';
+} from './types.ts';
+
+/** What the scheduler does through the region's ECS model (`EcsRegion` implements it). */
+export interface SchedulerHost {
+  readonly kernel: Kernel;
+  readonly region: string;
+  startTask(
+    cluster: SimCluster,
+    instance: SimContainerInstance,
+    taskDefinition: TaskDefinition,
+    options: StartTaskOptions,
+  ): SimTask;
+  stopTask(task: SimTask, code: StopCode, reason: string): void;
+  serviceEvent(service: SimService, message: string): void;
+  targetHealthy(groupName: string, taskArn: string): boolean;
+}
 
 /**
  * The ECS service scheduler and task placement.
@@ -108,7 +125,7 @@ export const freeMemory = (i: SimContainerInstance) => i.registeredMemory - i.us
  * RUNNING (a fleet built at t=0).
  */
 export function reconcileCluster(
-  ecs: EcsRegion,
+  ecs: SchedulerHost,
   cluster: SimCluster,
   options: { runningNow?: boolean; only?: SimService },
 ): void {
@@ -118,7 +135,7 @@ export function reconcileCluster(
   }
 }
 
-function reconcileReplica(ecs: EcsRegion, cluster: SimCluster, service: SimService, runningNow: boolean): void {
+function reconcileReplica(ecs: SchedulerHost, cluster: SimCluster, service: SimService, runningNow: boolean): void {
   const instanceOf = (t: SimTask) => cluster.instances.get(t.containerInstanceArn);
   const live = [...service.tasks].filter((t) => t.desiredStatus === 'RUNNING');
   const onActive = live.filter((t) => instanceOf(t)?.status === 'ACTIVE');
@@ -165,11 +182,10 @@ function reconcileReplica(ecs: EcsRegion, cluster: SimCluster, service: SimServi
   }
 
   // 3. Move tasks off DRAINING instances, as far as minimumHealthyPercent allows.
-  const elb = ecs.world.region(ecs.region).elb;
   const healthy = (t: SimTask) =>
     t.desiredStatus === 'RUNNING' &&
     t.lastStatus === 'RUNNING' &&
-    service.targetGroups.every((g) => elb.targetGroup(g.name)?.targets.get(t.arn)?.state === 'healthy');
+    service.targetGroups.every((g) => ecs.targetHealthy(g.name, t.arn));
   let budget = live.filter(healthy).length - minHealthy;
   const drained: SimTask[] = [];
   for (const task of [...onDraining].sort((a, b) => Number(healthy(a)) - Number(healthy(b)))) {
@@ -194,7 +210,7 @@ function reconcileReplica(ecs: EcsRegion, cluster: SimCluster, service: SimServi
   }
   if (drained.length > 0) {
     const left = onDraining.length - drained.length;
-    ecs.world.note(
+    ecs.kernel.note(
       ecs.region,
       'tasks-replaced',
       `${service.cluster}/${service.name}: ${drained.length} tasks stopped off draining hosts${left > 0 ? `, ${left} still waiting` : ''}`,
@@ -212,7 +228,7 @@ function reconcileReplica(ecs: EcsRegion, cluster: SimCluster, service: SimServi
           ? `minimumHealthyPercent ${service.minimumHealthyPercent} and maximumPercent ${service.maximumPercent} leave no room to start a replacement or stop a task`
           : 'no ACTIVE container instance has room for a replacement';
       ecs.serviceEvent(service, `is unable to move ${waiting} tasks off DRAINING container instances: ${why}.`);
-      ecs.world.note(
+      ecs.kernel.note(
         ecs.region,
         'service-stuck',
         `${service.cluster}/${service.name}: ${waiting} tasks cannot leave draining hosts (${why})`,
@@ -229,7 +245,7 @@ function reconcileReplica(ecs: EcsRegion, cluster: SimCluster, service: SimServi
   }
 }
 
-function reconcileDaemon(ecs: EcsRegion, cluster: SimCluster, service: SimService, runningNow: boolean): void {
+function reconcileDaemon(ecs: SchedulerHost, cluster: SimCluster, service: SimService, runningNow: boolean): void {
   const daemonOn = new Map<string, SimTask>();
   for (const task of service.tasks) if (task.desiredStatus === 'RUNNING') daemonOn.set(task.containerInstanceArn, task);
   let desired = 0;
@@ -290,8 +306,8 @@ function scaleInOrder(tasks: SimTask[]): SimTask[] {
   );
 }
 
-function reportPlacementFailure(ecs: EcsRegion, service: SimService, placement: Placement): void {
-  const now = ecs.world.now();
+function reportPlacementFailure(ecs: SchedulerHost, service: SimService, placement: Placement): void {
+  const now = ecs.kernel.now();
   if (now - service.lastPlacementFailureAt < PLACEMENT_EVENT_EVERY_MS) return;
   service.lastPlacementFailureAt = now;
   const detail = placement.closest
@@ -301,5 +317,5 @@ function reportPlacementFailure(ecs: EcsRegion, service: SimService, placement: 
     service,
     `was unable to place a task because no container instance met all of its requirements. ${detail}`,
   );
-  ecs.world.note(ecs.region, 'placement-failed', `${service.cluster}/${service.name}: no container instance has room`);
+  ecs.kernel.note(ecs.region, 'placement-failed', `${service.cluster}/${service.name}: no container instance has room`);
 }

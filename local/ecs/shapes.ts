@@ -18,17 +18,17 @@ export function toTask(ecs: EcsRegion, task: SimTask): Record<string, unknown> {
   const def = task.taskDefinition;
   return {
     taskArn: task.arn,
-    clusterArn: cluster?.arn ?? ecs.world.arn('ecs', ecs.region, `cluster/${task.cluster}`),
+    clusterArn: cluster?.arn ?? ecs.kernel.arn('ecs', ecs.region, `cluster/${task.cluster}`),
     taskDefinitionArn: def.arn,
     containerInstanceArn: task.containerInstanceArn,
     availabilityZone: task.az,
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     containers: [
       {
-        containerArn: ecs.world.arn('ecs', ecs.region, `container/${task.cluster}/${task.id}/${def.containerName}`),
+        containerArn: ecs.kernel.arn('ecs', ecs.region, `container/${task.cluster}/${task.id}/${def.containerName}`),
         taskArn: task.arn,
         name: def.containerName,
-        image: `${ecs.world.accountId}.dkr.ecr.${ecs.region}.amazonaws.com/${def.family}:latest`,
+        image: `${ecs.kernel.accountId}.dkr.ecr.${ecs.region}.amazonaws.com/${def.family}:latest`,
         lastStatus: containerStatus,
         ...(containerStatus === 'STOPPED' ? { exitCode: task.stopCode === 'EssentialContainerExited' ? 137 : 0 } : {}),
         networkBindings:

@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../core/clock.ts';
 import { seconds } from '../core/ids.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 
 /**
  * Elastic Load Balancing target groups, as far as draining and traffic need them.
@@ -66,6 +66,11 @@ export class SimTargetGroup {
   }
 }
 
+/** Who hears that a target's open connections were cut (the traffic model counts them as failed requests). */
+export interface ConnectionObserver {
+  connectionsCut(region: string, cluster: string, service: string, count: number): void;
+}
+
 export class ElbRegion {
   private readonly groups = new Map<string, SimTargetGroup>();
   /** Target id → the groups it is registered in. */
@@ -73,10 +78,20 @@ export class ElbRegion {
   private readonly rng: Rng;
 
   constructor(
-    readonly world: World,
+    readonly kernel: Kernel,
     readonly region: string,
+    private readonly connections: ConnectionObserver,
   ) {
-    this.rng = world.rng.fork(`elb:${region}`);
+    this.rng = kernel.rng.fork(`elb:${region}`);
+  }
+
+  /** {@link EcsLoadBalancers.targetGroupArn}: the group as the fleet described it, or AWS's defaults. */
+  targetGroupArn(name: string): string {
+    return (this.targetGroup(name) ?? this.createTargetGroup(name)).arn;
+  }
+
+  isHealthy(groupName: string, targetId: string): boolean {
+    return this.groups.get(groupName)?.targets.get(targetId)?.state === 'healthy';
   }
 
   /** Creates the target group, or updates its settings when it exists. */
@@ -88,7 +103,7 @@ export class ElbRegion {
       }
       return existing;
     }
-    const arn = this.world.arn('elasticloadbalancing', this.region, `targetgroup/${name}/${this.rng.hex(16)}`);
+    const arn = this.kernel.arn('elasticloadbalancing', this.region, `targetgroup/${name}/${this.rng.hex(16)}`);
     const group = new SimTargetGroup(name, arn, options);
     this.groups.set(name, group);
     return group;
@@ -126,7 +141,7 @@ export class ElbRegion {
       cluster: owner.cluster,
       service: owner.service,
       state: healthyNow ? 'healthy' : 'initial',
-      registeredAt: this.world.now(),
+      registeredAt: this.kernel.now(),
       dead: false,
     };
     group.targets.set(targetId, target);
@@ -135,7 +150,7 @@ export class ElbRegion {
       // The first check lands somewhere in the first interval; then `healthyThreshold` passes in a row.
       const phase = this.rng.next() * group.healthCheckIntervalSeconds;
       const delay = seconds(phase + group.healthCheckIntervalSeconds * (group.healthyThresholdCount - 1));
-      target.timer = this.world.clock.after(delay, `elb healthy ${targetId}`, () => {
+      target.timer = this.kernel.clock.after(delay, `elb healthy ${targetId}`, () => {
         target.timer = undefined;
         if (target.state === 'initial' && !target.dead) target.state = 'healthy';
       });
@@ -153,14 +168,14 @@ export class ElbRegion {
     for (const group of groups) {
       const target = group.targets.get(targetId);
       if (!target || target.state === 'draining') {
-        longest = Math.max(longest, Math.max(0, (target?.drainingUntil ?? 0) - this.world.now()));
+        longest = Math.max(longest, Math.max(0, (target?.drainingUntil ?? 0) - this.kernel.now()));
         continue;
       }
-      this.world.clock.cancel(target.timer);
+      this.kernel.clock.cancel(target.timer);
       const delay = seconds(group.deregistrationDelaySeconds);
       target.state = 'draining';
-      target.drainingUntil = this.world.now() + delay;
-      target.timer = this.world.clock.after(delay, `elb deregistered ${targetId}`, () => this.remove(group, targetId));
+      target.drainingUntil = this.kernel.now() + delay;
+      target.timer = this.kernel.clock.after(delay, `elb deregistered ${targetId}`, () => this.remove(group, targetId));
       longest = Math.max(longest, delay);
     }
     return longest;
@@ -177,17 +192,17 @@ export class ElbRegion {
       const target = group.targets.get(targetId);
       if (!target || target.dead) continue;
       const hadConnections = target.state === 'healthy' || target.state === 'draining';
-      if (hadConnections) this.world.traffic.connectionsCut(this.region, target.cluster, target.service, 1);
+      if (hadConnections) this.connections.connectionsCut(this.region, target.cluster, target.service, 1);
       if (target.state === 'draining' || target.state === 'unhealthy') {
-        this.world.clock.cancel(target.timer);
+        this.kernel.clock.cancel(target.timer);
         this.remove(group, targetId);
         continue;
       }
       target.dead = true;
-      this.world.clock.cancel(target.timer);
+      this.kernel.clock.cancel(target.timer);
       const phase = this.rng.next() * group.healthCheckIntervalSeconds;
       const detect = seconds(phase + group.healthCheckIntervalSeconds * (group.unhealthyThresholdCount - 1));
-      target.timer = this.world.clock.after(detect, `elb unhealthy ${targetId}`, () => {
+      target.timer = this.kernel.clock.after(detect, `elb unhealthy ${targetId}`, () => {
         // Marked unhealthy; ECS has already asked for the stopped task to be deregistered, so it goes.
         target.state = 'unhealthy';
         this.remove(group, targetId);

@@ -1,6 +1,6 @@
 import { AwsError } from '../core/aws-error.ts';
+import type { AwsEvent } from '../core/kernel.ts';
 import type { ServiceDefinition } from '../core/service.ts';
-import type { AwsEvent } from '../world/world.ts';
 import type { EventBus } from './bus.ts';
 
 /** EventBridge's PutEvents and ListRules (awsJson1_1) over the local bus. */
@@ -38,7 +38,7 @@ export function eventsService(bus: EventBus): ServiceDefinition {
                 : !isJsonObject(entry.Detail)
                   ? 'Parameter Detail is not valid.'
                   : entry.EventBusName &&
-                      !['default', `arn:aws:events:${ctx.region}:${ctx.world.accountId}:event-bus/default`].includes(
+                      !['default', `arn:aws:events:${ctx.region}:${ctx.kernel.accountId}:event-bus/default`].includes(
                         entry.EventBusName,
                       )
                     ? `Event bus ${entry.EventBusName} does not exist.`
@@ -47,7 +47,7 @@ export function eventsService(bus: EventBus): ServiceDefinition {
               failed++;
               return { ErrorCode: 'InvalidArgument', ErrorMessage: problem };
             }
-            const event: AwsEvent = ctx.world.emit(
+            const event: AwsEvent = ctx.kernel.emit(
               ctx.region,
               entry.Source!,
               entry.DetailType!,
@@ -58,7 +58,7 @@ export function eventsService(bus: EventBus): ServiceDefinition {
           });
           return { FailedEntryCount: failed, Entries: results };
         },
-        resources: (_input, ctx) => [`arn:aws:events:${ctx.region}:${ctx.world.accountId}:event-bus/default`],
+        resources: (_input, ctx) => [`arn:aws:events:${ctx.region}:${ctx.kernel.accountId}:event-bus/default`],
       },
       ListRules: (input: { NamePrefix?: string }, ctx) => ({
         Rules: bus

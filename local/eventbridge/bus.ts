@@ -1,7 +1,7 @@
 import { readPath } from '../core/json-path.ts';
+import type { AwsEvent, Kernel } from '../core/kernel.ts';
 import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
 import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
-import type { AwsEvent, World } from '../world/world.ts';
 
 /**
  * EventBridge's default bus in each region: the rules deployed from the synthesized template, matched
@@ -43,7 +43,7 @@ export class EventBus {
   readonly seen: AwsEvent[] = [];
 
   constructor(
-    private readonly world: World,
+    private readonly world: Kernel,
     private readonly matcher: PatternMatcher,
     private readonly targets: { sfn: SfnRuntime; lambdas: LambdaRuntime },
   ) {

@@ -3,6 +3,7 @@ import type { OperationContext, ServiceDefinition } from '../core/service.ts';
 import type { HealthCheck } from './health.ts';
 import { bareId, type ChangeRecord, type HostedZone, type Route53World } from './model.ts';
 import { compareRecords, normalizeName, type ResourceRecordSet } from './records.ts';
+import { ROUTE53_TABLES } from './routes.ts';
 
 /**
  * Route 53's API (restXml, 2013-04-01), global. The protocol layer maps REST paths to these operation
@@ -11,7 +12,7 @@ import { compareRecords, normalizeName, type ResourceRecordSet } from './records
  * changes fail (and reads too when the impairment says so); DNS answers and health checks do not care.
  */
 
-const r53 = (ctx: OperationContext): Route53World => ctx.world.route53;
+const r53 = (ctx: OperationContext<Route53World>): Route53World => ctx.model;
 
 const zoneArn = (id: string | undefined) => [id ? `arn:aws:route53:::hostedzone/${bareId(id, 'hostedzone')}` : '*'];
 const healthCheckArn = (id: string | undefined) => [id ? `arn:aws:route53:::healthcheck/${id}` : '*'];
@@ -24,7 +25,7 @@ function maxItems(value: unknown, fallback: number, limit: number): number {
   return Math.min(n, limit);
 }
 
-function read(ctx: OperationContext): Route53World {
+function read(ctx: OperationContext<Route53World>): Route53World {
   const route53 = r53(ctx);
   route53.checkControlPlane(true);
   return route53;
@@ -58,7 +59,7 @@ function describeHealthCheck(check: HealthCheck) {
   };
 }
 
-function listHostedZones(input: { Marker?: string; MaxItems?: number | string }, ctx: OperationContext) {
+function listHostedZones(input: { Marker?: string; MaxItems?: number | string }, ctx: OperationContext<Route53World>) {
   const max = maxItems(input.MaxItems, 100, 100);
   const zones = read(ctx).allZones();
   let start = 0;
@@ -85,7 +86,7 @@ function listResourceRecordSets(
     StartRecordIdentifier?: string;
     MaxItems?: number | string;
   },
-  ctx: OperationContext,
+  ctx: OperationContext<Route53World>,
 ) {
   const zone = read(ctx).requireZone(input.HostedZoneId);
   const max = maxItems(input.MaxItems, 300, 300);
@@ -118,7 +119,7 @@ function listResourceRecordSets(
   };
 }
 
-function listHealthChecks(input: { Marker?: string; MaxItems?: number | string }, ctx: OperationContext) {
+function listHealthChecks(input: { Marker?: string; MaxItems?: number | string }, ctx: OperationContext<Route53World>) {
   const max = maxItems(input.MaxItems, 100, 1000);
   const checks = [...read(ctx).healthChecks.values()].sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
   let start = 0;
@@ -139,7 +140,7 @@ function listHealthChecks(input: { Marker?: string; MaxItems?: number | string }
 
 function listHostedZonesByName(
   input: { DNSName?: string; HostedZoneId?: string; MaxItems?: number | string },
-  ctx: OperationContext,
+  ctx: OperationContext<Route53World>,
 ) {
   const max = maxItems(input.MaxItems, 100, 100);
   const reversed = (name: string) => normalizeName(name).replace(/\.$/, '').split('.').reverse().join('.');
@@ -169,7 +170,8 @@ function listHostedZonesByName(
   };
 }
 
-export const route53Service: ServiceDefinition = {
+export const route53Service: ServiceDefinition<Route53World> = {
+  restXml: ROUTE53_TABLES,
   signingName: 'route53',
   iamPrefix: 'route53',
   protocol: 'restXml',

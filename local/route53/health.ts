@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { World } from '../world/world.ts';
+import type { Kernel } from '../core/kernel.ts';
 
 /**
  * Route 53 health checks (data plane: they keep working when the control plane is impaired). Checkers
@@ -70,12 +70,18 @@ export function effectiveHealth(check: HealthCheck): boolean {
   return check.HealthCheckConfig.Inverted ? !check.measured : check.measured;
 }
 
+/** What Route 53's checkers can observe of an endpoint: how many tasks of a service run in a region. */
+export interface EndpointProbe {
+  runningTasks(region: string, cluster: string, service: string): number;
+}
+
 export class HealthChecker {
   private ticker: TimerHandle | undefined;
 
   constructor(
-    private readonly world: World,
+    private readonly kernel: Kernel,
     private readonly checks: Map<string, HealthCheck>,
+    private readonly endpoints: EndpointProbe,
   ) {}
 
   /** The endpoint's real state right now, as a checker would find it. */
@@ -83,24 +89,23 @@ export class HealthChecker {
     if (check.override !== undefined) return check.override;
     const name = check.target.region;
     if (name === undefined) return true;
-    const region = this.world.regions.get(name);
-    if (!region || region.down) return false;
+    if (!this.kernel.hasRegion(name) || this.kernel.isRegionDown(name)) return false;
     const services = check.target.services ?? [];
     if (services.length === 0) return true;
-    return services.some(({ cluster, service }) => (region.ecs.getService(cluster, service)?.runningCount ?? 0) > 0);
+    return services.some(({ cluster, service }) => this.endpoints.runningTasks(name, cluster, service) > 0);
   }
 
   ensureTicking(): void {
     if (this.ticker) return;
-    const next = Math.floor(this.world.now() / TICK_MS) * TICK_MS + TICK_MS;
-    this.ticker = this.world.clock.schedule(next, 'route53 health checks', () => this.tick());
+    const next = Math.floor(this.kernel.now() / TICK_MS) * TICK_MS + TICK_MS;
+    this.ticker = this.kernel.clock.schedule(next, 'route53 health checks', () => this.tick());
   }
 
   private tick(): void {
-    const now = this.world.now();
+    const now = this.kernel.now();
     this.ticker =
       this.checks.size > 0
-        ? this.world.clock.schedule(now + TICK_MS, 'route53 health checks', () => this.tick())
+        ? this.kernel.clock.schedule(now + TICK_MS, 'route53 health checks', () => this.tick())
         : undefined;
     for (const check of this.checks.values()) {
       if (check.HealthCheckConfig.Disabled) continue;
@@ -130,11 +135,11 @@ export class HealthChecker {
   recordIfChanged(check: HealthCheck, before: boolean): void {
     const after = effectiveHealth(check);
     if (after === before) return;
-    const now = this.world.now();
+    const now = this.kernel.now();
     check.history.push({ at: now, healthy: after });
     while (check.history.length > 2 && check.history[1]!.at < now - HISTORY_KEPT_MS) check.history.shift();
     const where = check.target.region ?? check.HealthCheckConfig.FullyQualifiedDomainName ?? check.Id;
-    this.world.note(
+    this.kernel.note(
       'global',
       'health-check',
       `${where} health check ${check.Id.slice(0, 8)} → ${after ? 'Healthy' : 'Unhealthy'}`,

@@ -1,9 +1,10 @@
 import { LIMITS } from '#config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { TimerHandle } from '../core/clock.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
-import type { World } from '../world/world.ts';
 import {
+  type EndpointProbe,
   effectiveHealth,
   type HealthCheck,
   type HealthCheckConfig,
@@ -59,9 +60,12 @@ export class Route53World {
   private readonly rng: Rng;
   private impairment: { failReads: boolean; timer?: TimerHandle } | undefined;
 
-  constructor(readonly world: World) {
-    this.rng = world.rng.fork('route53');
-    this.checker = new HealthChecker(world, this.healthChecks);
+  constructor(
+    readonly kernel: Kernel,
+    endpoints: EndpointProbe,
+  ) {
+    this.rng = kernel.rng.fork('route53');
+    this.checker = new HealthChecker(kernel, this.healthChecks, endpoints);
   }
 
   // ---- Control-plane impairment ------------------------------------------------------------------
@@ -72,21 +76,21 @@ export class Route53World {
 
   /** The change API (and optionally reads) answers 503 ServiceUnavailable; DNS and health checks keep going. */
   impairControlPlane(options: ControlPlaneImpairment = {}): void {
-    this.world.clock.cancel(this.impairment?.timer);
+    this.kernel.clock.cancel(this.impairment?.timer);
     this.impairment = { failReads: options.failReads ?? false };
     if (options.forMs !== undefined) {
-      this.impairment.timer = this.world.clock.after(options.forMs, 'route53 restore', () =>
+      this.impairment.timer = this.kernel.clock.after(options.forMs, 'route53 restore', () =>
         this.restoreControlPlane(),
       );
     }
-    this.world.note('global', 'route53', 'Route 53 control plane impaired: changes fail, DNS answers keep working');
+    this.kernel.note('global', 'route53', 'Route 53 control plane impaired: changes fail, DNS answers keep working');
   }
 
   restoreControlPlane(): void {
     if (!this.impairment) return;
-    this.world.clock.cancel(this.impairment.timer);
+    this.kernel.clock.cancel(this.impairment.timer);
     this.impairment = undefined;
-    this.world.note('global', 'route53', 'Route 53 control plane restored');
+    this.kernel.note('global', 'route53', 'Route 53 control plane restored');
   }
 
   /** Called by every operation: throws while the control plane is impaired. */
@@ -124,7 +128,7 @@ export class Route53World {
       published: new Map(),
     };
     this.zones.set(id, zone);
-    this.publish(zone, zone.records, this.world.now());
+    this.publish(zone, zone.records, this.kernel.now());
     return zone;
   }
 
@@ -152,7 +156,7 @@ export class Route53World {
     const zone = this.requireZone(zoneId);
     const changes: Change[] = sets.map((rs) => ({ Action: 'UPSERT', ResourceRecordSet: rs }));
     zone.records = applyChangeBatch(zone.records, changes, zone.name, (id) => this.healthChecks.has(id));
-    this.publish(zone, zone.records, this.world.now(), new Set(sets.map((rs) => normalizeName(rs.Name))));
+    this.publish(zone, zone.records, this.kernel.now(), new Set(sets.map((rs) => normalizeName(rs.Name))));
   }
 
   /** ChangeResourceRecordSets: validated all or nothing; PENDING until INSYNC within about a minute. */
@@ -182,7 +186,7 @@ export class Route53World {
     snapshot: Map<string, ResourceRecordSet[]>,
     comment?: string,
   ): ChangeRecord {
-    const now = this.world.now();
+    const now = this.kernel.now();
     const delay = Math.min(
       LIMITS.route53PropagationSeconds,
       Math.round(LIMITS.route53PropagationSeconds * (0.4 + 0.6 * this.rng.next())),
@@ -198,7 +202,7 @@ export class Route53World {
       snapshot,
     };
     this.changes.set(change.Id, change);
-    this.world.clock.schedule(change.insyncAt, `route53 ${change.Id} INSYNC`, () => this.insync(change));
+    this.kernel.clock.schedule(change.insyncAt, `route53 ${change.Id} INSYNC`, () => this.insync(change));
     return change;
   }
 
@@ -236,8 +240,8 @@ export class Route53World {
     const zone = this.zones.get(change.zoneId);
     if (!zone) return;
     if (zone.pending === change) zone.pending = undefined;
-    for (const [name, sets] of change.snapshot) this.pushVersion(zone, name, sets, this.world.now());
-    this.world.note('global', 'route53', `change ${change.Id} INSYNC: ${change.summary}`);
+    for (const [name, sets] of change.snapshot) this.pushVersion(zone, name, sets, this.kernel.now());
+    this.kernel.note('global', 'route53', `change ${change.Id} INSYNC: ${change.summary}`);
   }
 
   change(id: string): ChangeRecord {
@@ -277,7 +281,7 @@ export class Route53World {
   }
 
   /** What the authoritative servers answer for `recordName` at `at`: share per region (no caching). */
-  authoritativeShares(recordName: string, at = this.world.now()): Map<string, number> {
+  authoritativeShares(recordName: string, at = this.kernel.now()): Map<string, number> {
     const name = normalizeName(recordName);
     const versions = this.zoneFor(name)?.published.get(name);
     const version = versions ? versionAt(versions, at) : undefined;
@@ -294,7 +298,7 @@ export class Route53World {
   regionShares(recordName: string): Map<string, number> {
     const name = normalizeName(recordName);
     const versions = this.zoneFor(name)?.published.get(name);
-    const now = this.world.now();
+    const now = this.kernel.now();
     const current = versions ? versionAt(versions, now) : undefined;
     if (!versions || !current) return new Map();
     const ttl = ttlOf(current.sets) * 1000;
@@ -337,8 +341,8 @@ export class Route53World {
 
   /** The region a record set points at: its SetIdentifier when that is a region, else a region in its value. */
   regionOf(rs: ResourceRecordSet): string {
-    const regions = [...this.world.regions.keys()].sort((a, b) => b.length - a.length);
-    if (rs.SetIdentifier && this.world.regions.has(rs.SetIdentifier)) return rs.SetIdentifier;
+    const regions = [...this.kernel.regionNames].sort((a, b) => b.length - a.length);
+    if (rs.SetIdentifier && this.kernel.hasRegion(rs.SetIdentifier)) return rs.SetIdentifier;
     const text = [
       rs.SetIdentifier ?? '',
       rs.AliasTarget?.DNSName ?? '',
@@ -369,7 +373,7 @@ export class Route53World {
     const resolved = target ?? {
       region: this.regionIn(`${full.FullyQualifiedDomainName ?? ''} ${full.ResourcePath ?? ''}`),
     };
-    const now = this.world.now();
+    const now = this.kernel.now();
     const check: HealthCheck = {
       Id: id,
       CallerReference: callerReference,
@@ -459,7 +463,7 @@ export class Route53World {
   }
 
   private regionIn(text: string): string | undefined {
-    return [...this.world.regions.keys()].sort((a, b) => b.length - a.length).find((r) => text.includes(r));
+    return [...this.kernel.regionNames].sort((a, b) => b.length - a.length).find((r) => text.includes(r));
   }
 }
 

@@ -1,19 +1,11 @@
+import type { RestRoute, RestXmlTables } from '../core/service.ts';
+
 /**
  * Route 53's REST bindings (API version 2013-04-01): method and path template to operation, query-string
  * parameters to input fields, and the XML list wrappers with their member element names. Taken from the
  * Route 53 API reference and the SDK's own bindings; the operations Ballast and its tooling call, plus
  * the create/delete calls a scenario sets up with.
  */
-export interface RestRoute {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** Path template, `{Field}` segments bound to input fields. A trailing slash in a request is ignored. */
-  readonly path: string;
-  readonly action: string;
-  /** Query-string parameter to input field. */
-  readonly query?: Readonly<Record<string, string>>;
-  /** Success status (Route 53 answers 201 to creates). */
-  readonly status?: number;
-}
 
 const V = '/2013-04-01';
 
@@ -102,3 +94,10 @@ export const ROUTE53_BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
   'MeasureLatency',
   'PrivateZone',
 ]);
+
+export const ROUTE53_TABLES: RestXmlTables = {
+  routes: ROUTE53_ROUTES,
+  listMembers: ROUTE53_LIST_MEMBERS,
+  numberFields: ROUTE53_NUMBER_FIELDS,
+  booleanFields: ROUTE53_BOOLEAN_FIELDS,
+};

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { World } from '../world/world.ts';
+import type { Kernel } from '../core/kernel.ts';
 
 /**
  * Lambda, in process: the real handler module of a deployed function (found through the `ballast:entry`
@@ -49,7 +49,7 @@ export class LambdaRuntime {
   private requestSeq = 0;
 
   constructor(
-    private readonly world: World,
+    private readonly world: Kernel,
     private readonly options: { projectRoot: string; endpoint: { url: string }; baseEnv?: Record<string, string> },
   ) {}
 

@@ -1,9 +1,9 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import './polyfills.ts';
 import { AwsError } from '../core/aws-error.ts';
+import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
 import { classifyResource } from '../deploy/asl.ts';
-import type { World } from '../world/world.ts';
 import {
   type AslDefinition,
   type Json,
@@ -70,7 +70,7 @@ export class SfnRuntime {
   private readonly rng: Rng;
 
   constructor(
-    private readonly world: World,
+    private readonly world: Kernel,
     private readonly lambdas: LambdaRuntime,
     private readonly endpoint: { url: string },
   ) {

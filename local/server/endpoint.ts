@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from '../core/aws-error.ts';
+import type { Kernel } from '../core/kernel.ts';
 import { type Caller, operationOf, type ServiceDefinition } from '../core/service.ts';
-import type { World } from '../world/world.ts';
 import { dynamoErrorCode, startDynamo } from './dynamo-proxy.ts';
 import { jsonCodec } from './json-protocol.ts';
 import { type Authorizer, CallPipeline, type CallRecord } from './pipeline.ts';
 import { queryCodec } from './query-protocol.ts';
-import { ROUTE53_TABLES, restXmlCodec } from './rest-xml-protocol.ts';
+import { restXmlCodec } from './rest-xml-protocol.ts';
 import { parseAuthorization, parsePresigned } from './sigv4.ts';
 import { type Codec, frontDoor, header, type WireRequest, type WireResponse } from './wire.ts';
 
@@ -29,7 +29,8 @@ export interface LocalEndpoint {
 }
 
 export interface EndpointOptions {
-  world: World;
+  /** The simulated world (its kernel is all the endpoint needs: time, randomness, faults, regions down). */
+  world: Kernel;
   services: readonly ServiceDefinition[];
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -56,7 +57,7 @@ const CODECS: Record<ServiceDefinition['protocol'], Codec> = {
   awsJson1_0: jsonCodec('1.0'),
   awsJson1_1: jsonCodec('1.1'),
   awsQuery: queryCodec,
-  restXml: restXmlCodec(ROUTE53_TABLES),
+  restXml: restXmlCodec(),
 };
 
 export async function startEndpoint(options: EndpointOptions): Promise<LocalEndpoint> {
@@ -131,7 +132,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
     if (!service.global && !pipeline.knowsRegion(region))
       return fail(action, frontDoor.unknownRegion(codec.protocol, region), 'error');
 
-    const ctx = { world, region, caller, now: t };
+    const ctx = { kernel: world, region, caller, now: t, model: service.modelOf?.(region) };
     const resources = resourcesOf(() => operation.resources?.(input, ctx));
     const gate = pipeline.gate({
       protocol: codec.protocol,

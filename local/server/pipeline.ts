@@ -1,15 +1,15 @@
 import { RATE_LIMITS } from '../../config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
+import type { ApiFault, Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Caller, Protocol } from '../core/service.ts';
-import type { ApiFault, World } from '../world/world.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { frontDoor } from './wire.ts';
 
 /**
  * What AWS's front door does to every call before and after a service runs it, on virtual time: region
  * outages, IAM, rate limits, injected faults, and a record of the call. The endpoint uses only these
- * fields of the world: `clock`, `rng`, `faults`, `accountId` and `region(name).down`.
+ * fields of the world's kernel: `clock`, `rng`, `faults`, `accountId` and the regions (known, down).
  */
 export interface CallRecord {
   /** Virtual epoch milliseconds when the call arrived. */
@@ -59,7 +59,7 @@ export class CallPipeline {
   private readonly requestIds: Rng;
 
   constructor(
-    private readonly world: World,
+    private readonly world: Kernel,
     private readonly options: { rateLimits: boolean; authorize?: Authorizer; onCall?: (record: CallRecord) => void },
   ) {
     this.limiter = options.rateLimits ? new RateLimiter(RATE_LIMITS, () => world.clock.now()) : undefined;
@@ -79,18 +79,13 @@ export class CallPipeline {
 
   /** Whether the world knows `region` (global services are always known). */
   knowsRegion(region: string): boolean {
-    try {
-      this.world.region(region);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.world.hasRegion(region);
   }
 
   /** Region outage, then IAM, then rate limit, then injected faults: the first that refuses decides. */
   gate(call: GateRequest): GateResult {
     const latencyMs = this.latencyOf(call);
-    if (!call.global && this.world.region(call.region).down) {
+    if (!call.global && this.world.isRegionDown(call.region)) {
       return { pass: false, error: frontDoor.unavailable(call.protocol, call.region), outcome: 'fault', latencyMs };
     }
     const iamAction = `${call.iamPrefix}:${call.action}`;

@@ -1,12 +1,5 @@
 import type { AwsError } from '../core/aws-error.ts';
-import type { ServiceDefinition } from '../core/service.ts';
-import {
-  type RestRoute,
-  ROUTE53_BOOLEAN_FIELDS,
-  ROUTE53_LIST_MEMBERS,
-  ROUTE53_NUMBER_FIELDS,
-  ROUTE53_ROUTES,
-} from '../route53/routes.ts';
+import type { RestRoute, RestXmlTables, ServiceDefinition } from '../core/service.ts';
 import { namespaceOf, xmlErrorResponse, xmlResponse } from './query-protocol.ts';
 import { type Codec, type DecodedCall, frontDoor, type WireRequest, type WireResponse } from './wire.ts';
 import { buildXml, parseXml, toXmlNode } from './xml.ts';
@@ -16,26 +9,17 @@ import { buildXml, parseXml, toXmlNode } from './xml.ts';
  * string and an XML body whose root is `<ActionRequest>`; the output is written under `<ActionResponse>`
  * with Route 53's element names, errors as `<ErrorResponse><Error>…</Error><RequestId/></ErrorResponse>`.
  */
-export interface RestXmlTables {
-  readonly routes: readonly RestRoute[];
-  readonly listMembers: Readonly<Record<string, string>>;
-  readonly numberFields: ReadonlySet<string>;
-  readonly booleanFields: ReadonlySet<string>;
+/** The tables of the service a call is for; a restXml service without them is a wiring error. */
+function tablesOf(service: ServiceDefinition): RestXmlTables {
+  if (!service.restXml) throw new Error(`${service.signingName} is served as restXml but has no restXml tables`);
+  return service.restXml;
 }
 
-export const ROUTE53_TABLES: RestXmlTables = {
-  routes: ROUTE53_ROUTES,
-  listMembers: ROUTE53_LIST_MEMBERS,
-  numberFields: ROUTE53_NUMBER_FIELDS,
-  booleanFields: ROUTE53_BOOLEAN_FIELDS,
-};
-
-export function restXmlCodec(tables: RestXmlTables): Codec {
-  const successStatus = new Map(tables.routes.map((route) => [route.action, route.status ?? 200]));
-  const memberName = (field: string) => tables.listMembers[field] ?? 'member';
+export function restXmlCodec(): Codec {
   return {
     protocol: 'restXml',
-    decode(_service: ServiceDefinition, request: WireRequest): DecodedCall {
+    decode(service: ServiceDefinition, request: WireRequest): DecodedCall {
+      const tables = tablesOf(service);
       const matched = matchRoute(tables.routes, request.method, request.path);
       if (!matched) throw frontDoor.unknownOperation('restXml', `${request.method} ${request.path}`);
       const { route, params } = matched;
@@ -60,13 +44,16 @@ export function restXmlCodec(tables: RestXmlTables): Codec {
       return { action: route.action, input };
     },
     encodeResult(service, action, output, requestId): WireResponse {
+      const tables = tablesOf(service);
+      const memberName = (field: string) => tables.listMembers[field] ?? 'member';
+      const status = tables.routes.find((route) => route.action === action)?.status ?? 200;
       const content = toXmlNode(output ?? {}, `${action}Response`, memberName);
       const body = buildXml(
         `${action}Response`,
         namespaceOf(service),
         typeof content === 'object' ? (content as never) : {},
       );
-      return { ...xmlResponse(successStatus.get(action) ?? 200, requestId, body) };
+      return { ...xmlResponse(status, requestId, body) };
     },
     encodeError(service, error: AwsError, requestId): WireResponse {
       return xmlErrorResponse(service, error, requestId);

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../core/clock.ts';
-import type { World } from '../world/world.ts';
+import type { Kernel } from '../core/kernel.ts';
 
 /**
  * The requests that flow through the fleet, evaluated every 10 s of virtual time.
@@ -65,6 +65,22 @@ interface MinuteBucket {
   readonly causes: Map<FailureCause, number>;
 }
 
+/**
+ * What the traffic model reads of the services it sends requests to, and all it reads: each service's
+ * running tasks and target groups (ECS), the targets that receive new requests (Elastic Load Balancing) and
+ * where clients' DNS answers send them (Route 53).
+ */
+export interface TrafficSources {
+  service(
+    region: string,
+    cluster: string,
+    service: string,
+  ): { readonly runningCount: number; readonly targetGroups: readonly { readonly name: string }[] } | undefined;
+  servingTargets(region: string, groupName: string): Iterable<{ readonly dead: boolean }>;
+  /** The share of the record's answers per region that clients hold now; empty when Route 53 has no record. */
+  regionShares(record: string): Map<string, number>;
+}
+
 export class TrafficModel {
   private readonly services = new Map<string, ServiceTraffic>();
   private readonly surges: Surge[] = [];
@@ -75,7 +91,10 @@ export class TrafficModel {
   private timer: TimerHandle | undefined;
   private lastMinute = 0;
 
-  constructor(readonly world: World) {}
+  constructor(
+    readonly kernel: Kernel,
+    private readonly sources: TrafficSources,
+  ) {}
 
   /** Declares (or updates) the traffic of one service in one region. */
   configure(region: string, cluster: string, service: string, options: ServiceTrafficOptions): void {
@@ -153,7 +172,7 @@ export class TrafficModel {
   errorRate(region: string, minutes = 1): number {
     const buckets = this.minutes.get(region);
     if (!buckets) return 0;
-    const now = this.minuteOf(this.world.now());
+    const now = this.minuteOf(this.kernel.now());
     let total = 0;
     let failed = 0;
     for (let m = now - minutes; m <= now; m++) {
@@ -171,7 +190,7 @@ export class TrafficModel {
   private start(): void {
     if (this.timer) return;
     const loop = () => {
-      this.timer = this.world.clock.after(TRAFFIC_TICK_MS, 'traffic tick', () => {
+      this.timer = this.kernel.clock.after(TRAFFIC_TICK_MS, 'traffic tick', () => {
         this.evaluate(TRAFFIC_TICK_MS / 1000);
         loop();
       });
@@ -210,7 +229,7 @@ export class TrafficModel {
 
   private serve(entry: ServiceTraffic, requests: number, dtSeconds: number): void {
     const { region } = entry;
-    if (this.world.regions.get(region)?.down) {
+    if (this.kernel.isRegionDown(region)) {
       this.count(region, requests, requests, 'region down');
       return;
     }
@@ -230,14 +249,13 @@ export class TrafficModel {
 
   /** Targets receiving new requests: from the service's first target group, or its running tasks. */
   private serving(region: string, cluster: string, service: string): { alive: number; dead: number } {
-    const regionWorld = this.world.regions.get(region);
-    const svc = regionWorld?.ecs.getService(cluster, service);
-    if (!regionWorld || !svc) return { alive: 0, dead: 0 };
+    const svc = this.sources.service(region, cluster, service);
+    if (!svc) return { alive: 0, dead: 0 };
     const groupName = svc.targetGroups[0]?.name;
     if (groupName === undefined) return { alive: svc.runningCount, dead: 0 };
     let alive = 0;
     let dead = 0;
-    for (const target of regionWorld.elb.targetGroup(groupName)?.serving() ?? []) {
+    for (const target of this.sources.servingTargets(region, groupName)) {
       if (target.dead) dead++;
       else alive++;
     }
@@ -263,15 +281,11 @@ export class TrafficModel {
   }
 
   private regionShares(record: string): Map<string, number> {
-    const route53 = this.world.route53 as unknown as
-      | { regionShares?: (name: string) => Map<string, number> }
-      | undefined;
-    if (typeof route53?.regionShares !== 'function') return new Map();
-    return route53.regionShares(record);
+    return this.sources.regionShares(record);
   }
 
   private surgeFactor(region: string): number {
-    const now = this.world.now();
+    const now = this.kernel.now();
     let factor = 1;
     for (const s of this.surges)
       if ((s.region === '*' || s.region === region) && now >= s.from && now < s.until) factor *= s.factor;
@@ -295,7 +309,7 @@ export class TrafficModel {
       buckets = new Map();
       this.minutes.set(region, buckets);
     }
-    const minute = this.minuteOf(this.world.now());
+    const minute = this.minuteOf(this.kernel.now());
     let bucket = buckets.get(minute);
     if (!bucket) {
       bucket = { total: 0, failed: 0, causes: new Map() };
@@ -307,18 +321,18 @@ export class TrafficModel {
   }
 
   private minuteOf(at: number): number {
-    return Math.floor((at - this.world.startMs) / 60_000);
+    return Math.floor((at - this.kernel.startMs) / 60_000);
   }
 
   /** Writes one timeline line per region for each finished minute that had failures. */
   private flushMinutes(): void {
-    const current = this.minuteOf(this.world.now());
+    const current = this.minuteOf(this.kernel.now());
     for (let minute = this.lastMinute; minute < current; minute++) {
       for (const [region, buckets] of [...this.minutes].sort(([a], [b]) => a.localeCompare(b))) {
         const b = buckets.get(minute);
         if (!b || b.failed < 0.5) continue;
         const causes = [...b.causes].map(([cause, n]) => `${cause} ${Math.round(n)}`).join(', ');
-        this.world.note(
+        this.kernel.note(
           region,
           'requests-failed',
           `${Math.round(b.failed)} of ${Math.round(b.total)} requests failed in minute ${minute} (${causes})`,

@@ -1,66 +1,26 @@
 import { ApplicationAutoScalingRegion } from '../application-autoscaling/model.ts';
 import { AutoScalingRegion } from '../autoscaling/model.ts';
 import { CloudWatchRegion } from '../cloudwatch/model.ts';
-import { VirtualClock } from '../core/clock.ts';
-import { Rng } from '../core/rng.ts';
+import { Kernel, type KernelOptions } from '../core/kernel.ts';
 import { EcsRegion } from '../ecs/model.ts';
 import { ElbRegion } from '../elb/model.ts';
 import { Route53World } from '../route53/model.ts';
 import { TrafficModel } from '../traffic/model.ts';
 
+export type { ApiFault, AwsEvent, TimelineEntry } from '../core/kernel.ts';
+export { DEFAULT_START } from '../core/kernel.ts';
+
 /**
  * The simulated fleet: every region's ECS, Auto Scaling, load balancers, Application Auto Scaling and
  * CloudWatch, the global Route 53, and the traffic that flows through them, all on one virtual clock.
- * Domain state lives in one class per service and region; this class ties them together and owns the
- * things every domain shares: time, randomness, the timeline and the events the world emits.
+ *
+ * This is the composition root and the only module that knows every service. Each service's model lives
+ * in its own folder and sees its neighbours only through a narrow interface it declares itself
+ * (`EcsLoadBalancers`, `ContainerHosts`, `ScalableServices`, `ScalingAlarms`, `MetricSources`,
+ * `EndpointProbe`, `ConnectionObserver`, `TrafficSources`); the wiring below is where those meet. What
+ * every model shares (time, randomness, ARNs, the timeline, events, faults, regions down) is the kernel.
  */
-
-/** An event as EventBridge delivers it (the envelope of the default bus). */
-export interface AwsEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: string[];
-  readonly detail: Record<string, unknown>;
-}
-
-export interface TimelineEntry {
-  /** Seconds since the world started. */
-  readonly t: number;
-  readonly region: string;
-  readonly kind: string;
-  readonly detail: string;
-}
-
-/** A fault injected into the API: an error rate, added latency, or a whole service down. */
-export interface ApiFault {
-  /** IAM prefix of the service ('ecs', 'autoscaling', …) or '*' */
-  readonly service: string;
-  readonly action?: string;
-  readonly region?: string;
-  /** Fraction of matching calls that fail, 0-1 (1 = the service is down). */
-  readonly errorRate: number;
-  readonly errorCode?: string;
-  readonly status?: number;
-  /** Virtual milliseconds added to matching calls' recorded latency. */
-  readonly latencyMs?: number;
-  readonly from: number;
-  readonly until: number;
-}
-
-export interface WorldOptions {
-  readonly seed: number;
-  /** Virtual start time (epoch ms). Default 2026-11-25T02:00:00Z. */
-  readonly start?: number;
-  readonly regions: readonly string[];
-  readonly accountId?: string;
-}
-
-export const DEFAULT_START = Date.UTC(2026, 10, 25, 2, 0, 0);
+export type WorldOptions = KernelOptions;
 
 export class RegionWorld {
   readonly ecs: EcsRegion;
@@ -68,54 +28,58 @@ export class RegionWorld {
   readonly elb: ElbRegion;
   readonly applicationAutoScaling: ApplicationAutoScalingRegion;
   readonly cloudwatch: CloudWatchRegion;
-  /** The whole region has failed: its hosts stop serving and its APIs answer with errors. */
-  down = false;
 
   constructor(
     readonly world: World,
     readonly name: string,
   ) {
-    this.ecs = new EcsRegion(world, name);
-    this.autoscaling = new AutoScalingRegion(world, name);
-    this.elb = new ElbRegion(world, name);
-    this.applicationAutoScaling = new ApplicationAutoScalingRegion(world, name);
-    this.cloudwatch = new CloudWatchRegion(world, name);
+    this.ecs = new EcsRegion(world, name, {
+      targetGroupArn: (group) => this.elb.targetGroupArn(group),
+      register: (group, task, port, owner, healthyNow) => this.elb.register(group, task, port, owner, healthyNow),
+      isRegistered: (task) => this.elb.isRegistered(task),
+      deregister: (task) => this.elb.deregister(task),
+      taskGone: (task) => this.elb.taskGone(task),
+      isHealthy: (group, task) => this.elb.isHealthy(group, task),
+    });
+    this.autoscaling = new AutoScalingRegion(world, name, this.ecs);
+    this.elb = new ElbRegion(world, name, {
+      connectionsCut: (region, cluster, service, count) =>
+        world.traffic.connectionsCut(region, cluster, service, count),
+    });
+    this.cloudwatch = new CloudWatchRegion(world, name, {
+      service: (cluster, service) => this.ecs.getService(cluster, service),
+      utilization: (cluster, service) => world.traffic.utilization(name, cluster, service),
+    });
+    this.applicationAutoScaling = new ApplicationAutoScalingRegion(world, name, this.ecs, this.cloudwatch);
+  }
+
+  /** The whole region has failed: its hosts stop serving and its APIs answer with errors. */
+  get down(): boolean {
+    return this.world.isRegionDown(this.name);
+  }
+
+  set down(value: boolean) {
+    this.world.setRegionDown(this.name, value);
   }
 }
 
-export class World {
-  readonly clock: VirtualClock;
-  readonly rng: Rng;
-  readonly seed: number;
-  readonly accountId: string;
-  readonly startMs: number;
+export class World extends Kernel {
   readonly regions = new Map<string, RegionWorld>();
   readonly route53: Route53World;
   readonly traffic: TrafficModel;
-  readonly timeline: TimelineEntry[] = [];
-  readonly faults: ApiFault[] = [];
-  private readonly listeners: Array<(event: AwsEvent) => void> = [];
-  private readonly eventIds: Rng;
 
   constructor(options: WorldOptions) {
-    this.seed = options.seed;
-    this.startMs = options.start ?? DEFAULT_START;
-    this.clock = new VirtualClock(this.startMs);
-    this.rng = new Rng(options.seed);
-    this.eventIds = this.rng.fork('event-ids');
-    this.accountId = options.accountId ?? '123456789012';
+    super(options);
     for (const name of options.regions) this.regions.set(name, new RegionWorld(this, name));
-    this.route53 = new Route53World(this);
-    this.traffic = new TrafficModel(this);
-  }
-
-  now(): number {
-    return this.clock.now();
-  }
-
-  /** Seconds since the world started, for timelines. */
-  elapsedSeconds(at = this.clock.now()): number {
-    return Math.round((at - this.startMs) / 1000);
+    this.route53 = new Route53World(this, {
+      runningTasks: (region, cluster, service) =>
+        this.regions.get(region)?.ecs.getService(cluster, service)?.runningCount ?? 0,
+    });
+    this.traffic = new TrafficModel(this, {
+      service: (region, cluster, service) => this.regions.get(region)?.ecs.getService(cluster, service),
+      servingTargets: (region, group) => this.regions.get(region)?.elb.targetGroup(group)?.serving() ?? [],
+      regionShares: (record) => this.route53.regionShares(record),
+    });
   }
 
   region(name: string): RegionWorld {
@@ -124,54 +88,4 @@ export class World {
       throw new Error(`the local cloud has no region ${name}; it has ${[...this.regions.keys()].join(', ')}`);
     return region;
   }
-
-  arn(service: string, region: string, resource: string): string {
-    return `arn:aws:${service}:${region}:${this.accountId}:${resource}`;
-  }
-
-  /** Appends to the timeline (what `npm start` prints and `--json` reports). */
-  note(region: string, kind: string, detail: string): void {
-    this.timeline.push({ t: this.elapsedSeconds(), region, kind, detail });
-  }
-
-  /** Emits an event on the region's default bus, as AWS services do; EventBridge rules see it. */
-  emit(
-    region: string,
-    source: string,
-    detailType: string,
-    detail: Record<string, unknown>,
-    resources: string[] = [],
-  ): AwsEvent {
-    const event: AwsEvent = {
-      version: '0',
-      id: uuidFrom(this.eventIds),
-      'detail-type': detailType,
-      source,
-      account: this.accountId,
-      time: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region,
-      resources,
-      detail,
-    };
-    for (const listener of this.listeners) listener(event);
-    return event;
-  }
-
-  onEvent(listener: (event: AwsEvent) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
-  }
-
-  /** A deterministic UUID (v4 layout) from the world's random stream. */
-  uuid(): string {
-    return uuidFrom(this.eventIds);
-  }
-}
-
-function uuidFrom(rng: Rng): string {
-  const h = rng.hex(32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[rng.int(0, 3)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

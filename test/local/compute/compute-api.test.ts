@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { autoScalingService } from '../../../local/autoscaling/api.ts';
-import { operationOf } from '../../../local/core/service.ts';
 import { ecsService } from '../../../local/ecs/api.ts';
-import { asg, contextFor, ecs, fleetWorld } from './fixture.ts';
+import { asg, boundOperation, contextFor, ecs, fleetWorld } from './fixture.ts';
 
 describe('the ECS API', () => {
   it('answers a missing cluster and a missing service with the exceptions AWS uses', async () => {
@@ -142,14 +141,10 @@ describe('the ECS API', () => {
     const ctx = contextFor(world);
     const group = world.region('us-east-1').autoscaling.group('web-hosts')!;
 
-    const updateState = operationOf(ecsService, 'UpdateContainerInstancesState')!.resources!(
-      { cluster: 'web', containerInstances: ['abc'] },
-      ctx,
-    );
-    const complete = operationOf(autoScalingService, 'CompleteLifecycleAction')!.resources!(
-      { AutoScalingGroupName: 'web-hosts' },
-      ctx,
-    );
+    const update = boundOperation(ecsService, 'UpdateContainerInstancesState', ctx);
+    const updateState = update.op.resources!({ cluster: 'web', containerInstances: ['abc'] }, update.ctx);
+    const lifecycle = boundOperation(autoScalingService, 'CompleteLifecycleAction', ctx);
+    const complete = lifecycle.op.resources!({ AutoScalingGroupName: 'web-hosts' }, lifecycle.ctx);
 
     expect(updateState).toEqual(['arn:aws:ecs:us-east-1:123456789012:container-instance/web/abc']);
     expect(complete).toEqual([group.arn]);

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoScalingService } from '../../../local/autoscaling/api.ts';
 import { ecsService } from '../../../local/ecs/api.ts';
 import { type LocalEndpoint, startEndpoint } from '../../../local/server/endpoint.ts';
+import { bindToWorld } from '../../../local/world/services.ts';
 import type { AwsEvent } from '../../../local/world/world.ts';
 import { fleetWorld } from './fixture.ts';
 
@@ -37,7 +38,11 @@ describe('the compute services through the real SDK clients', () => {
   let autoscaling: AutoScalingClient;
 
   beforeAll(async () => {
-    endpoint = await startEndpoint({ world, services: [ecsService, autoScalingService], rateLimits: false });
+    endpoint = await startEndpoint({
+      world,
+      services: [bindToWorld(world, ecsService), bindToWorld(world, autoScalingService)],
+      rateLimits: false,
+    });
     ecs = new ECSClient(client(endpoint.url));
     autoscaling = new AutoScalingClient(client(endpoint.url));
   });

@@ -3,6 +3,7 @@ import type { OperationContext, ServiceDefinition } from '#local/core/service.ts
 import { operationOf } from '#local/core/service.ts';
 import { buildFleet } from '#local/world/fleet.ts';
 import { buildScalingFleet, type ScalingFleet, type ScalingFleetSpec } from '#local/world/scaling-fleet.ts';
+import { bindToWorld } from '#local/world/services.ts';
 import { World } from '#local/world/world.ts';
 
 /** A two-region fleet with one load-balanced service, its scaling and its DNS, for the scaling tests. */
@@ -34,7 +35,7 @@ export interface ScalingWorld {
   readonly fleet: ScalingFleet;
   /** Calls an operation of `service` as the SDK would, in `region` (default: the primary). */
   call<T = Record<string, unknown>>(
-    service: ServiceDefinition,
+    service: ServiceDefinition<any>,
     action: string,
     input: unknown,
     region?: string,
@@ -52,11 +53,18 @@ export function scalingWorld(
   const config = scalingConfig(options.extraServices);
   buildFleet(world, config);
   const fleet = buildScalingFleet(world, config, options.spec);
-  const call = async <T>(service: ServiceDefinition, action: string, input: unknown, region = PRIMARY): Promise<T> => {
-    const op = operationOf(service, action);
+  const call = async <T>(
+    service: ServiceDefinition<any>,
+    action: string,
+    input: unknown,
+    region = PRIMARY,
+  ): Promise<T> => {
+    const bound = bindToWorld(world, service);
+    const op = operationOf(bound, action);
     if (!op) throw new Error(`${service.signingName} has no operation ${action}`);
     const ctx: OperationContext = {
-      world,
+      kernel: world,
+      model: bound.modelOf?.(region),
       region,
       caller: { accessKeyId: 'AKIDTEST', name: 'test' },
       now: world.now(),

@@ -1,39 +1,40 @@
 import { AwsError } from '#local/core/aws-error.ts';
-import { VirtualClock } from '#local/core/clock.ts';
+import type { VirtualClock } from '#local/core/clock.ts';
+import { type ApiFault, Kernel } from '#local/core/kernel.ts';
 import { paginate } from '#local/core/paginate.ts';
-import { Rng } from '#local/core/rng.ts';
 import type { ServiceDefinition } from '#local/core/service.ts';
-import type { ApiFault, World } from '#local/world/world.ts';
+import { ROUTE53_TABLES } from '#local/route53/routes.ts';
 
 /**
- * A stand-in for the World with only what the endpoint uses (clock, rng, faults, accountId, region().down),
- * so these tests do not depend on the simulated domains other engineers are still writing.
+ * The world's kernel with no simulated services: all the endpoint uses (clock, rng, faults, accountId,
+ * regions and which are down), so these tests do not depend on the simulated domains.
  */
 export interface FakeWorld {
-  readonly world: World;
+  readonly world: Kernel;
   readonly clock: VirtualClock;
   readonly faults: ApiFault[];
+  /** Set `down` on a region to take it down, as `RegionWorld.down` does. */
   readonly regions: Map<string, { down: boolean }>;
 }
 
 export const START = Date.UTC(2026, 10, 25, 2, 0, 0);
 
 export function fakeWorld(seed = 1, regionNames: readonly string[] = ['us-east-1', 'us-west-2']): FakeWorld {
-  const clock = new VirtualClock(START);
-  const faults: ApiFault[] = [];
-  const regions = new Map(regionNames.map((name) => [name, { down: false }]));
-  const world = {
-    clock,
-    rng: new Rng(seed),
-    faults,
-    accountId: '123456789012',
-    region(name: string) {
-      const region = regions.get(name);
-      if (!region) throw new Error(`no region ${name}`);
-      return region;
-    },
-  } as unknown as World;
-  return { world, clock, faults, regions };
+  const world = new Kernel({ seed, start: START, regions: regionNames });
+  const regions = new Map(
+    regionNames.map((name) => [
+      name,
+      {
+        get down() {
+          return world.isRegionDown(name);
+        },
+        set down(value: boolean) {
+          world.setRegionDown(name, value);
+        },
+      },
+    ]),
+  );
+  return { world, clock: world.clock, faults: world.faults, regions };
 }
 
 export const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
@@ -199,6 +200,7 @@ export function fakeRoute53(capture: Route53Capture = {}): ServiceDefinition {
     signingName: 'route53',
     iamPrefix: 'route53',
     protocol: 'restXml',
+    restXml: ROUTE53_TABLES,
     xmlNamespace: 'https://route53.amazonaws.com/doc/2013-04-01/',
     global: true,
     operations: {
