@@ -89,14 +89,26 @@ Ctrl-C stops it.`);
 
 class UsageError extends Error {}
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(error as Error).message}\n\n${usage}`);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout and stderr have drained: `process.exit` right after a large write to a pipe drops what
+ * is still buffered (a `--json` report over 64 KiB arrived cut short in a pipeline).
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main().then(exitAfterFlush, (error: unknown) => {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    exitAfterFlush(2);
+    return;
+  }
+  console.error(error);
+  exitAfterFlush(1);
+});

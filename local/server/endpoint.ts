@@ -215,7 +215,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
   }
 
   const server = createServer((req, res) => {
-    serve(req, res, handle).catch((error: unknown) => {
+    serve(req, res, handle, () => pipeline.now()).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`local cloud endpoint failure: ${(error as Error).message}`);
     });
@@ -269,10 +269,17 @@ function asAwsError(error: unknown, codec: Codec): AwsError {
   return frontDoor.internal(codec.protocol, error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * Serves one HTTP request. The `Date` header is the virtual clock's (also over dynalite's own): the SDK
+ * compares it with the caller's clock, which is virtual too, and on a gap over 5 minutes marks the error
+ * `clockSkewCorrected` and retries the call. With the real time in that header, whether an error response
+ * was retried depended on how fast the machine ran, and so did the number of API calls.
+ */
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   handle: (request: WireRequest) => Promise<WireResponse>,
+  virtualNow: () => number,
 ) {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -294,6 +301,10 @@ async function serve(
     body: Buffer.concat(chunks),
   });
   const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  res.writeHead(response.status, {
+    ...response.headers,
+    date: new Date(virtualNow()).toUTCString(),
+    'content-length': String(body.length),
+  });
   res.end(body);
 }
