@@ -56,10 +56,9 @@ export interface Alarm extends AlarmDefinition {
 
 export interface Evaluation {
   readonly state: AlarmState;
-  readonly reason: string;
-  readonly reasonData: string;
-  /** The newest data point evaluated, when there is one. */
   readonly latest: number | undefined;
+  /** The state reason and its data, as AWS writes them; built only when the state changes (it is costly). */
+  explain(): { readonly reason: string; readonly reasonData: string };
 }
 
 export function breaches(op: ComparisonOperator, value: number, threshold: number): boolean {
@@ -87,42 +86,64 @@ export function evaluateAlarm(alarm: Alarm, metrics: MetricStore, now: number): 
   const period = alarm.Period * 1000;
   const end = Math.floor(now / period) * period;
   const ref = { namespace: alarm.Namespace, metricName: alarm.MetricName, dimensions: alarm.Dimensions };
-  const points: Array<{ at: number; value: number | undefined }> = [];
-  for (let i = 0; i < alarm.EvaluationPeriods; i++) {
-    const from = end - (i + 1) * period;
-    points.push({ at: from, value: metrics.statistic(ref, from, from + period, alarm.Statistic) });
-  }
+  const values = metrics.recentPeriods(ref, end, period, alarm.EvaluationPeriods, alarm.Statistic);
   const treat = alarm.TreatMissingData ?? 'missing';
   const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
-  const present = points.filter((p): p is { at: number; value: number } => p.value !== undefined);
-  const missing = points.length - present.length;
-  let breaching = present.filter((p) => breaches(alarm.ComparisonOperator, p.value, alarm.Threshold)).length;
-  if (treat === 'breaching') breaching += missing;
-  const latest = present[0]?.value;
-  const listed = present.map((p) => `${round(p.value)} (${stamp(p.at)})`).join(', ');
-  const reasonData = JSON.stringify({
-    version: '1.0',
-    queryDate: new Date(now).toISOString().replace('Z', '+0000'),
-    statistic: alarm.Statistic,
-    period: alarm.Period,
-    recentDatapoints: present.map((p) => round(p.value)),
-    threshold: alarm.Threshold,
-  });
-  const op = OPERATOR_TEXT[alarm.ComparisonOperator];
-  if (breaching >= needed) {
-    const reason = `Threshold Crossed: ${breaching} out of the last ${points.length} datapoints [${listed}] were ${op} the threshold (${alarm.Threshold.toFixed(1)}) (minimum ${needed} datapoints for OK -> ALARM transition).`;
-    return { state: 'ALARM', reason, reasonData, latest };
+  let present = 0;
+  let breaching = 0;
+  let latest: number | undefined;
+  for (const value of values) {
+    if (value === undefined) continue;
+    if (present === 0) latest = value;
+    present++;
+    if (breaches(alarm.ComparisonOperator, value, alarm.Threshold)) breaching++;
   }
-  const noData = present.length === 0 && treat !== 'notBreaching' && treat !== 'breaching';
+  const missing = values.length - present;
+  if (treat === 'breaching') breaching += missing;
+  const explain = (reasonOf: (listed: string, op: string) => string) => () => {
+    const points = values.flatMap((value, i) => (value === undefined ? [] : [{ at: end - (i + 1) * period, value }]));
+    const listed = points.map((p) => `${round(p.value)} (${stamp(p.at)})`).join(', ');
+    const reasonData = JSON.stringify({
+      version: '1.0',
+      queryDate: new Date(now).toISOString().replace('Z', '+0000'),
+      statistic: alarm.Statistic,
+      period: alarm.Period,
+      recentDatapoints: points.map((p) => round(p.value)),
+      threshold: alarm.Threshold,
+    });
+    return { reason: reasonOf(listed, OPERATOR_TEXT[alarm.ComparisonOperator]), reasonData };
+  };
+  if (breaching >= needed) {
+    return {
+      state: 'ALARM',
+      latest,
+      explain: explain(
+        (listed, op) =>
+          `Threshold Crossed: ${breaching} out of the last ${values.length} datapoints [${listed}] were ${op} the threshold (${alarm.Threshold.toFixed(1)}) (minimum ${needed} datapoints for OK -> ALARM transition).`,
+      ),
+    };
+  }
+  const noData = present === 0 && treat !== 'notBreaching' && treat !== 'breaching';
   if (noData) {
     if (treat === 'ignore' && alarm.StateValue !== 'INSUFFICIENT_DATA') {
-      return { state: alarm.StateValue, reason: alarm.StateReason, reasonData, latest };
+      const kept = alarm.StateReason;
+      return { state: alarm.StateValue, latest, explain: explain(() => kept) };
     }
-    const reason = `Insufficient Data: ${points.length} datapoint${points.length === 1 ? ' was' : 's were'} unknown.`;
-    return { state: 'INSUFFICIENT_DATA', reason, reasonData, latest };
+    const n = values.length;
+    return {
+      state: 'INSUFFICIENT_DATA',
+      latest,
+      explain: explain(() => `Insufficient Data: ${n} datapoint${n === 1 ? ' was' : 's were'} unknown.`),
+    };
   }
-  const reason = `Threshold Crossed: ${points.length - breaching} out of the last ${points.length} datapoints [${listed}] were not ${op} the threshold (${alarm.Threshold.toFixed(1)}) (minimum 1 datapoint for ALARM -> OK transition).`;
-  return { state: 'OK', reason, reasonData, latest };
+  return {
+    state: 'OK',
+    latest,
+    explain: explain(
+      (listed, op) =>
+        `Threshold Crossed: ${values.length - breaching} out of the last ${values.length} datapoints [${listed}] were not ${op} the threshold (${alarm.Threshold.toFixed(1)}) (minimum 1 datapoint for ALARM -> OK transition).`,
+    ),
+  };
 }
 
 function round(value: number): number {

@@ -39,9 +39,19 @@ const MINUTE = 60_000;
 export const METRIC_RETENTION_MS = 15 * 24 * 3600_000;
 
 /** Dimensions in a canonical order: a metric is identified by its namespace, name and dimension set. */
+/** Sorted `Name=Value` lists by dimensions array: alarms and publishers reuse theirs, so this is hit often. */
+const dimensionKeys = new WeakMap<readonly Dimension[], string>();
+
 export function metricKey(ref: MetricRef): string {
-  const dims = [...ref.dimensions].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-  return `${ref.namespace}|${ref.metricName}|${dims.map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+  let dims = dimensionKeys.get(ref.dimensions);
+  if (dims === undefined) {
+    dims = [...ref.dimensions]
+      .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0))
+      .map((d) => `${d.Name}=${d.Value}`)
+      .join(',');
+    dimensionKeys.set(ref.dimensions, dims);
+  }
+  return `${ref.namespace}|${ref.metricName}|${dims}`;
 }
 
 class Series {
@@ -145,6 +155,27 @@ export class MetricStore {
   statistic(ref: MetricRef, from: number, to: number, stat: Statistic): number | undefined {
     const stats = this.series.get(metricKey(ref))?.aggregate(from, to);
     return stats ? statisticOf(stats, stat) : undefined;
+  }
+
+  /**
+   * The statistic of each of the `count` periods that end at `end`, newest first (undefined where a period
+   * has no data point): what an alarm evaluates, with the series looked up once.
+   */
+  recentPeriods(
+    ref: MetricRef,
+    end: number,
+    period: number,
+    count: number,
+    stat: Statistic,
+  ): Array<number | undefined> {
+    const series = this.series.get(metricKey(ref));
+    const out: Array<number | undefined> = [];
+    for (let i = 0; i < count; i++) {
+      const from = end - (i + 1) * period;
+      const stats = series?.aggregate(from, from + period);
+      out.push(stats ? statisticOf(stats, stat) : undefined);
+    }
+    return out;
   }
 
   /**

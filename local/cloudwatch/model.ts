@@ -52,6 +52,8 @@ export interface ImpairOptions {
 interface WatchedService {
   readonly cluster: string;
   readonly service: string;
+  /** The dimensions its metrics carry (one array, so the store's key for it is computed once). */
+  readonly dimensions: readonly Dimension[];
 }
 
 const asDate = (value: unknown, field: string): number => {
@@ -113,7 +115,13 @@ export class CloudWatchRegion {
 
   /** Publishes AWS's own metrics for an ECS service every minute (AWS/ECS CPUUtilization, task counts). */
   watchEcsService(cluster: string, service: string): void {
-    this.watched.set(`${cluster}/${service}`, { cluster, service });
+    const key = `${cluster}/${service}`;
+    if (this.watched.has(key)) return;
+    const dimensions = Object.freeze([
+      { Name: 'ClusterName', Value: cluster },
+      { Name: 'ServiceName', Value: service },
+    ]);
+    this.watched.set(key, { cluster, service, dimensions });
     this.ensureTicking();
   }
 
@@ -189,13 +197,9 @@ export class CloudWatchRegion {
 
   private publishServiceMetrics(at: number): void {
     if (this.kernel.isRegionDown(this.region)) return;
-    for (const { cluster, service } of this.watched.values()) {
+    for (const { cluster, service, dimensions: dims } of this.watched.values()) {
       const svc = this.sources.service(cluster, service);
       if (!svc) continue;
-      const dims: Dimension[] = [
-        { Name: 'ClusterName', Value: cluster },
-        { Name: 'ServiceName', Value: service },
-      ];
       const insights = (metricName: string, value: number) =>
         this.metrics.putValue({ namespace: 'ECS/ContainerInsights', metricName, dimensions: dims }, at, value);
       insights('RunningTaskCount', svc.runningCount);
@@ -220,7 +224,8 @@ export class CloudWatchRegion {
       this.latest.set(alarm.AlarmName, result.latest);
       const from = alarm.StateValue;
       if (result.state !== from) {
-        this.transition(alarm, result.state, result.reason, result.reasonData);
+        const { reason, reasonData } = result.explain();
+        this.transition(alarm, result.state, reason, reasonData);
         changed.push({ alarm, from });
       }
     }

@@ -136,6 +136,12 @@ export function reconcileCluster(
 }
 
 function reconcileReplica(ecs: SchedulerHost, cluster: SimCluster, service: SimService, runningNow: boolean): void {
+  // A steady service with nothing to do: the steps below would change nothing but clear `stuck`. Checked
+  // without allocating, since at fleet scale this is what almost every service is on almost every pass.
+  if (service.steady && isSettled(ecs, cluster, service)) {
+    service.stuck = false;
+    return;
+  }
   const instanceOf = (t: SimTask) => cluster.instances.get(t.containerInstanceArn);
   const live = [...service.tasks].filter((t) => t.desiredStatus === 'RUNNING');
   const onActive = live.filter((t) => instanceOf(t)?.status === 'ACTIVE');
@@ -291,6 +297,23 @@ function reconcileDaemon(ecs: SchedulerHost, cluster: SimCluster, service: SimSe
       service,
       `has started ${started.length} tasks: ${started.map((t) => `(task ${t.id})`).join(' ')}.`,
     );
+}
+
+/**
+ * Every task of the service desired and last RUNNING on an ACTIVE instance, healthy in all its target
+ * groups, and exactly the desired count of them: the state in which reconciling a replica service is a no-op.
+ */
+function isSettled(ecs: SchedulerHost, cluster: SimCluster, service: SimService): boolean {
+  let count = 0;
+  for (const task of service.tasks) {
+    if (task.desiredStatus !== 'RUNNING' || task.lastStatus !== 'RUNNING') return false;
+    if (cluster.instances.get(task.containerInstanceArn)?.status !== 'ACTIVE') return false;
+    count++;
+  }
+  if (count !== service.desiredCount) return false;
+  for (const task of service.tasks)
+    for (const group of service.targetGroups) if (!ecs.targetHealthy(group.name, task.arn)) return false;
+  return true;
 }
 
 /** Scale-in preference: tasks not yet RUNNING, then tasks in the AZ holding the most, newest first. */

@@ -83,6 +83,8 @@ export interface TrafficSources {
 
 export class TrafficModel {
   private readonly services = new Map<string, ServiceTraffic>();
+  /** Keys of the services behind each record, in declaration order; rebuilt after `configure`. */
+  private byRecord: Map<string, string[]> | undefined;
   private readonly surges: Surge[] = [];
   private readonly counts: RequestCounts = { total: 0, failed: 0 };
   private readonly regionCounts = new Map<string, RequestCounts>();
@@ -109,6 +111,7 @@ export class TrafficModel {
       connectionsPerTask: options.connectionsPerTask ?? existing?.connectionsPerTask ?? 20,
       record: options.record ?? existing?.record,
     });
+    this.byRecord = undefined;
     this.start();
   }
 
@@ -221,7 +224,7 @@ export class TrafficModel {
     // Clients Route 53 sends to a region that has no such service fail too.
     for (const [record, pool] of pools) {
       for (const [region, rps] of pool) {
-        const served = [...this.services.values()].some((e) => e.record === record && e.region === region);
+        const served = this.entriesOf(record).some((e) => e.region === region);
         if (!served && rps > 0) this.count(region, rps * dtSeconds, rps * dtSeconds, 'no healthy target');
       }
     }
@@ -268,7 +271,7 @@ export class TrafficModel {
 
   /** The record's pooled clients, split by Route 53's current shares (or each region's own rate). */
   private recordLoads(record: string): Map<string, number> {
-    const entries = [...this.services.values()].filter((e) => e.record === record);
+    const entries = this.entriesOf(record);
     const shares = this.regionShares(record);
     const out = new Map<string, number>();
     if (shares.size === 0) {
@@ -278,6 +281,23 @@ export class TrafficModel {
     const pool = entries.reduce((sum, e) => sum + this.ownRate(e), 0);
     for (const [region, share] of shares) out.set(region, pool * share);
     return out;
+  }
+
+  /** The services clients reach through `record`, in the order they were declared. */
+  private entriesOf(record: string): ServiceTraffic[] {
+    if (!this.byRecord) {
+      this.byRecord = new Map();
+      for (const [key, entry] of this.services) {
+        if (entry.record === undefined) continue;
+        const keys = this.byRecord.get(entry.record) ?? [];
+        keys.push(key);
+        this.byRecord.set(entry.record, keys);
+      }
+    }
+    return (this.byRecord.get(record) ?? []).flatMap((key) => {
+      const entry = this.services.get(key);
+      return entry ? [entry] : [];
+    });
   }
 
   private regionShares(record: string): Map<string, number> {

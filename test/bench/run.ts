@@ -4,6 +4,7 @@ import { LocalCloud } from '../../local/cloud.ts';
 import { day } from '../../local/scenarios/day.ts';
 import { runScenario } from '../../local/scenarios/runner.ts';
 import { scaleIn } from '../../local/scenarios/scale-in.ts';
+import { benchLargeFleet } from './large-fleet.ts';
 
 /**
  * `npm run bench`: figures, not pass/fail timings (a busy machine must not fail a build).
@@ -11,7 +12,9 @@ import { scaleIn } from '../../local/scenarios/scale-in.ts';
  *  2. the cost of one drained host for a 10-minute drain: state transitions, history events, API calls,
  *     Lambda invocations;
  *  3. the history-event count of a 48-hour drain, against Step Functions' 25,000 limit;
- *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go.
+ *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go;
+ *  5. the local cloud at fleet scale (./large-fleet.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, large-fleet.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -121,12 +124,24 @@ async function benchScaleIn(): Promise<void> {
   }
 }
 
-await benchDay();
-await benchDrain('10-minute drain', 10);
-await benchDrain('48-hour drain (deadline 2880 min, the hook cap)', 47 * 60 + 50, (c) => {
-  c.policies.drain.deadlineMinutes = 2880;
-});
-await benchScaleIn();
+const SECTIONS: Record<string, () => Promise<void>> = {
+  day: benchDay,
+  drain: async () => {
+    await benchDrain('10-minute drain', 10);
+    await benchDrain('48-hour drain (deadline 2880 min, the hook cap)', 47 * 60 + 50, (c) => {
+      c.policies.drain.deadlineMinutes = 2880;
+    });
+  },
+  'scale-in': benchScaleIn,
+  'large-fleet': () => benchLargeFleet(row),
+};
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !Object.hasOwn(SECTIONS, name));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s) ${unknown.join(', ')}: choose from ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(SECTIONS)) if (wanted.length === 0 || wanted.includes(name)) await run();
 
 clearInterval(sampler);
 console.log(`\n  ${'peak memory of the whole bench (RSS, MiB)'.padEnd(58)} ${Math.round(peakRss / 2 ** 20)}`);
