@@ -20,7 +20,9 @@ describe('the large fleet', () => {
     // Assert
     const primary = world.region('us-east-1');
     const clusters = primary.ecs.clusters();
-    const services = clusters.flatMap((c) => [...c.services.values()].filter((s) => s.schedulingStrategy === 'REPLICA'));
+    const services = clusters.flatMap((c) =>
+      [...c.services.values()].filter((s) => s.schedulingStrategy === 'REPLICA'),
+    );
     expect(clusters.length).toBeGreaterThan(1);
     expect(services).toHaveLength(300);
     expect(clusters.reduce((n, c) => n + c.instances.size, 0)).toBeGreaterThanOrEqual(1000);
