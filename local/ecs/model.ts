@@ -39,7 +39,7 @@ export interface EcsLoadBalancers {
     groupName: string,
     taskArn: string,
     port: number,
-    owner: { cluster: string; service: string },
+    owner: { cluster: string; service: string; instanceId: string },
     healthyNow: boolean,
   ): void;
   isRegistered(taskArn: string): boolean;
@@ -452,7 +452,7 @@ export class EcsRegion {
         group.name,
         task.arn,
         task.hostPort,
-        { cluster: task.cluster, service: service.name },
+        { cluster: task.cluster, service: service.name, instanceId: task.ec2InstanceId },
         healthyNow,
       );
     }

@@ -21,6 +21,8 @@ export interface SimTarget {
   /** The ECS service behind the target (`cluster/service`), for the traffic model. */
   readonly cluster: string;
   readonly service: string;
+  /** The EC2 instance the task runs on: the target's id as the API shows it (bridge networking). */
+  readonly instanceId?: string;
   state: TargetHealthState;
   readonly registeredAt: number;
   /** The task is gone but the target is still registered: requests that reach it fail. */
@@ -130,7 +132,7 @@ export class ElbRegion {
     groupName: string,
     targetId: string,
     port: number,
-    owner: { cluster: string; service: string },
+    owner: { cluster: string; service: string; instanceId?: string },
     healthyNow = false,
   ): void {
     const group = this.groups.get(groupName);
@@ -140,6 +142,7 @@ export class ElbRegion {
       port,
       cluster: owner.cluster,
       service: owner.service,
+      ...(owner.instanceId !== undefined ? { instanceId: owner.instanceId } : {}),
       state: healthyNow ? 'healthy' : 'initial',
       registeredAt: this.kernel.now(),
       dead: false,

@@ -3,6 +3,7 @@ import { autoScalingService } from '../autoscaling/api.ts';
 import { cloudWatchService } from '../cloudwatch/api.ts';
 import { bindModel, type ServiceDefinition } from '../core/service.ts';
 import { ecsService } from '../ecs/api.ts';
+import { elbService } from '../elb/api.ts';
 import { eventsService } from '../eventbridge/api.ts';
 import type { EventBus } from '../eventbridge/bus.ts';
 import { route53Service } from '../route53/api.ts';
@@ -16,6 +17,7 @@ const MODELS: Readonly<Record<string, (world: World, region: string) => unknown>
   autoscaling: (world, region) => world.region(region).autoscaling,
   'application-autoscaling': (world, region) => world.region(region).applicationAutoScaling,
   monitoring: (world, region) => world.region(region).cloudwatch,
+  elasticloadbalancing: (world, region) => world.region(region).elb,
   route53: (world) => world.route53,
 };
 
@@ -37,6 +39,7 @@ export function buildServices(world: World, runtimes: { sfn: SfnRuntime; bus: Ev
     bindToWorld(world, applicationAutoScalingService),
     bindToWorld(world, cloudWatchService),
     bindToWorld(world, route53Service),
+    bindToWorld(world, elbService),
     statesService(runtimes.sfn),
     eventsService(runtimes.bus),
   ];
