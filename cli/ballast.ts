@@ -46,7 +46,10 @@ export interface CliIo {
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
-  if (argv[0] === 'report') return reportCommand(argv.slice(1), { out: (text) => io.out(text), err: io.err });
+  if (argv[0] === 'report') {
+    // io.out ends a line: the page's own last newline is dropped so the file matches the one npm start wrote.
+    return reportCommand(argv.slice(1), { out: (text) => io.out(text.replace(/\n$/, '')), err: io.err });
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

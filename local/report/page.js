@@ -110,6 +110,7 @@
       { label: 'time', value: (_u, v) => (v == null ? '' : clock(v)) },
       ...spec.series.map((s) => ({
         label: s.label,
+        show: !s.hidden,
         stroke: s.color,
         width: s.width ?? 1.5,
         dash: s.dash ? [6, 4] : undefined,

@@ -22,6 +22,8 @@ export interface ChartSeries {
   readonly scale: 'y' | 'y2';
   readonly dash?: boolean;
   readonly width?: number;
+  /** Off until the reader clicks its legend entry (a ceiling far above the tasks would flatten them). */
+  readonly hidden?: boolean;
   /** The comparison run's series (drawn dashed). */
   readonly comparison?: boolean;
   readonly values: Values;
@@ -160,9 +162,16 @@ export function chartsOf(report: GameDayReport): ChartSpec[] {
       { label: 'running', color: COLORS.running, scale: 'y', width: 2, values: s.running },
       { label: 'pending', color: COLORS.pending, scale: 'y', values: s.pending },
       { label: 'min capacity', color: COLORS.min, scale: 'y', values: s.min },
-      { label: 'max capacity', color: COLORS.max, scale: 'y', values: s.max },
+      { label: 'max capacity', color: COLORS.max, scale: 'y', hidden: true, values: s.max },
       { label: 'floor (Ballast)', color: COLORS.floor, scale: 'y', dash: true, values: constant(s.floor) },
-      { label: 'ceiling (Ballast)', color: COLORS.ceiling, scale: 'y', dash: true, values: constant(s.ceiling) },
+      {
+        label: 'ceiling (Ballast)',
+        color: COLORS.ceiling,
+        scale: 'y',
+        dash: true,
+        hidden: true,
+        values: constant(s.ceiling),
+      },
       { label: 'override (Ballast)', color: COLORS.override, scale: 'y', width: 4, values: s.override },
     ];
     if (report.comparison)

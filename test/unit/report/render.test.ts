@@ -211,7 +211,10 @@ describe('the game-day page renderer', () => {
     ]);
     const capacity = charts[1]!;
     expect(capacity.series.find((s) => s.label === 'floor (Ballast)')?.values).toEqual([2, 2, 2, 2, 2]);
-    expect(capacity.series.find((s) => s.label === 'ceiling (Ballast)')?.values).toEqual([8, 8, 8, 8, 8]);
+    expect(capacity.series.find((s) => s.label === 'ceiling (Ballast)')).toMatchObject({
+      hidden: true,
+      values: [8, 8, 8, 8, 8],
+    });
     expect(capacity.series.map((s) => s.label)).toContain('override (Ballast)');
     expect(capacity.series.at(-1)).toMatchObject({ label: 'running (without Ballast)', comparison: true, dash: true });
     const hosts = charts[2]!;
