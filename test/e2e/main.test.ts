@@ -59,6 +59,14 @@ describe('npm start', () => {
     expect(result.timeline[0]).toEqual({ t: 0, region: 'us-east-1', kind: 'fleet-built', detail: expect.any(String) });
   });
 
+  it('writes the whole JSON of a long run into a pipe before it exits', () => {
+    const run = start('--json', '--no-report');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.length).toBeGreaterThan(128 * 1024);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scenario: 'gameday', series: { t: expect.any(Array) } });
+    expect(run.stderr).not.toContain('Game-day page');
+  });
+
   it('rejects an unknown scenario with exit code 2 and the list of scenarios', () => {
     const run = start('--scenario', 'meteor-strike');
     expect(run.status).toBe(2);
