@@ -66,20 +66,13 @@ async function main(): Promise<number> {
     ? undefined
     : writePage(values.report ?? path.join('reports', `${scenario.name}-seed-${seed}.html`), json);
   if (values.json) {
-    await print(json);
+    console.log(json);
     if (page) console.error(`Game-day page: ${page}`);
   } else {
-    await print(formatReport(result, other));
-    if (page) await print(`\nGame-day page: ${page} (open it in a browser; it needs no network)`);
+    console.log(formatReport(result, other));
+    if (page) console.log(`\nGame-day page: ${page} (open it in a browser; it needs no network)`);
   }
   return result.invariants.every((i) => i.held) ? 0 : 1;
-}
-
-/** Writes to stdout and waits until it is written: main() ends in process.exit, which would cut a pipe short. */
-function print(text: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.stdout.write(`${text}\n`, (error) => (error ? reject(error) : resolve())),
-  );
 }
 
 function writePage(file: string, json: string): string {

@@ -281,7 +281,9 @@ const require = createRequire(import.meta.url);
 /** The inlined assets: uPlot's dist script and style, the page's script and style. */
 function assets() {
   const read = (file: string | URL) => readFileSync(file, 'utf8');
-  const uplotJs = read(require.resolve('uplot/dist/uPlot.iife.min.js'));
+  // uPlot is MIT licensed: its notice travels with every copy of the page.
+  const license = read(require.resolve('uplot/LICENSE')).trim().replace(/\*\//g, '* /');
+  const uplotJs = `/*! uPlot\n${license}\n*/\n${read(require.resolve('uplot/dist/uPlot.iife.min.js'))}`;
   const uplotCss = read(require.resolve('uplot/dist/uPlot.min.css'));
   const pageJs = read(new URL('./page.js', import.meta.url));
   const pageCss = read(new URL('./page.css', import.meta.url));
