@@ -52,6 +52,8 @@ async function main(): Promise<number> {
   if (values.report !== undefined && values['no-report'])
     throw new UsageError('--report and --no-report contradict each other: choose one');
   if (values.report === '') throw new UsageError('--report needs a file path, e.g. --report run.html');
+  if (values.serve && values.report !== undefined)
+    throw new UsageError('--report writes the page of a game-day run; --serve runs no scenario: drop one');
   if (values.serve) return serve(seed, Number(values.port), Number(values.speed), !values['without-ballast']);
   const scenario = scenarioNamed(values.scenario);
   if (!scenario)

@@ -79,6 +79,9 @@ describe('npm start', () => {
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('--report and --no-report contradict each other');
     expect(existsSync(path.join(PROJECT_ROOT, 'x.html'))).toBe(false);
+    const serve = start('--serve', '--report', 'x.html');
+    expect(serve.status).toBe(2);
+    expect(serve.stderr).toContain('--serve runs no scenario');
   });
 
   it('rejects a bad seed with exit code 2', () => {
