@@ -8,6 +8,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { executionNameFor, normaliseDrainHostInput } from '../events/drain-host-input.ts';
+import { REPORT_USAGE, reportCommand } from './report.ts';
 
 /**
  * `ballast`: start and watch Ballast's workflows from a terminal or a deploy pipeline.
@@ -16,6 +17,7 @@ import { executionNameFor, normaliseDrainHostInput } from '../events/drain-host-
  *   ballast extend <instance-id> --minutes N [--wait]
  *   ballast release <instance-id> [--result CONTINUE|ABANDON] [--wait]
  *   ballast status [--limit N]
+ *   ballast report run.json > run.html   (the game-day page of a saved `npm start -- --json` run)
  *
  * Common: --region R (default AWS_REGION), --app NAME (default ballast), --json, --endpoint-url URL
  * (default AWS_ENDPOINT_URL: point it at the local cloud). Exit codes: 0 done (or started), 1 the workflow
@@ -27,6 +29,7 @@ export const USAGE = `Usage:
   ballast extend <instance-id> --minutes N [--reason TEXT] [--wait]
   ballast release <instance-id> [--result CONTINUE|ABANDON] [--reason TEXT] [--wait]
   ballast status [--limit N]
+  ${REPORT_USAGE}
 Options: --region R, --app NAME (default ballast), --json, --endpoint-url URL, --timeout-seconds N (with --wait)`;
 
 export const EXIT = { ok: 0, workflowFailed: 1, usage: 2, aws: 3 } as const;
@@ -43,6 +46,10 @@ export interface CliIo {
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  if (argv[0] === 'report') {
+    // io.out ends a line: the page's own last newline is dropped so the file matches the one npm start wrote.
+    return reportCommand(argv.slice(1), { out: (text) => io.out(text.replace(/\n$/, '')), err: io.err });
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -126,7 +133,7 @@ function parse(argv: string[]) {
   });
   const [command, instanceId, ...rest] = positionals;
   if (!command || !['drain', 'extend', 'release', 'status'].includes(command)) {
-    throw new Error(`unknown command '${command ?? ''}': use drain, extend, release or status`);
+    throw new Error(`unknown command '${command ?? ''}': use drain, extend, release, status or report`);
   }
   if (command !== 'status' && !instanceId) throw new Error(`${command} needs an instance id, e.g. i-0123456789abcdef0`);
   if (rest.length > 0) throw new Error(`unexpected argument '${rest[0]}'`);

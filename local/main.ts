@@ -1,6 +1,10 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import exampleConfig from '../ballast.config.ts';
 import { LocalCloud } from './cloud.ts';
+import { reportJson } from './report/json.ts';
+import { renderReport } from './report/render.ts';
 import { SCENARIOS, scenarioNamed } from './scenarios/index.ts';
 import { formatReport } from './scenarios/report.ts';
 import { runScenario } from './scenarios/runner.ts';
@@ -15,6 +19,8 @@ const usage = `Usage: npm start -- [options]
   --json              print one JSON object instead of the readable report
   --without-ballast   run the same scenario with no control plane deployed
   --compare           run it both ways and print the difference
+  --report PATH       where to write the game-day page (default reports/<scenario>-seed-<seed>.html)
+  --no-report         do not write the page
   --serve             keep the endpoint up for the AWS CLI and SDKs (Ctrl-C to stop)
   --port P            port for --serve (default 4566)
   --speed N           with --serve: simulated seconds per real second (default 1)`;
@@ -27,6 +33,8 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       'without-ballast': { type: 'boolean', default: false },
       compare: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      'no-report': { type: 'boolean', default: false },
       serve: { type: 'boolean', default: false },
       port: { type: 'string', default: '4566' },
       speed: { type: 'string', default: '1' },
@@ -41,6 +49,11 @@ async function main(): Promise<number> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0)
     throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+  if (values.report !== undefined && values['no-report'])
+    throw new UsageError('--report and --no-report contradict each other: choose one');
+  if (values.report === '') throw new UsageError('--report needs a file path, e.g. --report run.html');
+  if (values.serve && values.report !== undefined)
+    throw new UsageError('--report writes the page of a game-day run; --serve runs no scenario: drop one');
   if (values.serve) return serve(seed, Number(values.port), Number(values.speed), !values['without-ballast']);
   const scenario = scenarioNamed(values.scenario);
   if (!scenario)
@@ -49,12 +62,28 @@ async function main(): Promise<number> {
   const other = values.compare
     ? await runScenario(scenario, { seed, withBallast: values['without-ballast'] })
     : undefined;
+  const json = reportJson(other ? { ...result, comparison: other } : result);
+  // The page is rendered from the JSON text itself: it can show nothing that --json does not carry.
+  const page = values['no-report']
+    ? undefined
+    : writePage(values.report ?? path.join('reports', `${scenario.name}-seed-${seed}.html`), json);
   if (values.json) {
-    console.log(JSON.stringify(other ? { ...result, comparison: other } : result, null, 2));
+    console.log(json);
+    if (page) console.error(`Game-day page: ${page}`);
   } else {
     console.log(formatReport(result, other));
+    if (page) console.log(`\nGame-day page: ${page} (open it in a browser; it needs no network)`);
   }
   return result.invariants.every((i) => i.held) ? 0 : 1;
+}
+
+function writePage(file: string, json: string): string {
+  const html = renderReport(JSON.parse(json));
+  const target = path.resolve(file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, html);
+  const relative = path.relative(process.cwd(), target);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? target : relative;
 }
 
 async function serve(seed: number, port: number, speed: number, withBallast: boolean): Promise<number> {

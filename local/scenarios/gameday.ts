@@ -1,15 +1,9 @@
 import type { LocalCloud } from '../cloud.ts';
 import { executionsSucceeded, hooksCompletedAfterTasksStopped, noTaskKilledWithItsHost } from './invariants.ts';
-import { hours, minutes, type Scenario } from './types.ts';
+import { hours, minutes, type Scenario, type ScenarioPhase } from './types.ts';
 
-interface Phase {
-  readonly name: string;
-  readonly from: number;
-  readonly until: number;
-}
-
-const PHASES: Phase[] = [
-  { name: 'night-time scale-in', from: minutes(30), until: hours(2) },
+const PHASES: ScenarioPhase[] = [
+  { name: 'night-time scale-in', from: minutes(30), until: hours(2), handledBy: 'host draining' },
   { name: 'CloudWatch impaired + traffic surge', from: hours(3), until: hours(6) },
   { name: 'regional outage of the primary', from: hours(8), until: hours(10) },
 ];
@@ -24,6 +18,7 @@ export const gameday: Scenario<void> = {
   description: 'night-time scale-in, then CloudWatch impaired with a traffic surge, then a regional outage',
   durationMs: hours(10),
   fleet: { regions: { 'us-east-1': { groups: { 'web-hosts': { hosts: 6 } } } } },
+  phases: PHASES,
   setup(cloud) {
     const region = cloud.config.primaryRegion;
     const world = cloud.world;
@@ -72,7 +67,7 @@ export const gameday: Scenario<void> = {
   },
 };
 
-function failedBetween(cloud: LocalCloud, phase: Phase): { total: number; failed: number } {
+function failedBetween(cloud: LocalCloud, phase: ScenarioPhase): { total: number; failed: number } {
   let total = 0;
   let failed = 0;
   for (const m of cloud.world.traffic.perMinute()) {

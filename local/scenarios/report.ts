@@ -59,7 +59,7 @@ export function formatReport(result: RunResult, comparison?: RunResult): string 
 }
 
 /** Target-tracking alarm names carry a UUID; in the readable report `web/api AlarmHigh` says enough. */
-function readable(detail: string): string {
+export function readable(detail: string): string {
   return detail.replace(/TargetTracking-service\/([^\s,()]+?)-(AlarmHigh|AlarmLow)-[0-9a-f-]{36}/g, '$1 $2');
 }
 

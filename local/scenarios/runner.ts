@@ -1,6 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import exampleConfig from '../../ballast.config.ts';
 import { LocalCloud } from '../cloud.ts';
+import {
+  type Marker,
+  markersOf,
+  type PhaseFigures,
+  phaseFigures,
+  type RunSeries,
+  SeriesSampler,
+} from '../report/series.ts';
 import type { Invariant, Scenario } from './types.ts';
 
 /** What a run reports: the `--json` output of `npm start`. */
@@ -17,6 +25,12 @@ export interface RunResult {
   readonly invariants: Invariant[];
   readonly notes: string[];
   readonly timeline: Array<{ t: number; region: string; kind: string; detail: string }>;
+  /** The scenario's phases with their request figures (the game-day page's phase table). */
+  readonly phases: PhaseFigures[];
+  /** Ballast's executions and events, and the scenario's incidents, on the time axis (linked to `timeline`). */
+  readonly markers: Marker[];
+  /** Per-minute samples of the fleet: what the game-day page draws. */
+  readonly series: RunSeries;
 }
 
 export interface RunOptions {
@@ -37,6 +51,8 @@ export async function runScenario(scenario: Scenario<any>, options: RunOptions):
     ...(scenario.fleet ? { fleet: scenario.fleet } : {}),
   });
   try {
+    const sampler = new SeriesSampler(cloud, scenario.durationMs);
+    sampler.start();
     const state = scenario.setup(cloud);
     await cloud.runFor(scenario.durationMs);
     const invariants = scenario.invariants(cloud, state);
@@ -44,6 +60,7 @@ export async function runScenario(scenario: Scenario<any>, options: RunOptions):
     await options.inspect?.(cloud);
     const calls = cloud.endpoint.calls;
     const requests = cloud.world.traffic.totals();
+    const timeline = [...cloud.world.timeline].sort((a, b) => a.t - b.t).map((e) => ({ ...e }));
     return {
       scenario: scenario.name,
       description: scenario.description,
@@ -65,7 +82,10 @@ export async function runScenario(scenario: Scenario<any>, options: RunOptions):
       })),
       invariants,
       notes,
-      timeline: [...cloud.world.timeline].sort((a, b) => a.t - b.t).map((e) => ({ ...e })),
+      timeline,
+      phases: phaseFigures(cloud, scenario.phases ?? []),
+      markers: markersOf(cloud, timeline),
+      series: sampler.series(),
     };
   } finally {
     await cloud.stop();

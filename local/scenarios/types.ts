@@ -15,8 +15,22 @@ export interface Scenario<State = unknown> {
   setup(cloud: LocalCloud): State;
   /** What must hold at the end. Each invariant says whether it held and why. */
   invariants(cloud: LocalCloud, state: State): Invariant[];
+  /** The phases the game-day page and `phases` of the report show (the whole run is always shown too). */
+  readonly phases?: readonly ScenarioPhase[];
   /** Extra lines for the report (phases, figures). */
   notes?(cloud: LocalCloud, state: State): string[];
+}
+
+/** A stretch of the scenario (virtual ms since the start) with what Ballast must do in it. */
+export interface ScenarioPhase {
+  readonly name: string;
+  readonly from: number;
+  readonly until: number;
+  /**
+   * The Ballast capability that handles this phase: with it, fewer requests must fail than without Ballast
+   * (the page's browser test checks it). Leave it out while no capability of Ballast acts in the phase.
+   */
+  readonly handledBy?: string;
 }
 
 export interface Invariant {

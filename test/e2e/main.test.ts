@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
@@ -14,10 +16,22 @@ function start(...args: string[]) {
 }
 
 describe('npm start', () => {
-  it('prints one JSON object with the documented fields for --json', () => {
-    const run = start('--scenario', 'spot-interruption', '--seed', '3', '--json');
+  it('prints one JSON object with the documented fields for --json, and writes the game-day page from it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ballast-start-'));
+    const page = path.join(dir, 'nested', 'run.html');
+    const run = start('--scenario', 'spot-interruption', '--seed', '3', '--json', '--report', page);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
+    expect(run.stderr).toContain(`Game-day page: ${page}`);
+    const html = readFileSync(page, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('Ballast game day: spot-interruption, seed 3');
+    expect(Object.keys(result.series)).toEqual(['t', 'requests', 'services', 'groups', 'traffic']);
+    expect(result.series.t.length).toBe(result.simulatedSeconds / 60 + 1);
+    expect(result.markers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'execution', line: expect.any(Number) })]),
+    );
     expect(Object.keys(result)).toEqual(
       expect.arrayContaining([
         'scenario',
@@ -29,6 +43,9 @@ describe('npm start', () => {
         'executions',
         'invariants',
         'timeline',
+        'phases',
+        'markers',
+        'series',
       ]),
     );
     expect(result).toMatchObject({ scenario: 'spot-interruption', seed: 3, requests: { failed: 0 } });
@@ -42,11 +59,29 @@ describe('npm start', () => {
     expect(result.timeline[0]).toEqual({ t: 0, region: 'us-east-1', kind: 'fleet-built', detail: expect.any(String) });
   });
 
+  it('writes the whole JSON of a long run into a pipe before it exits', () => {
+    const run = start('--json', '--no-report');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.length).toBeGreaterThan(128 * 1024);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scenario: 'gameday', series: { t: expect.any(Array) } });
+    expect(run.stderr).not.toContain('Game-day page');
+  });
+
   it('rejects an unknown scenario with exit code 2 and the list of scenarios', () => {
     const run = start('--scenario', 'meteor-strike');
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("unknown scenario 'meteor-strike'");
     expect(run.stderr).toContain('gameday');
+  });
+
+  it('rejects --report together with --no-report, before running anything', () => {
+    const both = start('--report', 'x.html', '--no-report');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--report and --no-report contradict each other');
+    expect(existsSync(path.join(PROJECT_ROOT, 'x.html'))).toBe(false);
+    const serve = start('--serve', '--report', 'x.html');
+    expect(serve.status).toBe(2);
+    expect(serve.stderr).toContain('--serve runs no scenario');
   });
 
   it('rejects a bad seed with exit code 2', () => {

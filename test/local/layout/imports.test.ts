@@ -21,7 +21,7 @@ const SERVICES = [
   'eventbridge',
   'stepfunctions',
 ];
-const SHARED = new Set(['core', 'server', 'runtime', 'deploy', 'world', 'scenarios', 'traffic']);
+const SHARED = new Set(['core', 'server', 'runtime', 'deploy', 'world', 'scenarios', 'traffic', 'report']);
 
 describe('the local cloud import graph', () => {
   const graph = importGraph(join(ROOT, 'local'), aliases);
