@@ -29,6 +29,20 @@ export const LIMITS = {
   /** Route 53 designs for a change to be INSYNC on all authoritative servers within 60 s. */
   route53PropagationSeconds: 60,
 
+  /**
+   * Ballast's choice: weighted records share a total of 200 (0.5 % steps), inside Route 53's 0-255 per record.
+   * Weights 0 are used only when every non-zero record is unhealthy (Developer Guide, "Weighted routing").
+   */
+  route53WeightTotal: 200,
+
+  // Application Auto Scaling DescribeScalableTargets: at most 50 ResourceIds (API Reference).
+  applicationAutoScalingResourceIdsMax: 50,
+  // Elastic Load Balancing v2 DescribeTargetGroups: at most 20 Names (API Reference).
+  elbDescribeTargetGroupsNamesMax: 20,
+  // CloudWatch GetMetricData: at most 500 queries a call (API Reference); metrics at 60 s resolution.
+  cloudWatchMetricDataQueriesMax: 500,
+  cloudWatchStandardPeriodSeconds: 60,
+
   // Step Functions (Developer Guide, "Service quotas").
   sfnHistoryEventsMax: 25_000,
   sfnPayloadBytesMax: 256 * 1024,

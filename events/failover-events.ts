@@ -1,0 +1,82 @@
+import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { z } from 'zod';
+import { BALLAST_SOURCE } from './ballast-events.ts';
+import { FAILOVER_MODES } from './failover-input.ts';
+
+/**
+ * The events the region-failover workflow emits on the default bus of the destination region (`source:
+ * ballast`). Subscribe with a rule on `ballastFailoverEventsPattern()`.
+ *
+ * - `Failover Started`: the fence was taken (epoch in the detail); capacity is being raised.
+ * - `Failover Step`: a phase or rung was reached (`phase`, `percent`, per-service capacity).
+ * - `Failover Cut Back`: a rung was bad (error rate, latency or target health over its threshold); traffic went
+ *   back to the previous rung and the failover paused; `reason` says what was seen.
+ * - `Failover Completed`: all traffic is on the destination; the fence names it active.
+ * - `Failover Aborted`: an operator aborted; traffic went back to the source, the fence was released.
+ * - `Failover Failed`: a step kept failing; the detail says where traffic is and what capacity was raised.
+ */
+export const FAILOVER_EVENT = {
+  started: 'Failover Started',
+  step: 'Failover Step',
+  cutBack: 'Failover Cut Back',
+  completed: 'Failover Completed',
+  aborted: 'Failover Aborted',
+  failed: 'Failover Failed',
+} as const;
+export type FailoverEventType = (typeof FAILOVER_EVENT)[keyof typeof FAILOVER_EVENT];
+
+export const FAILOVER_PHASES = [
+  'fence',
+  'capacity',
+  'warm-up',
+  'shift',
+  'propagating',
+  'holding',
+  'paused',
+  'settling',
+  'complete',
+  'aborted',
+  'failed',
+] as const;
+export type FailoverPhase = (typeof FAILOVER_PHASES)[number];
+
+export const ServiceCapacity = z
+  .object({
+    cluster: z.string(),
+    service: z.string(),
+    target: z.number().int().min(0),
+    running: z.number().int().min(0),
+    /** Healthy targets in the least healthy of the service's target groups (absent: no target groups). */
+    healthy: z.number().int().min(0).optional(),
+    reached: z.boolean(),
+    /** Why the target could not be reached (ceiling, group max, deadline). */
+    problem: z.string().optional(),
+  })
+  .strict();
+export type ServiceCapacity = z.output<typeof ServiceCapacity>;
+
+export const FailoverEventDetail = z
+  .object({
+    failoverId: z.string(),
+    source: z.string(),
+    destination: z.string(),
+    mode: z.enum(FAILOVER_MODES),
+    phase: z.enum(FAILOVER_PHASES),
+    epoch: z.number().int().optional(),
+    /** The destination's share of traffic now, in percent. */
+    percent: z.number().min(0).max(100),
+    services: z.array(ServiceCapacity),
+    reason: z.string().optional(),
+    message: z.string(),
+    startedAt: z.string(),
+    at: z.string(),
+  })
+  .strict();
+export type FailoverEventDetail = z.output<typeof FailoverEventDetail>;
+
+/** Every failover event Ballast emits (optionally only some detail types). */
+export function ballastFailoverEventsPattern(
+  detailTypes: readonly FailoverEventType[] = Object.values(FAILOVER_EVENT),
+): EventPattern {
+  return { source: [BALLAST_SOURCE], detailType: [...detailTypes] };
+}
