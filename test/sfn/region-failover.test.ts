@@ -1,0 +1,386 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAILOVER_EVENT } from '#events/failover-events.ts';
+import type { FailoverDeps } from '#functions/region-failover/core/deps.ts';
+import { FAILOVER_OPS, validateRequest } from '#functions/region-failover/core/flow.ts';
+import type { FailoverState } from '#functions/region-failover/state.ts';
+import { buildApp } from '#infra/app.ts';
+import { routeAsl } from '#local/deploy/asl.ts';
+import type { CfnTemplate } from '#local/deploy/template.ts';
+import { REGION_FAILOVER_STATES as S } from '#state-machines/region-failover.ts';
+import { definitionFromTemplate, handlerRoutes, runStateMachine, type TaskRoute } from '#test/support/sfn.ts';
+import { synthTemplate, testApp } from '#test/support/stack.ts';
+import { type LedgerTable, startLedgerTable } from '#test/unit/region-failover/ledger-table.ts';
+import { BASE_CONFIG, FailoverWorld } from '#test/unit/region-failover/world.ts';
+import exampleConfig from '../../ballast.config.ts';
+
+/**
+ * The synthesized region-failover ASL, run with aws-local-stepfunctions. Lambda tasks are routed to the cores
+ * over a fake multi-region AWS (aws-sdk-client-mock) and a real DynamoDB (dynalite) ledger; each Wait's seconds
+ * advance the world's virtual clock in the step that follows it.
+ */
+let template: CfnTemplate;
+let definition: Record<string, unknown>;
+let ledger: LedgerTable;
+let world: FailoverWorld;
+
+beforeAll(() => {
+  const { stacks } = buildApp({ app: testApp(), config: exampleConfig, nag: false });
+  template = synthTemplate(stacks[1]!);
+  definition = definitionFromTemplate(template, 'ballast-region-failover');
+});
+
+beforeEach(async () => {
+  ledger = await startLedgerTable();
+  world = new FailoverWorld(ledger);
+});
+afterEach(async () => {
+  await ledger.close();
+});
+
+const STEP_STATES: Record<string, string> = {
+  [S.recordCommand]: 'command',
+  [S.acquireFence]: 'fence',
+  [S.raiseCapacity]: 'raise',
+  [S.checkCapacity]: 'capacity',
+  [S.shiftTraffic]: 'shift',
+  [S.checkChange]: 'change',
+  [S.watchRung]: 'watch',
+  [S.checkCommands]: 'paused',
+  [S.completeFailover]: 'complete',
+  [S.abortFailover]: 'abort',
+  [S.recordFailure]: 'fail',
+};
+
+/** Which steps come right after a Wait state (so the world's clock moves by `waitSeconds` first). */
+function waitedBefore(op: string, state: FailoverState): number {
+  if (['capacity', 'change', 'watch', 'paused'].includes(op)) return state.waitSeconds;
+  if (op === 'shift' && state.phase === 'warm-up') return state.waitSeconds;
+  if (op === 'complete' && state.phase === 'settling') return state.waitSeconds;
+  return 0;
+}
+
+function coreRoutes(
+  w: FailoverWorld,
+  deps: FailoverDeps,
+  override: Record<string, TaskRoute> = {},
+): Record<string, TaskRoute> {
+  const routes: Record<string, TaskRoute> = { [S.validate]: (input) => validateRequest(input, deps) };
+  for (const [name, op] of Object.entries(STEP_STATES)) {
+    routes[name] = (input: { op: string; state: FailoverState }) => {
+      w.advance(waitedBefore(input.op, input.state));
+      const step = FAILOVER_OPS[input.op];
+      if (!step) throw new Error(`unknown op ${input.op} (state ${name} expects ${op})`);
+      return step(input.state, deps);
+    };
+  }
+  return { ...routes, ...override };
+}
+
+const start = (extra: Record<string, unknown> = {}) => ({
+  action: 'failover',
+  to: 'us-west-2',
+  requestId: 'incident-311',
+  ...extra,
+});
+
+describe('the region-failover state machine', () => {
+  it('raises the standby first, then climbs every rung, and completes with the fence naming the destination', async () => {
+    // Arrange: the source's recent peak is 12 api tasks; api has a scalable target (max 10), frontend none
+    await world.ledger.dynamo.send(
+      new (await import('@aws-sdk/lib-dynamodb')).PutCommand({
+        TableName: ledger.tableName,
+        Item: { pk: 'HISTORY#us-east-1#web/api', sk: '2026-12-01T03:00:00.000Z', running: 12, desired: 12 },
+      }),
+    );
+    world.service('us-west-2', 'web/api').scalable = { min: 2, max: 10, scaleInSuspended: false };
+    world.service('us-east-1', 'web/frontend').desired = 6;
+    // Act
+    const run = await runStateMachine({ definition, input: start(), routes: coreRoutes(world, world.deps()) });
+    // Assert: capacity before traffic
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const firstChange = world.calls.findIndex((c) => c.action === 'route53:ChangeResourceRecordSets');
+    const raises = world.calls
+      .map((c, i) => ({ ...c, i }))
+      .filter((c) => /RegisterScalableTarget|UpdateService|UpdateAutoScalingGroup/.test(c.action));
+    expect(raises.length).toBeGreaterThan(0);
+    expect(raises.every((c) => c.i < firstChange)).toBe(true);
+    // clamp-safe: one RegisterScalableTarget with MinCapacity = target, MaxCapacity >= target, scale-in suspended
+    const register = world.mutations('application-autoscaling:RegisterScalableTarget');
+    expect(register).toHaveLength(1);
+    expect(register[0]!.input).toMatchObject({
+      MinCapacity: 12,
+      MaxCapacity: 12,
+      SuspendedState: { DynamicScalingInSuspended: true },
+    });
+    expect(world.mutations('ecs:UpdateService').map((c) => c.input)).toEqual([
+      { cluster: 'web', service: 'frontend', desiredCount: 6 },
+    ]);
+    expect(world.service('us-west-2', 'web/api')).toMatchObject({ desired: 12, running: 12 });
+    // the group's MinSize was raised, never lowered
+    expect(world.mutations('autoscaling:UpdateAutoScalingGroup')[0]?.input.MinSize).toBeGreaterThan(1);
+    // every rung, in order, then all traffic on the destination
+    const percents = (run.output as FailoverState).rungs;
+    const shifted = world.events.filter(
+      (e) => e.detailType === FAILOVER_EVENT.step && /of traffic to/.test(e.detail.message),
+    );
+    expect(shifted.map((e) => e.detail.percent)).toEqual(percents);
+    expect(world.percentTo('us-west-2')).toBe(100);
+    expect(await ledger.store('us-west-2').readFence()).toMatchObject({ activeRegion: 'us-west-2', epoch: 1 });
+    expect(world.events.map((e) => e.detailType)).toEqual(
+      expect.arrayContaining([FAILOVER_EVENT.started, FAILOVER_EVENT.completed]),
+    );
+    const record = await ledger.store('us-west-2').getRecord((run.output as FailoverState).failoverId);
+    expect(record).toMatchObject({ outcome: 'completed', source: 'us-east-1', destination: 'us-west-2', percent: 100 });
+    expect(run.visitedStates).toContain(S.warmUp);
+    expect(run.visitedStates.at(-1)).toBe(S.done);
+  });
+
+  it('fails over with the source region down: best-effort reads time out, nothing in the source is needed', async () => {
+    // Arrange
+    world.region('us-east-1').down = true;
+    // Act
+    const run = await runStateMachine({
+      definition,
+      input: start({ mode: 'immediate' }),
+      routes: coreRoutes(world, world.deps()),
+    });
+    // Assert
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const inSource = world.calls.filter((c) => c.region === 'us-east-1');
+    expect(inSource.map((c) => c.action)).toEqual(['ecs:DescribeServices']);
+    // without history or the source's desired count, the destination is raised to its floor and says so
+    const detail = world.events.find((e) => e.detailType === FAILOVER_EVENT.completed)!.detail;
+    expect(detail.services.find((s) => s.service === 'api')?.problem).toMatch(/raised to the floor/);
+  });
+
+  it('moves all traffic in one Route 53 change in immediate mode, waiting for INSYNC and the TTL', async () => {
+    const run = await runStateMachine({
+      definition,
+      input: start({ mode: 'immediate' }),
+      routes: coreRoutes(world, world.deps()),
+    });
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(world.mutations('route53:ChangeResourceRecordSets')).toHaveLength(1);
+    expect(run.visitedStates).toContain(S.waitForClients);
+    expect(run.visitedStates).not.toContain(S.holdRung);
+    expect(world.percentTo('us-west-2')).toBe(100);
+  });
+
+  it('cuts a bad rung back to the previous one at once, pauses, and goes back to the source on abort', async () => {
+    // Arrange: the standby fails 30 % of requests once it carries 25 % or more
+    world.region('us-west-2').errorRateAt = (percent) => (percent >= 25 ? 0.3 : 0);
+    const deps = world.deps();
+    let maxPercent = 0;
+    const routes = coreRoutes(world, deps);
+    const shift = routes[S.shiftTraffic]!;
+    const paused = routes[S.checkCommands]!;
+    let commanded = false;
+    // Act: the operator looks at the paused failover and aborts it
+    const run = await runStateMachine({
+      definition,
+      input: start(),
+      routes: {
+        ...routes,
+        [S.shiftTraffic]: async (input, call) => {
+          const out = (await shift(input, call)) as FailoverState;
+          maxPercent = Math.max(maxPercent, world.percentTo('us-west-2'));
+          return out;
+        },
+        [S.checkCommands]: async (input, call) => {
+          if (!commanded) {
+            commanded = true;
+            await deps.store.recordCommand(input.state.failoverId, 'abort', world.now, 'standby is bad');
+          }
+          return paused(input, call);
+        },
+      },
+    });
+    // Assert
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(run.visitedStates.at(-1)).toBe(S.aborted);
+    expect(maxPercent).toBe(25);
+    const cut = world.events.filter((e) => e.detailType === FAILOVER_EVENT.cutBack);
+    expect(cut).toHaveLength(1);
+    expect(cut[0]!.detail).toMatchObject({ percent: 5 });
+    expect(cut[0]!.detail.reason).toMatch(/error rate 30\.00% over 2\.00%/);
+    expect(world.percentTo('us-west-2')).toBe(0);
+    const fence = await ledger.store('us-west-2').readFence();
+    expect(fence).toMatchObject({ activeRegion: 'us-east-1' });
+    expect(fence.holder).toBeUndefined();
+    // the bad rung was watched for one watch interval only before the cut back
+    const output = run.output as FailoverState;
+    expect(output.cutBacks).toEqual([expect.objectContaining({ fromPercent: 25, toPercent: 5 })]);
+  });
+
+  it('resumes after a cut back when the operator says so, and then climbs on', async () => {
+    let bad = true;
+    world.region('us-west-2').errorRateAt = (percent) => (bad && percent >= 50 ? 0.5 : 0);
+    const deps = world.deps();
+    const routes = coreRoutes(world, deps);
+    const paused = routes[S.checkCommands]!;
+    const run = await runStateMachine({
+      definition,
+      input: start(),
+      routes: {
+        ...routes,
+        [S.checkCommands]: async (input, call) => {
+          if (bad) {
+            bad = false; // fixed by the operator
+            await deps.store.recordCommand(input.state.failoverId, 'resume', world.now);
+          }
+          return paused(input, call);
+        },
+      },
+      maxTransitions: 2000,
+    });
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(run.visitedStates.at(-1)).toBe(S.done);
+    expect(world.events.filter((e) => e.detailType === FAILOVER_EVENT.cutBack)).toHaveLength(1);
+    expect(world.percentTo('us-west-2')).toBe(100);
+  });
+
+  it('skips the rest of a hold on promote, and takes the command through the same state machine', async () => {
+    const deps = world.deps();
+    const routes = coreRoutes(world, deps);
+    const watch = routes[S.watchRung]!;
+    const watchedAt: number[] = [];
+    const run = await runStateMachine({
+      definition,
+      input: start(),
+      routes: {
+        ...routes,
+        [S.watchRung]: async (input, call) => {
+          watchedAt.push(input.state.percent);
+          if (watchedAt.length === 1) {
+            const command = await runStateMachine({
+              definition,
+              input: { action: 'promote', reason: 'looks fine' },
+              routes: coreRoutes(world, deps),
+            });
+            expect(command.status, command.cause).toBe('SUCCEEDED');
+            expect(command.visitedStates).toEqual([S.validate, S.route, S.recordCommand, S.commandRecorded]);
+          }
+          return watch(input, call);
+        },
+      },
+    });
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    // 1 % was watched once (the promote), every later rung twice (120 s hold, a watch every 60 s)
+    expect(watchedAt).toEqual([1, 5, 5, 25, 25, 50, 50, 100, 100]);
+    expect(world.mutations('cloudwatch:GetMetricData')).toHaveLength(watchedAt.length - 1);
+  });
+
+  it('lets exactly one of two failovers started at once in two regions proceed; the other ends in Fence Held', async () => {
+    // Arrange: three regions, one ledger (the fence item as both see it)
+    const config = {
+      ...BASE_CONFIG,
+      regions: { ...BASE_CONFIG.regions, 'us-east-2': BASE_CONFIG.regions['us-west-2'] },
+    };
+    const west = new FailoverWorld(ledger, config, 'us-west-2');
+    const central = new FailoverWorld(ledger, config, 'us-east-2');
+    // Act
+    const [a, b] = await Promise.all([
+      runStateMachine({ definition, input: start(), routes: coreRoutes(west, west.deps()) }),
+      runStateMachine({ definition, input: start({ to: 'us-east-2' }), routes: coreRoutes(central, central.deps()) }),
+    ]);
+    // Assert
+    const runs = [a, b];
+    expect(runs.filter((r) => r.status === 'SUCCEEDED')).toHaveLength(1);
+    const loser = runs.find((r) => r.status === 'FAILED')!;
+    expect(loser.error).toBe('FenceHeld');
+    expect(loser.cause).toMatch(/holds the fence .*changed nothing/);
+    const loserWorld = loser === a ? west : central;
+    expect(
+      loserWorld.calls.filter((c) => /UpdateService|RegisterScalableTarget|ChangeResourceRecordSets/.test(c.action)),
+    ).toEqual([]);
+    const winner = loser === a ? 'us-east-2' : 'us-west-2';
+    expect(await ledger.store(winner).readFence()).toMatchObject({ activeRegion: winner, epoch: 1 });
+  });
+
+  it('rejects a malformed input at the first state, naming the field, with no AWS call', async () => {
+    const run = await runStateMachine({
+      definition,
+      input: { action: 'failover', to: 'us-west-2', rungs: [5, 1, 100], shares: 50 },
+      routes: coreRoutes(world, world.deps()),
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidInput');
+    expect(run.cause).toMatch(/shares: unknown field/);
+    expect(run.cause).toMatch(/rungs\.1: must be strictly increasing/);
+    expect(run.visitedStates).toEqual([S.validate, S.invalidInput]);
+    expect(world.calls).toEqual([]);
+  });
+
+  it('refuses a failover started in the wrong region before any call', async () => {
+    const run = await runStateMachine({
+      definition,
+      input: start({ to: 'us-east-1' }),
+      routes: coreRoutes(world, world.deps()),
+    });
+    expect(run.error).toBe('InvalidInput');
+    expect(run.cause).toMatch(/to: us-east-1 is not this region \(us-west-2\)/);
+    expect(world.calls).toEqual([]);
+  });
+
+  it('changes nothing when the weighted records to steer are missing', async () => {
+    world.records.get('api.example.com')!.delete('us-west-2');
+    const run = await runStateMachine({ definition, input: start(), routes: coreRoutes(world, world.deps()) });
+    expect(run.error).toBe('RecordsMissing');
+    expect(run.cause).toMatch(/api\.example\.com CNAME SetIdentifier=us-west-2/);
+    expect(world.calls.filter((c) => !/Describe|List|Get/.test(c.action))).toEqual([]);
+    expect((await ledger.store('us-west-2').readFence()).epoch).toBe(0);
+  });
+
+  it('releases the fence and reports where traffic is when a step keeps failing', async () => {
+    const deps = world.deps();
+    const routes = coreRoutes(world, deps);
+    const run = await runStateMachine({
+      definition,
+      input: start(),
+      routes: {
+        ...routes,
+        [S.watchRung]: () => {
+          const error = new Error('GetMetricData: access denied');
+          error.name = 'AccessDeniedException';
+          throw error;
+        },
+      },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('FailoverFailed');
+    expect(run.visitedStates.slice(-2)).toEqual([S.recordFailure, S.failoverFailed]);
+    expect((await ledger.store('us-west-2').readFence()).holder).toBeUndefined();
+    const failed = world.events.find((e) => e.detailType === FAILOVER_EVENT.failed)!;
+    expect(failed.detail.message).toMatch(/1% of traffic on us-west-2/);
+    expect(failed.detail.reason).toMatch(/AccessDeniedException/);
+  });
+
+  it('routes every Task state (the definition has no JSONata and no Assign)', () => {
+    const names = routeAsl(definition).tasks.map((t) => t.name);
+    expect(new Set(names)).toEqual(new Set([S.validate, ...Object.keys(STEP_STATES)]));
+    expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);
+  });
+
+  it('runs the real validate handler from the template and rejects a malformed input before any AWS call', async () => {
+    const routes = await handlerRoutes(template, definition);
+    const fn = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        (r.Metadata as Record<string, unknown> | undefined)?.['ballast:entry'] ===
+          'functions/region-failover/validate.ts',
+    );
+    const env =
+      ((fn?.Properties ?? {}) as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ??
+      {};
+    process.env.BALLAST_FAILOVER_CONFIG = String(env.BALLAST_FAILOVER_CONFIG);
+    process.env.BALLAST_LEDGER_TABLE = 'ballast-ledger';
+    const unrouted = (): never => {
+      throw new Error('must not be reached');
+    };
+    const all = Object.fromEntries(routeAsl(definition).tasks.map((t) => [t.name, routes[t.name] ?? unrouted]));
+    const run = await runStateMachine({ definition, input: { action: 'failover', to: 'west' }, routes: all });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidInput');
+    expect(run.cause).toMatch(/to: must be an AWS region name/);
+  });
+});
