@@ -192,6 +192,19 @@ export const FailoverPolicySchema = z
     warmUpSeconds: z.number().int().min(0).max(3600).default(60),
     /** Longest wait for the destination's capacity; past it the unreached services are reported. @default 900 */
     capacityDeadlineSeconds: z.number().int().min(60).max(7200).default(900),
+    /** Share of traffic a drill sends to the destination, in percent. @default 1 */
+    drillPercent: z.number().positive().max(50).multipleOf(0.5).default(1),
+    /** How long a drill keeps that share on the destination, in seconds. @default 600 */
+    drillHoldSeconds: z.number().int().min(60).max(86_400).default(600),
+    /** Recovery-time objective a drill's evidence is measured against, in seconds. @default 900 */
+    rtoSeconds: z.number().int().min(60).max(86_400).default(900),
+    /** A failback starts only after the region has been healthy (and out of traffic) this long, in seconds. @default 1800 */
+    failbackHealthySeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(1800),
     /** Timeout of each best-effort read of the source region's APIs, in milliseconds. @default 2000 */
     sourceReadTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
     /**

@@ -14,6 +14,8 @@ import { FAILOVER_MODES } from './failover-input.ts';
  * - `Failover Completed`: all traffic is on the destination; the fence names it active.
  * - `Failover Aborted`: an operator aborted; traffic went back to the source, the fence was released.
  * - `Failover Failed`: a step kept failing; the detail says where traffic is and what capacity was raised.
+ * - `Failback Completed`: a failback (traffic back to the region active before) completed.
+ * - `Drill Report`: a drill ended (traffic back on the source); `evidence` holds the time per phase vs the RTO.
  */
 export const FAILOVER_EVENT = {
   started: 'Failover Started',
@@ -22,6 +24,8 @@ export const FAILOVER_EVENT = {
   completed: 'Failover Completed',
   aborted: 'Failover Aborted',
   failed: 'Failover Failed',
+  failbackCompleted: 'Failback Completed',
+  drillReport: 'Drill Report',
 } as const;
 export type FailoverEventType = (typeof FAILOVER_EVENT)[keyof typeof FAILOVER_EVENT];
 
@@ -34,6 +38,7 @@ export const FAILOVER_PHASES = [
   'holding',
   'paused',
   'settling',
+  'returning',
   'complete',
   'aborted',
   'failed',
@@ -55,6 +60,25 @@ export const ServiceCapacity = z
   .strict();
 export type ServiceCapacity = z.output<typeof ServiceCapacity>;
 
+export const DrillEvidence = z
+  .object({
+    /** Seconds per phase: capacity (raise to ready), health (warm-up), traffic (first shift to INSYNC + TTL). */
+    phases: z.record(z.string(), z.number().min(0)),
+    /** How the start was detected: a manual drill has no detection time. */
+    detect: z.string(),
+    /**
+     * Seconds from the first shift until the load balancers' request counts showed the share moved (the
+     * destination carrying at least 90 % of its share), measured, not assumed from the TTL; absent when the
+     * counts could not be read.
+     */
+    drainSeconds: z.number().min(0).optional(),
+    totalSeconds: z.number().min(0),
+    rtoSeconds: z.number().int(),
+    withinRto: z.boolean(),
+  })
+  .strict();
+export type DrillEvidence = z.output<typeof DrillEvidence>;
+
 export const FailoverEventDetail = z
   .object({
     failoverId: z.string(),
@@ -67,6 +91,8 @@ export const FailoverEventDetail = z
     percent: z.number().min(0).max(100),
     services: z.array(ServiceCapacity),
     reason: z.string().optional(),
+    kind: z.enum(['failover', 'failback', 'drill']),
+    evidence: DrillEvidence.optional(),
     message: z.string(),
     startedAt: z.string(),
     at: z.string(),

@@ -71,6 +71,59 @@ export const FailoverStartInput = z
     }
   });
 
+export const FailoverDrillInput = z
+  .object({
+    action: z
+      .literal('drill')
+      .describe(
+        'Rehearse: raise the destination, shift a small share to it for a while, then back; an evidence record.',
+      ),
+    to: region('The region drilled: the one this execution runs in.'),
+    from: region('The region traffic comes from. Default: the active region recorded in the fence.').optional(),
+    percent: z
+      .number()
+      .positive({ message: 'must be a share above 0 %' })
+      .max(50, { message: 'must be at most 50 % (a drill is not a failover)' })
+      .multipleOf(0.5, { message: 'must be a multiple of 0.5 %' })
+      .describe('Share of traffic sent to the destination during the drill, in percent. Default: the policy (1).')
+      .optional(),
+    holdSeconds: z
+      .number()
+      .int({ message: 'must be a whole number of seconds' })
+      .min(60, { message: 'must be at least 60 s (one watch)' })
+      .max(86_400, { message: 'must be at most 86400 s (24 h)' })
+      .describe('How long the share stays on the destination before it comes back. Default: the policy (600).')
+      .optional(),
+    share: z
+      .number()
+      .min(1, { message: 'must be at least 1 (%)' })
+      .max(200, { message: 'must be at most 200 (%)' })
+      .describe("Destination capacity in percent of the source's. Default: the policy (100).")
+      .optional(),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.from !== undefined && input.from === input.to) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
+    }
+  });
+
+export const FailbackInput = z
+  .object({
+    action: z
+      .literal('failback')
+      .describe(
+        'Move traffic back to this region (the one active before the last failover), the same ladder in reverse, only once it has been healthy long enough.',
+      ),
+    to: region('This region: where traffic returns. Default: the region the execution runs in.').optional(),
+    mode: z.enum(['immediate', 'ladder']).describe('immediate or ladder. Default: the policy.').optional(),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+
 export const OPERATOR_COMMANDS = ['promote', 'pause', 'resume', 'abort'] as const;
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
 
@@ -86,9 +139,11 @@ export const FailoverCommandInput = z
   })
   .strict();
 
-export const FailoverInput = z.union([FailoverStartInput, FailoverCommandInput]);
+export const FailoverInput = z.union([FailoverStartInput, FailoverDrillInput, FailbackInput, FailoverCommandInput]);
 export type FailoverStartInput = z.output<typeof FailoverStartInput>;
 export type FailoverCommandInput = z.output<typeof FailoverCommandInput>;
+export type FailoverDrillInput = z.output<typeof FailoverDrillInput>;
+export type FailbackInput = z.output<typeof FailbackInput>;
 
 export const FAILOVER_INPUT_SCHEMA_FILE = 'events/schemas/region-failover-input.schema.json';
 
@@ -106,6 +161,8 @@ export function failoverInputJsonSchema(): Record<string, unknown> {
 
 export type NormalisedFailoverInput =
   | { readonly type: 'start'; readonly input: FailoverStartInput; readonly failoverId: string }
+  | { readonly type: 'drill'; readonly input: FailoverDrillInput; readonly failoverId: string }
+  | { readonly type: 'failback'; readonly input: FailbackInput; readonly failoverId: string }
   | { readonly type: 'command'; readonly input: FailoverCommandInput }
   | { readonly type: 'invalid'; readonly problems: string[] };
 
@@ -124,6 +181,22 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
     const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
     return { type: 'start', input: parsed.data, failoverId: failoverIdFor(parsed.data.to, source) };
   }
+  if (action === 'drill') {
+    const parsed = FailoverDrillInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
+    return { type: 'drill', input: parsed.data, failoverId: failoverIdFor(`drill|${parsed.data.to}`, source) };
+  }
+  if (action === 'failback') {
+    const parsed = FailbackInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
+    return {
+      type: 'failback',
+      input: parsed.data,
+      failoverId: failoverIdFor(`failback|${parsed.data.to ?? ''}`, source),
+    };
+  }
   if (typeof action === 'string' && (OPERATOR_COMMANDS as readonly string[]).includes(action)) {
     const parsed = FailoverCommandInput.safeParse(raw);
     if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
@@ -132,7 +205,7 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   return {
     type: 'invalid',
     problems: [
-      `action: ${action === undefined ? 'is missing' : `'${String(action)}' is unknown`}; set it to 'failover', 'promote', 'pause', 'resume' or 'abort'`,
+      `action: ${action === undefined ? 'is missing' : `'${String(action)}' is unknown`}; set it to 'failover', 'failback', 'drill', 'promote', 'pause', 'resume' or 'abort'`,
     ],
   };
 }

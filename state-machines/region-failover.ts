@@ -18,13 +18,13 @@ import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
  *                 Shift Traffic -> Wait For Change -> Check Change -> Change In Sync?
  *                   propagating -> Wait For Change      settling -> Wait For Clients -> Complete Failover
  *                   holding     -> Hold Rung -> Watch Rung -> Rung Verdict?
- *                 Rung Verdict? holding -> Hold Rung    shift -> Shift Traffic    complete -> Complete Failover
+ *                 Rung Verdict? holding -> Hold Rung    shift / returning (drill) -> Shift Traffic    complete -> Complete Failover
  *                               paused  -> Wait While Paused -> Check Commands -> Rung Verdict?
  *                               aborted -> Abort Failover -> Aborted
  *   Complete Failover -> Done
  *
  * Failures: 'Invalid Input' (first state, nothing changed), 'Validate Failed', 'Fence Held' (another failover
- * won: nothing changed), 'Already Active', 'Records Missing', and every later step's Catch -> Record Failure ->
+ * won: nothing changed), 'Already Active', 'Records Missing', 'Not Healthy Long Enough' (failback), and every later step's Catch -> Record Failure ->
  * 'Failover Failed'. State names are a contract (tests, the CLI, the README): change them with all three.
  */
 export const REGION_FAILOVER_STATES = {
@@ -58,6 +58,7 @@ export const REGION_FAILOVER_STATES = {
   fenceHeld: 'Fence Held',
   alreadyActive: 'Already Active',
   recordsMissing: 'Records Missing',
+  notHealthyLongEnough: 'Not Healthy Long Enough',
   commandRejected: 'Command Rejected',
   unexpectedPhase: 'Unexpected Phase',
   failoverFailed: 'Failover Failed',
@@ -166,6 +167,15 @@ function fencePhase(
     }),
     { errors: ['RecordsMissing'], resultPath: '$.error' },
   );
+  fence.addCatch(
+    new sfn.Fail(ns, 'NotHealthyLongEnough', {
+      stateName: S.notHealthyLongEnough,
+      error: 'NotHealthyLongEnough',
+      causePath: '$.error.Cause',
+      comment: 'A failback before the region was healthy long enough (the cause says what); nothing was changed.',
+    }),
+    { errors: ['NotHealthyLongEnough'], resultPath: '$.error' },
+  );
   fence.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
   return fence.next(next);
 }
@@ -230,6 +240,7 @@ function trafficPhase(
   const verdict = new sfn.Choice(ns, 'RungVerdict', { stateName: S.rungVerdict })
     .when(sfn.Condition.stringEquals('$.phase', 'holding'), hold)
     .when(sfn.Condition.stringEquals('$.phase', 'shift'), shift)
+    .when(sfn.Condition.stringEquals('$.phase', 'returning'), shift)
     .when(sfn.Condition.stringEquals('$.phase', 'complete'), complete)
     .when(sfn.Condition.stringEquals('$.phase', 'paused'), waitWhilePaused)
     .when(sfn.Condition.stringEquals('$.phase', 'aborted'), abort)

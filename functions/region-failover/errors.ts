@@ -22,3 +22,6 @@ export class NoFailoverInProgress extends BallastError {}
 
 /** The state handed to a step is not one the workflow produced (a definition or version mismatch). */
 export class FailoverStateInvalid extends BallastError {}
+
+/** A failback was asked for before the region had been healthy (and out of traffic) long enough. */
+export class NotHealthyLongEnough extends BallastError {}

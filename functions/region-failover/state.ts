@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAILOVER_PHASES, ServiceCapacity } from '#events/failover-events.ts';
+import { DrillEvidence, FAILOVER_PHASES, ServiceCapacity } from '#events/failover-events.ts';
 import { FAILOVER_MODES, OPERATOR_COMMANDS } from '#events/failover-input.ts';
 
 /**
@@ -51,6 +51,11 @@ export const CutBack = z
 export const FailoverState = z
   .object({
     action: z.enum(['failover', 'command']),
+    /** A failover, a failback (traffic back to the region active before), or a drill (a share, then back). */
+    kind: z.enum(['failover', 'failback', 'drill']),
+    /** Drills: how long the share stays on the destination. */
+    drillHoldSeconds: z.number().int().min(0).optional(),
+    evidence: DrillEvidence.optional(),
     phase: z.enum(FAILOVER_PHASES),
     failoverId: z.string(),
     source: z.string(),

@@ -355,6 +355,70 @@ describe('the region-failover state machine', () => {
     expect(failed.detail.reason).toMatch(/AccessDeniedException/);
   });
 
+  it('drills: 1 % to the destination for the hold, then back, with an evidence record against the RTO', async () => {
+    // Act
+    const run = await runStateMachine({
+      definition,
+      input: { action: 'drill', to: 'us-west-2', percent: 1, holdSeconds: 300, requestId: 'release-42' },
+      routes: coreRoutes(world, world.deps()),
+    });
+    // Assert
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const shares = world.shareHistory.map((h) => h.percents['us-west-2']);
+    expect(shares).toEqual([1, 0]);
+    expect(world.percentTo('us-west-2')).toBe(0);
+    const fence = await ledger.store('us-west-2').readFence();
+    expect(fence).toMatchObject({ activeRegion: 'us-east-1', epoch: 1 });
+    expect(fence.holder).toBeUndefined();
+    const report = world.events.find((e) => e.detailType === FAILOVER_EVENT.drillReport)!;
+    expect(report.detail.kind).toBe('drill');
+    const evidence = report.detail.evidence!;
+    expect(evidence.phases.capacity).toBeGreaterThan(0);
+    expect(evidence.phases.traffic).toBeGreaterThanOrEqual(60); // INSYNC plus the 60 s TTL
+    expect(evidence.totalSeconds).toBe(
+      evidence.phases.fence! + evidence.phases.capacity! + evidence.phases.health! + evidence.phases.traffic!,
+    );
+    // measured from the request counts: the first minute in which the destination carried its 1 %
+    expect(evidence.drainSeconds).toBe(60);
+    expect(evidence).toMatchObject({ rtoSeconds: 900, withinRto: true });
+    const record = await ledger.store('us-west-2').getRecord((run.output as FailoverState).failoverId);
+    expect(record).toMatchObject({ kind: 'drill', outcome: 'completed', evidence });
+  });
+
+  it('fails back only once the old region has been healthy and out of traffic long enough', async () => {
+    // Arrange: us-west-2 is active since a failover that completed just now
+    const fence = ledger.store('us-west-2');
+    await fence.acquire('failover-1111111111111111aaaa', 'us-west-2', world.now);
+    await fence.complete('failover-1111111111111111aaaa', 1, 'us-west-2', world.now);
+    const east = new FailoverWorld(ledger, BASE_CONFIG, 'us-east-1');
+    east.now = new Date(world.now);
+    const sets = east.records.get('api.example.com')!;
+    sets.get('us-east-1')!.Weight = 0;
+    sets.get('us-west-2')!.Weight = 200;
+    // Act: too early
+    const early = await runStateMachine({
+      definition,
+      input: { action: 'failback', requestId: 'back-1' },
+      routes: coreRoutes(east, east.deps()),
+    });
+    // Assert
+    expect(early.error).toBe('NotHealthyLongEnough');
+    expect(early.cause).toMatch(/the last failover ended 0 s ago \(needs 1800 s\)/);
+    expect(east.calls.filter((c) => !/Describe|List|Get/.test(c.action))).toEqual([]);
+    // Act: half an hour later
+    east.advance(1800);
+    const run = await runStateMachine({
+      definition,
+      input: { action: 'failback', mode: 'immediate', requestId: 'back-2' },
+      routes: coreRoutes(east, east.deps()),
+    });
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(await fence.readFence()).toMatchObject({ activeRegion: 'us-east-1', epoch: 2 });
+    expect(east.events.map((e) => e.detailType)).toContain(FAILOVER_EVENT.failbackCompleted);
+    expect((run.output as FailoverState).source).toBe('us-west-2');
+    expect(east.percentTo('us-east-1')).toBe(100);
+  });
+
   it('routes every Task state (the definition has no JSONata and no Assign)', () => {
     const names = routeAsl(definition).tasks.map((t) => t.name);
     expect(new Set(names)).toEqual(new Set([S.validate, ...Object.keys(STEP_STATES)]));

@@ -1,14 +1,20 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BALLAST_SOURCE } from '#events/ballast-events.ts';
-import { FAILOVER_EVENT, type FailoverEventDetail, type FailoverEventType } from '#events/failover-events.ts';
+import {
+  type DrillEvidence,
+  FAILOVER_EVENT,
+  type FailoverEventDetail,
+  type FailoverEventType,
+} from '#events/failover-events.ts';
 import { normaliseFailoverInput } from '#events/failover-input.ts';
 import { InvalidInput } from '#shared/errors.ts';
-import { NoFailoverInProgress } from '../errors.ts';
+import { NoFailoverInProgress, NotHealthyLongEnough } from '../errors.ts';
 import type { FailoverState } from '../state.ts';
 import { checkCapacity, raiseCapacity } from './capacity.ts';
-import type { FailoverDeps } from './deps.ts';
+import { bestEffort, type FailoverDeps } from './deps.ts';
+import { describeServices } from './raise.ts';
 import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
-import { watchDestination } from './watch.ts';
+import { measureShift, watchDestination } from './watch.ts';
 
 /**
  * The steps of the region-failover workflow, each `(state, deps) => next state`. The state machine
@@ -61,6 +67,7 @@ export async function validateRequest(raw: unknown, deps: FailoverDeps): Promise
     return {
       ...base,
       action: 'command',
+      kind: 'failover',
       phase: 'fence',
       failoverId,
       source: '',
@@ -73,30 +80,57 @@ export async function validateRequest(raw: unknown, deps: FailoverDeps): Promise
       message: `${input.action} for ${failoverId}`,
     };
   }
-  const { input, failoverId } = normalised;
+  const { failoverId } = normalised;
+  const input = normalised.input;
+  const to = input.to ?? here;
+  const from = 'from' in input ? input.from : undefined;
   const problems: string[] = [];
-  if (input.to !== here) {
-    problems.push(
-      `to: ${input.to} is not this region (${here}); start the failover in the destination region's state machine`,
-    );
+  if (to !== here) {
+    problems.push(`to: ${to} is not this region (${here}); start it in the destination region's state machine`);
   }
-  if (!deps.config.regions[input.to]) problems.push(`to: ${input.to} is not a configured region`);
-  if (input.from !== undefined && !deps.config.regions[input.from]) {
-    problems.push(`from: ${input.from} is not a configured region`);
-  }
+  if (!deps.config.regions[to]) problems.push(`to: ${to} is not a configured region`);
+  if (from !== undefined && !deps.config.regions[from]) problems.push(`from: ${from} is not a configured region`);
   if (!deps.config.dns) problems.push('(config): dns is not configured, so there is no traffic to move; add dns');
   if (problems.length > 0) throw new InvalidInput(problems);
-  return {
+  const policy = deps.config.policy;
+  const common = {
     ...base,
-    action: 'failover',
-    phase: 'fence',
+    action: 'failover' as const,
+    phase: 'fence' as const,
     failoverId,
-    source: input.from ?? '',
+    source: from ?? '',
     destination: here,
-    mode: input.mode ?? deps.config.policy.mode,
-    rungs: input.rungs ?? deps.config.policy.rungs,
-    share: input.share ?? deps.config.policy.share,
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
+  };
+  if (normalised.type === 'drill') {
+    const drill = normalised.input;
+    return {
+      ...common,
+      kind: 'drill',
+      mode: 'ladder',
+      rungs: [drill.percent ?? policy.drillPercent],
+      share: drill.share ?? policy.share,
+      drillHoldSeconds: drill.holdSeconds ?? policy.drillHoldSeconds,
+      message: `drill ${failoverId}: ${drill.percent ?? policy.drillPercent}% to ${here} requested`,
+    };
+  }
+  if (normalised.type === 'failback') {
+    return {
+      ...common,
+      kind: 'failback',
+      mode: normalised.input.mode ?? policy.mode,
+      rungs: policy.rungs,
+      share: policy.share,
+      message: `failback ${failoverId} to ${here} requested`,
+    };
+  }
+  const start = normalised.input;
+  return {
+    ...common,
+    kind: 'failover',
+    mode: start.mode ?? policy.mode,
+    rungs: start.rungs ?? policy.rungs,
+    share: start.share ?? policy.share,
     message: `failover ${failoverId} to ${here} requested`,
   };
 }
@@ -117,6 +151,7 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   const fence = await deps.fence.readFence();
   const source = state.source || fence.activeRegion;
   await steeredRecords(deps, deps.clientsFor(state.destination), [source, state.destination]);
+  if (state.kind === 'failback' && fence.holder === undefined) await healthyLongEnough(state, deps, fence.since);
   const { epoch, from } = await deps.fence.acquire(state.failoverId, state.destination, now);
   const next: FailoverState = {
     ...state,
@@ -129,6 +164,43 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   await record(next, deps);
   await emit(next, deps, FAILOVER_EVENT.started, next.message);
   return next;
+}
+
+/**
+ * A failback goes back only to a region that has been out of traffic and healthy for failbackHealthySeconds:
+ * the last failover completed that long ago, its load balancers' 5xx share over that window is under the
+ * cut-back threshold, and every configured service runs at least its floor now.
+ */
+async function healthyLongEnough(state: FailoverState, deps: FailoverDeps, since: string | undefined): Promise<void> {
+  const now = deps.clock();
+  const policy = deps.config.policy;
+  const window = policy.failbackHealthySeconds;
+  const problems: string[] = [];
+  const outFor = since ? (now.getTime() - Date.parse(since)) / 1000 : Number.POSITIVE_INFINITY;
+  if (outFor < window) problems.push(`the last failover ended ${Math.round(outFor)} s ago (needs ${window} s)`);
+  const aws = deps.clientsFor(state.destination);
+  const watch = await watchDestination(
+    aws,
+    policy.loadBalancers[state.destination] ?? [],
+    [],
+    { end: now, seconds: window },
+    policy,
+  );
+  if (watch.bad) problems.push(watch.bad);
+  const services = deps.config.regions[state.destination]?.services ?? [];
+  const described = await describeServices(
+    aws,
+    services.map((s) => ({ cluster: s.cluster, service: s.name })),
+  );
+  for (const s of services) {
+    const count = described.get(`${s.cluster}/${s.name}`)?.runningCount ?? 0;
+    if (count < s.floor) problems.push(`${s.cluster}/${s.name} runs ${count} of its floor ${s.floor}`);
+  }
+  if (problems.length > 0) {
+    throw new NotHealthyLongEnough(
+      `${state.destination} is not ready to take traffic back: ${problems.join('; ')}. Nothing was changed; start the failback again later.`,
+    );
+  }
 }
 
 export async function raise(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
@@ -150,8 +222,9 @@ export async function capacity(state: FailoverState, deps: FailoverDeps): Promis
 /** 'Shift Traffic': the next rung (ladder) or everything at once (immediate). */
 export async function shift(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
   const now = deps.clock();
-  const rungIndex = state.mode === 'immediate' ? state.rungs.length - 1 : state.rungIndex + 1;
-  const percent = state.mode === 'immediate' ? 100 : (state.rungs[rungIndex] ?? 100);
+  const returning = state.phase === 'returning';
+  const rungIndex = returning ? -1 : state.mode === 'immediate' ? state.rungs.length - 1 : state.rungIndex + 1;
+  const percent = returning ? 0 : state.mode === 'immediate' ? 100 : (state.rungs[rungIndex] ?? 100);
   const changeId = await setWeights(deps, state.source, state.destination, percent);
   const next: FailoverState = {
     ...state,
@@ -161,7 +234,11 @@ export async function shift(state: FailoverState, deps: FailoverDeps): Promise<F
     changeId,
     heldSeconds: 0,
     waitSeconds: deps.config.poll.changeSeconds,
-    phaseTimes: { ...state.phaseTimes, traffic: state.phaseTimes.traffic ?? now.toISOString() },
+    phaseTimes: {
+      ...state.phaseTimes,
+      traffic: state.phaseTimes.traffic ?? now.toISOString(),
+      ...(returning ? { returning: now.toISOString() } : {}),
+    },
     message: `${percent}% of traffic to ${state.destination} (change ${changeId})`,
   };
   await record(next, deps);
@@ -174,7 +251,9 @@ export async function checkChange(state: FailoverState, deps: FailoverDeps): Pro
   const inSync = await changeInSync(deps.clientsFor(state.destination), state.changeId ?? 'unchanged');
   if (!inSync) return { ...state, waitSeconds: deps.config.poll.changeSeconds };
   const ttl = deps.config.dns?.ttl ?? 60;
-  if (state.mode === 'immediate') {
+  const now = deps.clock().toISOString();
+  const phaseTimes = { ...state.phaseTimes, insync: state.phaseTimes.insync ?? now };
+  if (state.mode === 'immediate' || (state.kind === 'drill' && state.percent === 0)) {
     return {
       ...state,
       phase: 'settling',
@@ -185,6 +264,7 @@ export async function checkChange(state: FailoverState, deps: FailoverDeps): Pro
   return {
     ...state,
     phase: 'holding',
+    phaseTimes,
     // The first watch comes after the TTL: only then does the destination carry this rung's share.
     waitSeconds: ttl,
     message: `rung ${state.percent}% INSYNC; holding ${deps.config.policy.rungHoldSeconds} s`,
@@ -211,11 +291,12 @@ export async function watchRung(state: FailoverState, deps: FailoverDeps): Promi
   const watched = { ...seen, services: watch.services };
   if (watch.bad) return cutBack(watched, deps, watch.bad);
   const heldSeconds = state.heldSeconds + state.waitSeconds;
-  if (heldSeconds >= policy.rungHoldSeconds) return nextRung({ ...watched, heldSeconds }, 'rung held and healthy');
+  const hold = state.kind === 'drill' ? (state.drillHoldSeconds ?? policy.drillHoldSeconds) : policy.rungHoldSeconds;
+  if (heldSeconds >= hold) return nextRung({ ...watched, heldSeconds }, 'rung held and healthy');
   return {
     ...watched,
     heldSeconds,
-    waitSeconds: Math.min(deps.config.poll.watchSeconds, policy.rungHoldSeconds - heldSeconds),
+    waitSeconds: Math.min(deps.config.poll.watchSeconds, hold - heldSeconds),
     message: `rung ${state.percent}%: error rate ${(watch.errorRate * 100).toFixed(2)}% of ${watch.requests} requests${watch.p99Ms !== undefined ? `, p99 ${watch.p99Ms} ms` : ''}`,
   };
 }
@@ -250,6 +331,7 @@ export async function whilePaused(state: FailoverState, deps: FailoverDeps): Pro
 }
 
 function nextRung(state: FailoverState, why: string): FailoverState {
+  if (state.kind === 'drill') return { ...state, phase: 'returning', message: `${why}: the drill share comes back` };
   const last = state.mode === 'immediate' || state.rungIndex >= state.rungs.length - 1;
   return { ...state, phase: last ? 'complete' : 'shift', message: `${why}: ${last ? 'complete' : 'next rung'}` };
 }
@@ -291,9 +373,29 @@ async function cutBack(state: FailoverState, deps: FailoverDeps, reason: string)
   return next;
 }
 
-/** 'Complete Failover': the fence names the destination active; the record and the event say so. */
+/**
+ * 'Complete Failover': a failover or failback names the destination active (the fence); a drill releases the
+ * fence with the active region unchanged and writes its evidence. The record and the event say so.
+ */
 export async function complete(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
   const now = deps.clock();
+  if (state.kind === 'drill') {
+    await deps.fence.release(state.failoverId, state.epoch ?? 0, now);
+    const evidence = await drillEvidence(state, deps, now);
+    const next: FailoverState = {
+      ...state,
+      phase: 'complete',
+      percent: 0,
+      fenceHeld: false,
+      outcome: 'completed',
+      evidence,
+      phaseTimes: { ...state.phaseTimes, complete: now.toISOString() },
+      message: `drill done: ${state.rungs[0]}% on ${state.destination} and back; ${evidence.totalSeconds} s to move traffic against an RTO of ${evidence.rtoSeconds} s (${evidence.withinRto ? 'within' : 'OVER'})`,
+    };
+    await record(next, deps);
+    await emit(next, deps, FAILOVER_EVENT.drillReport, next.message);
+    return next;
+  }
   await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now);
   const next: FailoverState = {
     ...state,
@@ -305,8 +407,54 @@ export async function complete(state: FailoverState, deps: FailoverDeps): Promis
     message: `all traffic on ${state.destination}; ${state.source} fenced out (epoch ${state.epoch})`,
   };
   await record(next, deps);
-  await emit(next, deps, FAILOVER_EVENT.completed, next.message);
+  await emit(
+    next,
+    deps,
+    state.kind === 'failback' ? FAILOVER_EVENT.failbackCompleted : FAILOVER_EVENT.completed,
+    next.message,
+  );
   return next;
+}
+
+/** Time per phase of a drill, the share's move measured from request counts, against the RTO. */
+async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date): Promise<DrillEvidence> {
+  const t = (name: string) => (state.phaseTimes[name] ? Date.parse(state.phaseTimes[name]!) : undefined);
+  const span = (from: string, to: string) => {
+    const a = t(from);
+    const b = t(to);
+    return a !== undefined && b !== undefined ? Math.max(0, Math.round((b - a) / 1000)) : 0;
+  };
+  const ttl = deps.config.dns?.ttl ?? 60;
+  const phases = {
+    fence: span('fence', 'capacity'),
+    capacity: span('capacity', 'warm-up'),
+    health: span('warm-up', 'traffic'),
+    traffic: span('traffic', 'insync') + ttl,
+  };
+  const lbs = deps.config.policy.loadBalancers;
+  const traffic = t('traffic');
+  const drainSeconds =
+    traffic === undefined
+      ? undefined
+      : await bestEffort(deps, `request counts in ${state.source}`, (signal) =>
+          measureShift(
+            { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
+            { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
+            new Date(traffic),
+            new Date(t('returning') ?? now.getTime()),
+            state.rungs[0] ?? 0,
+          ),
+        );
+  const totalSeconds = phases.fence + phases.capacity + phases.health + phases.traffic;
+  const rtoSeconds = deps.config.policy.rtoSeconds;
+  return {
+    phases,
+    detect: 'not measured: a drill is started by hand',
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
+    totalSeconds,
+    rtoSeconds,
+    withinRto: totalSeconds <= rtoSeconds,
+  };
 }
 
 /** 'Abort Failover': traffic back to the source, the fence released (the source stays active). */
@@ -392,6 +540,8 @@ async function emit(
       ...(s.problem !== undefined ? { problem: s.problem } : {}),
     })),
     ...(reason !== undefined ? { reason } : {}),
+    kind: state.kind,
+    ...(state.evidence ? { evidence: state.evidence } : {}),
     message,
     startedAt: state.startedAt,
     at: now.toISOString(),

@@ -101,3 +101,60 @@ export async function watchDestination(
     ...(reasons.length > 0 ? { bad: reasons.join('; ') } : {}),
   };
 }
+
+/**
+ * When the share really moved, from the load balancers' request counts (not assumed from the TTL): the first
+ * minute, after `since`, in which the destination carried at least 90 % of `percent` of the two regions'
+ * requests. Seconds from `since` to the end of that minute; undefined when the counts do not show it (or a
+ * region's load balancers are not configured or not readable).
+ */
+export async function measureShift(
+  destination: { aws: FailoverClients; loadBalancers: readonly string[] },
+  source: { aws: FailoverClients; loadBalancers: readonly string[]; signal?: AbortSignal },
+  since: Date,
+  until: Date,
+  percent: number,
+): Promise<number | undefined> {
+  if (destination.loadBalancers.length === 0 || source.loadBalancers.length === 0) return undefined;
+  const period = LIMITS.cloudWatchStandardPeriodSeconds;
+  const perMinute = async (aws: FailoverClients, lbs: readonly string[], signal?: AbortSignal) => {
+    const out = await aws.cloudWatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: lbs.map((lb, i) => ({
+          Id: `req${i}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApplicationELB',
+              MetricName: 'RequestCount',
+              Dimensions: [{ Name: 'LoadBalancer', Value: lb }],
+            },
+            Period: period,
+            Stat: 'Sum',
+          },
+        })),
+        StartTime: since,
+        EndTime: until,
+        ScanBy: 'TimestampAscending',
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+    const byMinute = new Map<number, number>();
+    for (const result of out.MetricDataResults ?? []) {
+      (result.Timestamps ?? []).forEach((t, i) => {
+        const at = new Date(t).getTime();
+        byMinute.set(at, (byMinute.get(at) ?? 0) + (result.Values?.[i] ?? 0));
+      });
+    }
+    return byMinute;
+  };
+  const dest = await perMinute(destination.aws, destination.loadBalancers);
+  const src = await perMinute(source.aws, source.loadBalancers, source.signal);
+  for (const at of [...dest.keys()].sort((a, b) => a - b)) {
+    const d = dest.get(at) ?? 0;
+    const total = d + (src.get(at) ?? 0);
+    if (total > 0 && d / total >= (0.9 * percent) / 100) {
+      return Math.max(0, Math.round((at + period * 1000 - since.getTime()) / 1000));
+    }
+  }
+  return undefined;
+}

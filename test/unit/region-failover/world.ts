@@ -117,6 +117,8 @@ export class FailoverWorld {
   readonly config: FailoverConfig;
   private readonly clients = new Map<string, FailoverClients>();
   private changeCounter = 0;
+  /** The destination share (percent, by region) after each Route 53 change, for per-minute request counts. */
+  readonly shareHistory: Array<{ at: number; percents: Record<string, number> }> = [];
   /** GetChange polls before a change is INSYNC. */
   pollsToInSync = 2;
 
@@ -185,6 +187,13 @@ export class FailoverWorld {
     const total = sets.reduce((a, s) => a + (s.Weight ?? 0), 0);
     const mine = sets.find((s) => s.SetIdentifier === region)?.Weight ?? 0;
     return total > 0 ? (mine * 100) / total : 0;
+  }
+
+  /** A region's share of traffic at a past time (percent), from the history of changes. */
+  percentAt(region: string, at: number): number {
+    const before = this.shareHistory.filter((h) => h.at <= at).at(-1);
+    if (before) return before.percents[region] ?? 0;
+    return region === this.config.primaryRegion ? 100 : 0;
   }
 
   /** Virtual time passes: tasks start towards their desired count. */
@@ -355,20 +364,31 @@ export class FailoverWorld {
       .on(GetMetricDataCommand)
       .callsFake((input) => {
         record('cloudwatch:GetMetricData', input);
-        const percent = this.percentTo(region);
-        const seconds = ((input.EndTime as Date).getTime() - (input.StartTime as Date).getTime()) / 1000;
-        const requests = Math.round((r().rps * percent * seconds) / 100);
-        const errors = Math.round(requests * r().errorRateAt(percent));
+        // One value per period: the region's share of traffic at the start of each period (from the weights).
+        const startMs = (input.StartTime as Date).getTime();
+        const endMs = (input.EndTime as Date).getTime();
+        const period = (input.MetricDataQueries?.[0]?.MetricStat?.Period ?? 60) * 1000;
+        const buckets: number[] = [];
+        for (let t = startMs; t < endMs; t += period) buckets.push(t);
+        const series = buckets.map((t) => {
+          const percent = this.percentAt(region, t);
+          const seconds = Math.min(period, endMs - t) / 1000;
+          const requests = Math.round((r().rps * percent * seconds) / 100);
+          return { t, requests, errors: Math.round(requests * r().errorRateAt(percent)) };
+        });
         return {
           MetricDataResults: (input.MetricDataQueries ?? []).map((q: { Id: string }) => ({
             Id: q.Id,
-            Values: q.Id.startsWith('req')
-              ? [requests]
-              : q.Id.startsWith('t5xx')
-                ? [errors]
-                : q.Id.startsWith('e5xx')
-                  ? [0]
-                  : [0.08],
+            Timestamps: series.map((b) => new Date(b.t)),
+            Values: series.map((b) =>
+              q.Id.startsWith('req')
+                ? b.requests
+                : q.Id.startsWith('t5xx')
+                  ? b.errors
+                  : q.Id.startsWith('e5xx')
+                    ? 0
+                    : 0.08,
+            ),
           })),
         };
       });
@@ -390,6 +410,8 @@ export class FailoverWorld {
           const name = String(rs.Name).replace(/\.$/, '');
           this.records.get(name)!.set(rs.SetIdentifier!, { ...rs });
         }
+        const percents = Object.fromEntries([...this.regions.keys()].map((name) => [name, this.percentTo(name)]));
+        this.shareHistory.push({ at: this.now.getTime(), percents });
         const id = `/change/C${++this.changeCounter}`;
         this.changes.set(id, { status: 'PENDING', polls: 0 });
         return { ChangeInfo: { Id: id, Status: 'PENDING', SubmittedAt: this.now } };
