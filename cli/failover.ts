@@ -16,6 +16,8 @@ import { type CliIo, EXIT, findStateMachine } from './ballast.ts';
  *
  *   ballast failover start --to R [--from R] [--mode immediate|ladder] [--rungs 1,5,25,50,100] [--share N]
  *                          [--reason TEXT] [--request-id ID] --confirm R [--wait]
+ *   ballast failover failback [--mode immediate|ladder] [--reason TEXT] [--request-id ID] --confirm R [--wait]
+ *   ballast failover drill --to R [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
  *   ballast failover status
  *   ballast failover promote|pause|resume|abort [--failover-id ID] [--reason TEXT] [--wait]
  *
@@ -27,6 +29,9 @@ import { type CliIo, EXIT, findStateMachine } from './ballast.ts';
 export const FAILOVER_USAGE = `Usage:
   ballast failover start --to REGION [--from REGION] [--mode immediate|ladder] [--rungs 1,5,25,50,100]
                          [--share PERCENT] [--reason TEXT] [--request-id ID] --confirm REGION [--wait]
+  ballast failover failback --region REGION [--mode immediate|ladder] [--reason TEXT] [--request-id ID]
+                            --confirm REGION [--wait]
+  ballast failover drill --to REGION [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
   ballast failover status
   ballast failover promote|pause|resume|abort [--failover-id ID] [--reason TEXT] [--wait]
 Options: --region R (the destination; default --to or AWS_REGION), --app NAME (default ballast), --json,
@@ -37,7 +42,7 @@ export const FAILOVER_EXIT = { ...EXIT, paused: 4 } as const;
 /** With `prompt` (a terminal) the typed confirmation is asked for; without it (pipelines) --confirm is required. */
 export type FailoverCliIo = CliIo;
 
-const SUBCOMMANDS = ['start', 'status', 'promote', 'pause', 'resume', 'abort'] as const;
+const SUBCOMMANDS = ['start', 'failback', 'drill', 'status', 'promote', 'pause', 'resume', 'abort'] as const;
 
 export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -67,6 +72,23 @@ export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<n
       ...(values.reason ? { reason: values.reason } : {}),
       ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
     };
+  } else if (sub === 'drill') {
+    input = {
+      action: 'drill',
+      to: values.to,
+      ...(values.percent !== undefined ? { percent: Number(values.percent) } : {}),
+      ...(values['hold-seconds'] !== undefined ? { holdSeconds: Number(values['hold-seconds']) } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+      ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
+    };
+  } else if (sub === 'failback') {
+    input = {
+      action: 'failback',
+      to: region,
+      ...(values.mode ? { mode: values.mode } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+      ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
+    };
   } else if (sub !== 'status') {
     input = {
       action: sub,
@@ -81,15 +103,17 @@ export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<n
     io.err(`Invalid input, nothing was started:\n${normalised.problems.map((p) => `  - ${p}`).join('\n')}`);
     return FAILOVER_EXIT.usage;
   }
-  if (sub === 'start' && values.to !== region) {
+  if ((sub === 'start' || sub === 'drill') && values.to !== region) {
     io.err(`--to ${values.to} and --region ${region} differ: a failover runs in its destination region`);
     return FAILOVER_EXIT.usage;
   }
-  if (sub === 'start') {
-    const typed = values.confirm ?? (io.prompt ? await io.prompt(`Type ${values.to} to fail over to it: `) : undefined);
-    if (typed?.trim() !== values.to) {
+  if (sub === 'start' || sub === 'failback') {
+    // A drill moves a small share and comes back by itself: only real failovers and failbacks are confirmed.
+    const typed =
+      values.confirm ?? (io.prompt ? await io.prompt(`Type ${region} to move all traffic to it: `) : undefined);
+    if (typed?.trim() !== region) {
       io.err(
-        `A real failover moves production traffic: confirm it with --confirm ${values.to} (typed ${typed === undefined ? 'nothing' : `'${typed}'`}). Nothing was started.`,
+        `A real ${sub === 'start' ? 'failover' : 'failback'} moves production traffic: confirm it with --confirm ${region} (typed ${typed === undefined ? 'nothing' : `'${typed}'`}). Nothing was started.`,
       );
       return FAILOVER_EXIT.usage;
     }
@@ -100,7 +124,7 @@ export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<n
     const stateMachineArn = await findStateMachine(sfn, `${values.app ?? 'ballast'}-region-failover`);
     if (sub === 'status') return await status(sfn, stateMachineArn, json, io);
     const name =
-      normalised?.type === 'start'
+      normalised?.type === 'start' || normalised?.type === 'drill' || normalised?.type === 'failback'
         ? failoverExecutionName(normalised.failoverId)
         : `${sub}-${now
             .toISOString()
@@ -146,6 +170,8 @@ function parse(argv: string[]) {
       reason: { type: 'string' },
       'request-id': { type: 'string' },
       'failover-id': { type: 'string' },
+      percent: { type: 'string' },
+      'hold-seconds': { type: 'string' },
       confirm: { type: 'string' },
       wait: { type: 'boolean' },
       'timeout-seconds': { type: 'string' },
@@ -156,7 +182,9 @@ function parse(argv: string[]) {
     throw new Error(`unknown failover command '${sub ?? ''}': use ${SUBCOMMANDS.join(', ')}`);
   }
   if (rest.length > 0) throw new Error(`unexpected argument '${rest[0]}'`);
-  if (sub === 'start' && !values.to) throw new Error('failover start needs --to REGION (the destination)');
+  if ((sub === 'start' || sub === 'drill') && !values.to) {
+    throw new Error(`failover ${sub} needs --to REGION (the destination)`);
+  }
   return { sub: sub as (typeof SUBCOMMANDS)[number], values };
 }
 

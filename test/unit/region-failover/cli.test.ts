@@ -172,6 +172,29 @@ describe('ballast failover', () => {
     expect(JSON.parse(out[0]!).executions[0]).toMatchObject({ name: 'failover-1', status: 'RUNNING', at: 'Hold Rung' });
   });
 
+  it('starts a drill without a confirmation (it comes back by itself) and gates on its outcome with --wait', async () => {
+    mock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ outcome: 'completed' }) });
+    mock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const code = await main(
+      ['failover', 'drill', '--to', 'us-west-2', '--percent', '1', '--hold-seconds', '300', '--wait'],
+      io(),
+    );
+    expect(code).toBe(0);
+    const input = JSON.parse(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(input).toEqual({ action: 'drill', to: 'us-west-2', percent: 1, holdSeconds: 300 });
+    mock.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'FailoverFailed' });
+    expect(await main(['failover', 'drill', '--to', 'us-west-2', '--request-id', 'r2', '--wait'], io())).toBe(1);
+  });
+
+  it('asks for the typed confirmation of a failback too', async () => {
+    expect(await main(['failover', 'failback', '--region', 'us-east-1'], io())).toBe(2);
+    expect(await main(['failover', 'failback', '--region', 'us-east-1', '--confirm', 'us-east-1'], io())).toBe(0);
+    const input = JSON.parse(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(input).toEqual({ action: 'failback', to: 'us-east-1' });
+  });
+
   it('rejects an unknown subcommand with usage', async () => {
     expect(await main(['failover', 'jump'], io())).toBe(2);
     expect(err.join('\n')).toMatch(/unknown failover command 'jump'/);
