@@ -18,12 +18,13 @@ import { type CliIo, EXIT, findStateMachine } from './ballast.ts';
  *                          [--reason TEXT] [--request-id ID] --confirm R [--wait]
  *   ballast failover failback [--mode immediate|ladder] [--reason TEXT] [--request-id ID] --confirm R [--wait]
  *   ballast failover drill --to R [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
+ *   ballast failover readiness [--wait]
  *   ballast failover status
  *   ballast failover promote|pause|resume|abort [--failover-id ID] [--reason TEXT] [--wait]
  *
  * The region is the destination: --to (start) or --region. A real failover needs the typed confirmation
  * `--confirm <destination>` (or typing it at the prompt on a terminal). Exit codes: 0 completed (or started /
- * recorded), 1 the failover failed or was aborted, 2 bad usage or input (nothing was started), 3 an AWS error,
+ * recorded; readiness: ready), 1 the failover failed or was aborted (readiness: not ready), 2 bad usage or input (nothing was started), 3 an AWS error,
  * 4 with --wait: the failover cut back and is paused, waiting for an operator.
  */
 export const FAILOVER_USAGE = `Usage:
@@ -32,6 +33,7 @@ export const FAILOVER_USAGE = `Usage:
   ballast failover failback --region REGION [--mode immediate|ladder] [--reason TEXT] [--request-id ID]
                             --confirm REGION [--wait]
   ballast failover drill --to REGION [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
+  ballast failover readiness --region REGION [--wait]
   ballast failover status
   ballast failover promote|pause|resume|abort [--failover-id ID] [--reason TEXT] [--wait]
 Options: --region R (the destination; default --to or AWS_REGION), --app NAME (default ballast), --json,
@@ -42,7 +44,17 @@ export const FAILOVER_EXIT = { ...EXIT, paused: 4 } as const;
 /** With `prompt` (a terminal) the typed confirmation is asked for; without it (pipelines) --confirm is required. */
 export type FailoverCliIo = CliIo;
 
-const SUBCOMMANDS = ['start', 'failback', 'drill', 'status', 'promote', 'pause', 'resume', 'abort'] as const;
+const SUBCOMMANDS = [
+  'start',
+  'failback',
+  'drill',
+  'readiness',
+  'status',
+  'promote',
+  'pause',
+  'resume',
+  'abort',
+] as const;
 
 export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -89,6 +101,8 @@ export async function failoverMain(argv: string[], io: FailoverCliIo): Promise<n
       ...(values.reason ? { reason: values.reason } : {}),
       ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
     };
+  } else if (sub === 'readiness') {
+    input = { action: 'readiness' };
   } else if (sub !== 'status') {
     input = {
       action: sub,
@@ -248,12 +262,15 @@ async function waitWithProgress(
       last = line;
     }
     if (d.status !== 'RUNNING') {
-      const output = d.output ? (JSON.parse(d.output) as { outcome?: string; message?: string }) : undefined;
+      const output = d.output
+        ? (JSON.parse(d.output) as { outcome?: string; message?: string; problems?: string[] })
+        : undefined;
       const outcome = {
         executionArn,
         status: d.status,
         ...(output?.outcome ? { outcome: output.outcome } : {}),
         ...(output?.message ? { message: output.message } : {}),
+        ...(output?.problems ? { problems: output.problems } : {}),
         ...(d.error ? { error: d.error } : {}),
         ...(d.cause ? { cause: d.cause } : {}),
       };
@@ -261,9 +278,10 @@ async function waitWithProgress(
       else {
         io.out(`${d.status}${output?.outcome ? ` (${output.outcome})` : ''}  ${executionArn}`);
         if (output?.message) io.out(`  ${output.message}`);
+        for (const problem of output?.problems ?? []) io.out(`  - ${problem}`);
         if (d.error) io.out(`  ${d.error}: ${d.cause ?? ''}`);
       }
-      const ok = d.status === 'SUCCEEDED' && output?.outcome !== 'aborted';
+      const ok = d.status === 'SUCCEEDED' && output?.outcome !== 'aborted' && output?.outcome !== 'not-ready';
       return ok ? FAILOVER_EXIT.ok : FAILOVER_EXIT.workflowFailed;
     }
     if (progress.state === S.waitWhilePaused) {

@@ -205,6 +205,8 @@ export const FailoverPolicySchema = z
       .min(60)
       .max(7 * 86_400)
       .default(1800),
+    /** How often each region's readiness as a destination is evaluated, in minutes. @default 15 */
+    readinessIntervalMinutes: z.number().int().min(1).max(1440).default(15),
     /** Timeout of each best-effort read of the source region's APIs, in milliseconds. @default 2000 */
     sourceReadTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
     /**

@@ -27,6 +27,23 @@ export const FAILOVER_EVENT = {
   failbackCompleted: 'Failback Completed',
   drillReport: 'Drill Report',
 } as const;
+
+/** Emitted by a readiness check when a region's readiness (or the list of its problems) changed. */
+export const READINESS_CHANGED = 'Readiness Changed';
+
+export const ReadinessDetail = z
+  .object({
+    region: z.string(),
+    /** The active region per the fence. */
+    activeRegion: z.string(),
+    ready: z.boolean(),
+    /** What would stop or weaken a failover to this region, one line each (empty when ready). */
+    problems: z.array(z.string()),
+    previouslyReady: z.boolean().optional(),
+    checkedAt: z.string(),
+  })
+  .strict();
+export type ReadinessDetail = z.output<typeof ReadinessDetail>;
 export type FailoverEventType = (typeof FAILOVER_EVENT)[keyof typeof FAILOVER_EVENT];
 
 export const FAILOVER_PHASES = [

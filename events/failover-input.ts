@@ -124,6 +124,16 @@ export const FailbackInput = z
   })
   .strict();
 
+export const ReadinessInput = z
+  .object({
+    action: z
+      .literal('readiness')
+      .describe(
+        'Evaluate this region as a failover destination now (also runs on a schedule); emits Readiness Changed.',
+      ),
+  })
+  .strict();
+
 export const OPERATOR_COMMANDS = ['promote', 'pause', 'resume', 'abort'] as const;
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
 
@@ -139,7 +149,13 @@ export const FailoverCommandInput = z
   })
   .strict();
 
-export const FailoverInput = z.union([FailoverStartInput, FailoverDrillInput, FailbackInput, FailoverCommandInput]);
+export const FailoverInput = z.union([
+  FailoverStartInput,
+  FailoverDrillInput,
+  FailbackInput,
+  FailoverCommandInput,
+  ReadinessInput,
+]);
 export type FailoverStartInput = z.output<typeof FailoverStartInput>;
 export type FailoverCommandInput = z.output<typeof FailoverCommandInput>;
 export type FailoverDrillInput = z.output<typeof FailoverDrillInput>;
@@ -164,6 +180,7 @@ export type NormalisedFailoverInput =
   | { readonly type: 'drill'; readonly input: FailoverDrillInput; readonly failoverId: string }
   | { readonly type: 'failback'; readonly input: FailbackInput; readonly failoverId: string }
   | { readonly type: 'command'; readonly input: FailoverCommandInput }
+  | { readonly type: 'readiness' }
   | { readonly type: 'invalid'; readonly problems: string[] };
 
 /**
@@ -197,6 +214,11 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
       failoverId: failoverIdFor(`failback|${parsed.data.to ?? ''}`, source),
     };
   }
+  if (action === 'readiness') {
+    const parsed = ReadinessInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    return { type: 'readiness' };
+  }
   if (typeof action === 'string' && (OPERATOR_COMMANDS as readonly string[]).includes(action)) {
     const parsed = FailoverCommandInput.safeParse(raw);
     if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
@@ -205,7 +227,7 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   return {
     type: 'invalid',
     problems: [
-      `action: ${action === undefined ? 'is missing' : `'${String(action)}' is unknown`}; set it to 'failover', 'failback', 'drill', 'promote', 'pause', 'resume' or 'abort'`,
+      `action: ${action === undefined ? 'is missing' : `'${String(action)}' is unknown`}; set it to 'failover', 'failback', 'drill', 'readiness', 'promote', 'pause', 'resume' or 'abort'`,
     ],
   };
 }

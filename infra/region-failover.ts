@@ -1,5 +1,7 @@
 import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -35,6 +37,8 @@ export class RegionFailover extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly validateFunction: lambda.Function;
   readonly stepsFunction: lambda.Function;
+  /** Starts a readiness check of this region every `policies.failover.readinessIntervalMinutes`. */
+  readonly readinessRule: events.Rule;
   /** The configuration slice the functions get as BALLAST_FAILOVER_CONFIG. */
   readonly failoverConfig: FailoverConfig;
 
@@ -73,6 +77,17 @@ export class RegionFailover extends Construct {
       timeout: REGION_FAILOVER_TIMEOUT,
     });
     this.grantPermissions(props);
+    this.readinessRule = new events.Rule(this, 'ReadinessSchedule', {
+      description: `Ballast: evaluate ${props.region} as a failover destination (Readiness Changed when it changes)`,
+      schedule: events.Schedule.rate(Duration.minutes(props.config.policies.failover.readinessIntervalMinutes)),
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({ action: 'readiness' }),
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(props.config.policies.failover.readinessIntervalMinutes),
+        }),
+      ],
+    });
     props.observability.watchStateMachine('RegionFailover', this.stateMachine, 'Region failover');
     props.observability.watchFunction('FailoverValidate', this.validateFunction, 'Region failover: validate');
     props.observability.watchFunction('FailoverSteps', this.stepsFunction, 'Region failover: steps');

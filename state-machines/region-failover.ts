@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { REGION_FAILOVER_TIMEOUT_SECONDS } from '../functions/region-failover/config.ts';
 import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
 
 /**
@@ -11,7 +12,8 @@ import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
  * returns. Flow:
  *
  *   Validate Request -> Route Request
- *     command  -> Record Command -> Command Recorded
+ *     command   -> Record Command -> Command Recorded
+ *     readiness -> Check Readiness -> Readiness Checked
  *     failover -> Acquire Fence -> Raise Capacity -> Capacity Ready?
  *                   Capacity Ready? capacity -> Wait For Capacity -> Check Capacity -> Capacity Ready?
  *                                   warm-up  -> Warm Up -> Shift Traffic
@@ -30,6 +32,8 @@ import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
 export const REGION_FAILOVER_STATES = {
   validate: 'Validate Request',
   route: 'Route Request',
+  checkReadiness: 'Check Readiness',
+  readinessChecked: 'Readiness Checked',
   recordCommand: 'Record Command',
   commandRecorded: 'Command Recorded',
   acquireFence: 'Acquire Fence',
@@ -60,6 +64,7 @@ export const REGION_FAILOVER_STATES = {
   recordsMissing: 'Records Missing',
   notHealthyLongEnough: 'Not Healthy Long Enough',
   commandRejected: 'Command Rejected',
+  readinessFailed: 'Readiness Failed',
   unexpectedPhase: 'Unexpected Phase',
   failoverFailed: 'Failover Failed',
 } as const;
@@ -74,7 +79,7 @@ export interface RegionFailoverFunctions {
 }
 
 /** Longest a failover may run: a ladder held for hours, or paused over a night, stays within it. */
-export const REGION_FAILOVER_TIMEOUT = Duration.days(7);
+export const REGION_FAILOVER_TIMEOUT = Duration.seconds(REGION_FAILOVER_TIMEOUT_SECONDS);
 
 export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFunctions): sfn.IChainable {
   const ns = new Construct(scope, 'Definition');
@@ -111,8 +116,24 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
   );
   const route = new sfn.Choice(ns, 'RouteRequest', { stateName: S.route })
     .when(sfn.Condition.stringEquals('$.action', 'command'), command)
+    .when(sfn.Condition.stringEquals('$.action', 'readiness'), readinessPhase(ns, fns))
     .otherwise(fence);
   return validate.next(route);
+}
+
+/** Check Readiness: read only; the result in the output and, when it changed, a Readiness Changed event. */
+function readinessPhase(ns: Construct, fns: RegionFailoverFunctions): sfn.IChainable {
+  const step = lambdaStep(ns, S.checkReadiness, fns.steps, stepPayload('readiness'));
+  step.addCatch(
+    new sfn.Fail(ns, 'ReadinessFailed', {
+      stateName: S.readinessFailed,
+      error: 'ReadinessFailed',
+      cause:
+        'The readiness check could not read what it needs (ledger, ECS, Auto Scaling, Route 53) after retries; nothing was changed. Read the Check Readiness error (IAM, throttling) and run it again.',
+    }),
+    { errors: ['States.ALL'], resultPath: '$.error' },
+  );
+  return step.next(new sfn.Succeed(ns, 'ReadinessChecked', { stateName: S.readinessChecked }));
 }
 
 /** Record Command: the operator's promote / pause / resume / abort, for the failover in progress to pick up. */

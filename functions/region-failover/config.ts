@@ -8,6 +8,9 @@ import { type BallastConfig, FailoverPolicySchema } from '../../config/schema.ts
  */
 export const FAILOVER_CONFIG_ENV = 'BALLAST_FAILOVER_CONFIG';
 
+/** Longest a failover execution may run (the state machine's timeout): a fence held longer is stale. */
+export const REGION_FAILOVER_TIMEOUT_SECONDS = 7 * 86_400;
+
 export const FailoverService = z
   .object({
     cluster: z.string(),

@@ -50,7 +50,7 @@ export const CutBack = z
 
 export const FailoverState = z
   .object({
-    action: z.enum(['failover', 'command']),
+    action: z.enum(['failover', 'command', 'readiness']),
     /** A failover, a failback (traffic back to the region active before), or a drill (a share, then back). */
     kind: z.enum(['failover', 'failback', 'drill']),
     /** Drills: how long the share stays on the destination. */
@@ -85,7 +85,9 @@ export const FailoverState = z
     capacityDeadlineAt: z.string().optional(),
     /** When each phase began, for the record (phase name to ISO time). */
     phaseTimes: z.record(z.string(), z.string()),
-    outcome: z.enum(['completed', 'aborted', 'failed', 'command-recorded']).optional(),
+    outcome: z.enum(['completed', 'aborted', 'failed', 'command-recorded', 'ready', 'not-ready']).optional(),
+    /** Readiness checks: what would stop or weaken a failover to this region. */
+    problems: z.array(z.string()).optional(),
     message: z.string(),
     error: z.unknown().optional(),
   })

@@ -88,6 +88,18 @@ describe('the RegionFailover construct', () => {
     }
   });
 
+  it('checks readiness on a schedule through the same state machine', () => {
+    west.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('RegionFailoverWorkflowStateMachine') },
+          Input: '{"action":"readiness"}',
+        }),
+      ],
+    });
+  });
+
   it('alarms on failed failover executions', () => {
     west.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmDescription: Match.stringLikeRegexp('^Region failover: an execution failed'),

@@ -38,6 +38,7 @@ afterEach(async () => {
 });
 
 const STEP_STATES: Record<string, string> = {
+  [S.checkReadiness]: 'readiness',
   [S.recordCommand]: 'command',
   [S.acquireFence]: 'fence',
   [S.raiseCapacity]: 'raise',
@@ -417,6 +418,43 @@ describe('the region-failover state machine', () => {
     expect(east.events.map((e) => e.detailType)).toContain(FAILOVER_EVENT.failbackCompleted);
     expect((run.output as FailoverState).source).toBe('us-west-2');
     expect(east.percentTo('us-east-1')).toBe(100);
+  });
+
+  it('checks readiness read-only and emits Readiness Changed only when the result changes', async () => {
+    // Arrange: the source's peak needs 50 api tasks, above the standby's ceiling of 40
+    await ledger.dynamo.send(
+      new (await import('@aws-sdk/lib-dynamodb')).PutCommand({
+        TableName: ledger.tableName,
+        Item: { pk: 'HISTORY#us-east-1#web/api', sk: '2026-12-01T09:00:00.000Z', running: 50, desired: 50 },
+      }),
+    );
+    world.service('us-west-2', 'web/frontend').running = 0;
+    const check = () =>
+      runStateMachine({ definition, input: { action: 'readiness' }, routes: coreRoutes(world, world.deps()) });
+    // Act
+    const first = await check();
+    const second = await check();
+    await ledger.dynamo.send(
+      new (await import('@aws-sdk/lib-dynamodb')).PutCommand({
+        TableName: ledger.tableName,
+        Item: { pk: 'HISTORY#us-east-1#web/api', sk: '2026-12-01T09:00:00.000Z', running: 10, desired: 10 },
+      }),
+    );
+    world.service('us-west-2', 'web/frontend').running = 1;
+    const third = await check();
+    // Assert
+    expect(first.visitedStates).toEqual([S.validate, S.route, S.checkReadiness, S.readinessChecked]);
+    expect((first.output as FailoverState).problems).toEqual([
+      'headroom: web/api would need 50 tasks but its ceiling is 40',
+      'web/frontend runs 0, below its floor 1',
+      // 2 hosts run 3 tasks today; 42 tasks would need 28 of them
+      'headroom: group web-hosts would need 28 hosts but its MaxSize is 20',
+    ]);
+    expect((third.output as FailoverState).outcome).toBe('ready');
+    expect(second.status).toBe('SUCCEEDED');
+    const changed = world.events.filter((e) => e.detailType === 'Readiness Changed');
+    expect(changed.map((e) => (e.detail as unknown as { ready: boolean }).ready)).toEqual([false, true]);
+    expect(world.calls.filter((c) => !/Describe|List|Get|PutEvents/.test(c.action))).toEqual([]);
   });
 
   it('routes every Task state (the definition has no JSONata and no Assign)', () => {

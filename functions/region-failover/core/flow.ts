@@ -13,6 +13,7 @@ import type { FailoverState } from '../state.ts';
 import { checkCapacity, raiseCapacity } from './capacity.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
 import { describeServices } from './raise.ts';
+import { checkReadiness } from './readiness.ts';
 import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
 import { measureShift, watchDestination } from './watch.ts';
 
@@ -47,6 +48,21 @@ export async function validateRequest(raw: unknown, deps: FailoverDeps): Promise
     startedAt: now.toISOString(),
     phaseTimes: { fence: now.toISOString() },
   };
+  if (normalised.type === 'readiness') {
+    return {
+      ...base,
+      action: 'readiness',
+      kind: 'failover',
+      phase: 'fence',
+      failoverId: `readiness-${here}`,
+      source: '',
+      destination: here,
+      mode: deps.config.policy.mode,
+      rungs: [],
+      share: deps.config.policy.share,
+      message: `readiness of ${here}`,
+    };
+  }
   if (normalised.type === 'command') {
     const { input } = normalised;
     let failoverId = input.failoverId;
@@ -565,6 +581,7 @@ async function emit(
 /** The steps of the step function, by the `op` the state machine passes. */
 export const FAILOVER_OPS: Record<string, (state: FailoverState, deps: FailoverDeps) => Promise<FailoverState>> = {
   command: recordCommand,
+  readiness: checkReadiness,
   fence: acquireFence,
   raise,
   capacity,

@@ -195,6 +195,22 @@ describe('ballast failover', () => {
     expect(input).toEqual({ action: 'failback', to: 'us-east-1' });
   });
 
+  it('checks readiness on demand: exit 0 when ready, 1 with the problems when not', async () => {
+    mock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    mock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ outcome: 'ready', problems: [] }) });
+    expect(await main(['failover', 'readiness', '--region', 'us-west-2', '--wait'], io())).toBe(0);
+    mock.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ outcome: 'not-ready', problems: ['web/api runs 0, below its floor 2'] }),
+    });
+    expect(await main(['failover', 'readiness', '--region', 'us-west-2', '--wait', '--json'], io())).toBe(1);
+    expect(JSON.parse(out.at(-1)!).problems).toEqual(['web/api runs 0, below its floor 2']);
+    const inputs = mock.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!));
+    expect(inputs).toEqual([{ action: 'readiness' }, { action: 'readiness' }]);
+  });
+
   it('rejects an unknown subcommand with usage', async () => {
     expect(await main(['failover', 'jump'], io())).toBe(2);
     expect(err.join('\n')).toMatch(/unknown failover command 'jump'/);
