@@ -28,6 +28,12 @@ export const LIMITS = {
   route53WeightMax: 255,
   /** Route 53 designs for a change to be INSYNC on all authoritative servers within 60 s. */
   route53PropagationSeconds: 60,
+  /**
+   * unpublished: how long Route 53 takes to *process* (accept) a change before the next one to the same zone is
+   * accepted; during it a change gets PriorRequestNotComplete (API Reference, ChangeResourceRecordSets errors).
+   * The local cloud's own default.
+   */
+  route53ChangeProcessingSeconds: 2,
 
   /**
    * Ballast's choice: weighted records share a total of 200 (0.5 % steps), inside Route 53's 0-255 per record.
