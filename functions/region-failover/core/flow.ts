@@ -273,6 +273,7 @@ export async function checkChange(state: FailoverState, deps: FailoverDeps): Pro
     return {
       ...state,
       phase: 'settling',
+      phaseTimes,
       waitSeconds: ttl,
       message: `INSYNC; waiting ${ttl} s for clients' cached answers`,
     };
