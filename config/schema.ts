@@ -205,6 +205,16 @@ export const FailoverPolicySchema = z
       .min(60)
       .max(7 * 86_400)
       .default(1800),
+    /**
+     * After a failover or failback completed, wait this long (the bake), then lower the old region's services to
+     * their floor (best effort: that region may still be impaired). Unset: never scale the old region down.
+     */
+    scaleDownAfterBakeSeconds: z
+      .number()
+      .int()
+      .min(300)
+      .max(7 * 86_400)
+      .optional(),
     /** How often each region's readiness as a destination is evaluated, in minutes. @default 15 */
     readinessIntervalMinutes: z.number().int().min(1).max(1440).default(15),
     /** Timeout of each best-effort read of the source region's APIs, in milliseconds. @default 2000 */

@@ -56,6 +56,7 @@ export const FAILOVER_PHASES = [
   'paused',
   'settling',
   'returning',
+  'baking',
   'complete',
   'aborted',
   'failed',

@@ -136,8 +136,11 @@ export class RegionFailover extends Construct {
     if (everyService.length > 0) {
       statements.push(statement('ReadConfiguredServices', ['ecs:DescribeServices'], everyService));
     }
-    if (ownServices.length > 0) {
-      statements.push(statement('RaiseConfiguredServices', ['ecs:UpdateService'], ownServices));
+    const scaleDown = props.config.policies.failover.scaleDownAfterBakeSeconds !== undefined;
+    // With scale-down after bake, the old region's services are lowered from here too (after the bake only).
+    const updatable = scaleDown ? everyService : ownServices;
+    if (updatable.length > 0) {
+      statements.push(statement('RaiseConfiguredServices', ['ecs:UpdateService'], updatable));
       // Application Auto Scaling has no resource-level permissions for RegisterScalableTarget; the condition
       // and the function's code keep it to ECS services (the configured ones: see core/raise.ts).
       statements.push(

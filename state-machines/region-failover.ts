@@ -23,7 +23,7 @@ import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
  *                 Rung Verdict? holding -> Hold Rung    shift / returning (drill) -> Shift Traffic    complete -> Complete Failover
  *                               paused  -> Wait While Paused -> Check Commands -> Rung Verdict?
  *                               aborted -> Abort Failover -> Aborted
- *   Complete Failover -> Done
+ *   Complete Failover -> Scale Down After Bake?  baking -> Bake -> Scale Down Old Region -> Done;  else Done
  *
  * Failures: 'Invalid Input' (first state, nothing changed), 'Validate Failed', 'Fence Held' (another failover
  * won: nothing changed), 'Already Active', 'Records Missing', 'Not Healthy Long Enough' (failback), and every later step's Catch -> Record Failure ->
@@ -55,6 +55,9 @@ export const REGION_FAILOVER_STATES = {
   abortFailover: 'Abort Failover',
   aborted: 'Aborted',
   completeFailover: 'Complete Failover',
+  bakeThenScaleDown: 'Scale Down After Bake?',
+  bake: 'Bake',
+  scaleDownOldRegion: 'Scale Down Old Region',
   done: 'Done',
   recordFailure: 'Record Failure',
   invalidInput: 'Invalid Input',
@@ -85,7 +88,17 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
   const ns = new Construct(scope, 'Definition');
   const failure = failurePath(ns, fns);
   const done = new sfn.Succeed(ns, 'Done', { stateName: S.done });
-  const complete = stepOf(ns, S.completeFailover, fns.steps, 'complete', failure).next(done);
+  const scaleDown = stepOf(ns, S.scaleDownOldRegion, fns.steps, 'scale-down', failure).next(done);
+  const bake = new sfn.Wait(ns, 'Bake', {
+    stateName: S.bake,
+    comment: 'policies.failover.scaleDownAfterBakeSeconds after completion, before the old region is scaled down.',
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  }).next(scaleDown);
+  const complete = stepOf(ns, S.completeFailover, fns.steps, 'complete', failure).next(
+    new sfn.Choice(ns, 'ScaleDownAfterBake', { stateName: S.bakeThenScaleDown })
+      .when(sfn.Condition.stringEquals('$.phase', 'baking'), bake)
+      .otherwise(done),
+  );
   const abort = stepOf(ns, S.abortFailover, fns.steps, 'abort', failure).next(
     new sfn.Succeed(ns, 'Aborted', { stateName: S.aborted }),
   );

@@ -56,6 +56,8 @@ export const FailoverState = z
     /** Drills: how long the share stays on the destination. */
     drillHoldSeconds: z.number().int().min(0).optional(),
     evidence: DrillEvidence.optional(),
+    /** After the bake: what was lowered in the old region, per service (or why not). */
+    scaledDown: z.array(z.string()).optional(),
     phase: z.enum(FAILOVER_PHASES),
     failoverId: z.string(),
     source: z.string(),

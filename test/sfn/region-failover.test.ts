@@ -48,13 +48,14 @@ const STEP_STATES: Record<string, string> = {
   [S.watchRung]: 'watch',
   [S.checkCommands]: 'paused',
   [S.completeFailover]: 'complete',
+  [S.scaleDownOldRegion]: 'scale-down',
   [S.abortFailover]: 'abort',
   [S.recordFailure]: 'fail',
 };
 
 /** Which steps come right after a Wait state (so the world's clock moves by `waitSeconds` first). */
 function waitedBefore(op: string, state: FailoverState): number {
-  if (['capacity', 'change', 'watch', 'paused'].includes(op)) return state.waitSeconds;
+  if (['capacity', 'change', 'watch', 'paused', 'scale-down'].includes(op)) return state.waitSeconds;
   if (op === 'shift' && state.phase === 'warm-up') return state.waitSeconds;
   if (op === 'complete' && state.phase === 'settling') return state.waitSeconds;
   return 0;
@@ -455,6 +456,61 @@ describe('the region-failover state machine', () => {
     const changed = world.events.filter((e) => e.detailType === 'Readiness Changed');
     expect(changed.map((e) => (e.detail as unknown as { ready: boolean }).ready)).toEqual([false, true]);
     expect(world.calls.filter((c) => !/Describe|List|Get|PutEvents/.test(c.action))).toEqual([]);
+  });
+
+  it('scales the old region down to its floors after the bake, and reports it when that region is unreachable', async () => {
+    // Arrange
+    const config = {
+      ...BASE_CONFIG,
+      policies: { failover: { ...BASE_CONFIG.policies.failover, scaleDownAfterBakeSeconds: 3600 } },
+    };
+    const baking = new FailoverWorld(ledger, config);
+    baking.service('us-east-1', 'web/api').scalable = { min: 12, max: 40, scaleInSuspended: true };
+    baking.service('us-east-1', 'web/api').desired = 12;
+    baking.service('us-east-1', 'web/frontend').desired = 6;
+    // Act
+    const run = await runStateMachine({
+      definition,
+      input: start({ mode: 'immediate' }),
+      routes: coreRoutes(baking, baking.deps()),
+    });
+    // Assert
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(run.visitedStates.slice(-4)).toEqual([S.bakeThenScaleDown, S.bake, S.scaleDownOldRegion, S.done]);
+    const lowered = baking.calls.filter(
+      (c) => c.region === 'us-east-1' && /RegisterScalableTarget|UpdateService/.test(c.action),
+    );
+    expect(lowered.map((c) => c.input)).toEqual([
+      expect.objectContaining({
+        ResourceId: 'service/web/api',
+        MinCapacity: 4,
+        SuspendedState: expect.objectContaining({ DynamicScalingInSuspended: false }),
+      }),
+      { cluster: 'web', service: 'frontend', desiredCount: 2 },
+    ]);
+    // the bake came first: the old region was lowered an hour after the failover completed
+    const completedAt = Date.parse(baking.events.find((e) => e.detailType === FAILOVER_EVENT.completed)!.detail.at);
+    const loweredAt = Date.parse(baking.events.find((e) => /after the bake/.test(e.detail.message))!.detail.at);
+    expect(loweredAt - completedAt).toBe(3_600_000);
+    expect((run.output as FailoverState).scaledDown).toEqual([
+      'web/api minimum 12 -> 4, scale-in resumed',
+      'web/frontend desired 6 -> 2',
+    ]);
+
+    // Arrange: the same, with the old region still down
+    await ledger.close();
+    ledger = await startLedgerTable();
+    const down = new FailoverWorld(ledger, config);
+    down.region('us-east-1').down = true;
+    const again = await runStateMachine({
+      definition,
+      input: start({ mode: 'immediate' }),
+      routes: coreRoutes(down, down.deps()),
+    });
+    expect(again.status, again.cause).toBe('SUCCEEDED');
+    expect((again.output as FailoverState).scaledDown).toEqual([
+      'us-east-1 could not be reached: nothing was lowered; scale it down by hand',
+    ]);
   });
 
   it('routes every Task state (the definition has no JSONata and no Assign)', () => {

@@ -12,7 +12,7 @@ import { NoFailoverInProgress, NotHealthyLongEnough } from '../errors.ts';
 import type { FailoverState } from '../state.ts';
 import { checkCapacity, raiseCapacity } from './capacity.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
-import { describeServices } from './raise.ts';
+import { describeServices, lowerToFloor } from './raise.ts';
 import { checkReadiness } from './readiness.ts';
 import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
 import { measureShift, watchDestination } from './watch.ts';
@@ -414,9 +414,11 @@ export async function complete(state: FailoverState, deps: FailoverDeps): Promis
     return next;
   }
   await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now);
+  const bake = deps.config.policy.scaleDownAfterBakeSeconds;
   const next: FailoverState = {
     ...state,
-    phase: 'complete',
+    phase: bake !== undefined ? 'baking' : 'complete',
+    waitSeconds: bake ?? 0,
     percent: 100,
     fenceHeld: false,
     outcome: 'completed',
@@ -472,6 +474,30 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
     rtoSeconds,
     withinRto: totalSeconds <= rtoSeconds,
   };
+}
+
+/**
+ * 'Scale Down Old Region', after the bake: the old region's services back to their floor (ARC never does this).
+ * Best effort, in the old region (it may still be impaired): a scalable target gets MinCapacity = floor with
+ * scale-in resumed (its policies then bring it down), a service without one gets its desired count lowered to
+ * the floor. Groups are left to their own scale-in (and Ballast's drain). What could not be done is reported.
+ */
+export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const region = state.source;
+  const services = deps.config.regions[region]?.services ?? [];
+  const done = await bestEffort(deps, `scale down ${region}`, (signal) =>
+    lowerToFloor(deps.clientsFor(region), services, signal),
+  );
+  const scaledDown = done ?? [`${region} could not be reached: nothing was lowered; scale it down by hand`];
+  const next: FailoverState = {
+    ...state,
+    phase: 'complete',
+    scaledDown,
+    message: `after the bake, ${region}: ${scaledDown.join('; ')}`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.step, next.message);
+  return next;
 }
 
 /** 'Abort Failover': traffic back to the source, the fence released (the source stays active). */
@@ -591,6 +617,7 @@ export const FAILOVER_OPS: Record<string, (state: FailoverState, deps: FailoverD
   watch: watchRung,
   paused: whilePaused,
   complete,
+  'scale-down': scaleDownOld,
   abort,
   fail,
 };

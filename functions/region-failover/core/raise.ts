@@ -181,6 +181,7 @@ export async function describeServices(
 async function describeScalableTargets(
   aws: Pick<FailoverClients, 'applicationAutoScaling'>,
   resourceIds: readonly string[],
+  signal?: AbortSignal,
 ): Promise<Map<string, ScalableTarget>> {
   const found = new Map<string, ScalableTarget>();
   for (let i = 0; i < resourceIds.length; i += LIMITS.applicationAutoScalingResourceIdsMax) {
@@ -193,10 +194,71 @@ async function describeScalableTargets(
           ScalableDimension: 'ecs:service:DesiredCount',
           ...(next ? { NextToken: next } : {}),
         }),
+        signal ? { abortSignal: signal } : {},
       );
       for (const t of out.ScalableTargets ?? []) found.set(t.ResourceId ?? '', t);
       next = out.NextToken;
     } while (next);
   }
   return found;
+}
+
+/**
+ * Lowers services to their floor after a failover moved traffic away (the scale-down after the bake): a
+ * scalable target gets MinCapacity = floor (MaxCapacity kept) and scale-in resumed; a service without one
+ * gets desiredCount = floor when it is above. One line per service says what was done.
+ */
+export async function lowerToFloor(
+  aws: Pick<FailoverClients, 'ecs' | 'applicationAutoScaling'>,
+  services: ReadonlyArray<{ cluster: string; name: string; floor: number }>,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const options = signal ? { abortSignal: signal } : {};
+  const described = await describeServices(
+    aws,
+    services.map((s) => ({ cluster: s.cluster, service: s.name })),
+    signal,
+  );
+  const scalable = await describeScalableTargets(
+    aws,
+    services.map((s) => resourceIdOf(s.cluster, s.name)),
+    signal,
+  );
+  const lines: string[] = [];
+  for (const s of services) {
+    const key = `${s.cluster}/${s.name}`;
+    const service = described.get(key);
+    if (!service) {
+      lines.push(`${key} not found`);
+      continue;
+    }
+    const st = scalable.get(resourceIdOf(s.cluster, s.name));
+    if (st) {
+      await aws.applicationAutoScaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ResourceId: st.ResourceId,
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: s.floor,
+          MaxCapacity: Math.max(st.MaxCapacity ?? s.floor, s.floor),
+          SuspendedState: {
+            DynamicScalingInSuspended: false,
+            DynamicScalingOutSuspended: st.SuspendedState?.DynamicScalingOutSuspended ?? false,
+            ScheduledScalingSuspended: st.SuspendedState?.ScheduledScalingSuspended ?? false,
+          },
+        }),
+        options,
+      );
+      lines.push(`${key} minimum ${st.MinCapacity ?? 0} -> ${s.floor}, scale-in resumed`);
+    } else if ((service.desiredCount ?? 0) > s.floor) {
+      await aws.ecs.send(
+        new UpdateServiceCommand({ cluster: s.cluster, service: s.name, desiredCount: s.floor }),
+        options,
+      );
+      lines.push(`${key} desired ${service.desiredCount} -> ${s.floor}`);
+    } else {
+      lines.push(`${key} already at ${service.desiredCount ?? 0}`);
+    }
+  }
+  return lines;
 }
