@@ -85,7 +85,14 @@ const config: BallastConfigInput = {
   policies: {
     drain: { deadlinePolicy: 'continue', deadlineMinutes: 120, budgetHosts: 2, budgetPercent: 34 },
     emergencyScaling: { maxMultiplier: 1.5, historyHours: 24, expiresAfterHours: 12 },
-    failover: { mode: 'ladder', ladder: [25, 64, 128, 255], stepHoldSeconds: 300, cutBackErrorRate: 0.02 },
+    failover: {
+      mode: 'ladder',
+      rungs: [1, 5, 25, 50, 100],
+      rungHoldSeconds: 300,
+      cutBackErrorRate: 0.02,
+      share: 100,
+      loadBalancers: { 'us-east-1': ['app/web/0123456789abcdef'], 'us-west-2': ['app/web/fedcba9876543210'] },
+    },
   },
 };
 

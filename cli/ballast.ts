@@ -29,6 +29,7 @@ export const USAGE = `Usage:
   ballast extend <instance-id> --minutes N [--reason TEXT] [--wait]
   ballast release <instance-id> [--result CONTINUE|ABANDON] [--reason TEXT] [--wait]
   ballast status [--limit N]
+  ballast failover start|status|promote|pause|resume|abort …   (ballast failover --help)
   ${REPORT_USAGE}
 Options: --region R, --app NAME (default ballast), --json, --endpoint-url URL, --timeout-seconds N (with --wait)`;
 
@@ -41,14 +42,36 @@ export interface CliIo {
   now?: () => Date;
   /** How --wait pauses between polls (tests pass a virtual one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Asks a question on a terminal (the typed confirmation of a real failover); absent in pipelines. */
+  prompt?: (question: string) => Promise<string>;
 }
 
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** On a terminal, the typed confirmation of a real failover is asked for; in a pipeline it must be a flag. */
+function terminalPrompt(): { prompt?: (question: string) => Promise<string> } {
+  if (!process.stdin.isTTY) return {};
+  return {
+    prompt: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   if (argv[0] === 'report') {
     // io.out ends a line: the page's own last newline is dropped so the file matches the one npm start wrote.
     return reportCommand(argv.slice(1), { out: (text) => io.out(text.replace(/\n$/, '')), err: io.err });
+  }
+  if (argv[0] === 'failover') {
+    const { failoverMain } = await import('./failover.ts');
+    return failoverMain(argv.slice(1), io === consoleIo ? { ...io, ...terminalPrompt() } : io);
   }
   let parsed: ReturnType<typeof parse>;
   try {
@@ -162,7 +185,7 @@ function manualInput(command: string, instanceId: string, values: Record<string,
   return { ...base, ...(values.result ? { result: values.result } : {}) };
 }
 
-async function findStateMachine(sfn: SFNClient, name: string): Promise<string> {
+export async function findStateMachine(sfn: SFNClient, name: string): Promise<string> {
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(new ListStateMachinesCommand({ ...(nextToken ? { nextToken } : {}) }));

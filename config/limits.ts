@@ -28,6 +28,26 @@ export const LIMITS = {
   route53WeightMax: 255,
   /** Route 53 designs for a change to be INSYNC on all authoritative servers within 60 s. */
   route53PropagationSeconds: 60,
+  /**
+   * unpublished: how long Route 53 takes to *process* (accept) a change before the next one to the same zone is
+   * accepted; during it a change gets PriorRequestNotComplete (API Reference, ChangeResourceRecordSets errors).
+   * The local cloud's own default.
+   */
+  route53ChangeProcessingSeconds: 2,
+
+  /**
+   * Ballast's choice: weighted records share a total of 200 (0.5 % steps), inside Route 53's 0-255 per record.
+   * Weights 0 are used only when every non-zero record is unhealthy (Developer Guide, "Weighted routing").
+   */
+  route53WeightTotal: 200,
+
+  // Application Auto Scaling DescribeScalableTargets: at most 50 ResourceIds (API Reference).
+  applicationAutoScalingResourceIdsMax: 50,
+  // Elastic Load Balancing v2 DescribeTargetGroups: at most 20 Names (API Reference).
+  elbDescribeTargetGroupsNamesMax: 20,
+  // CloudWatch GetMetricData: at most 500 queries a call (API Reference); metrics at 60 s resolution.
+  cloudWatchMetricDataQueriesMax: 500,
+  cloudWatchStandardPeriodSeconds: 60,
 
   // Step Functions (Developer Guide, "Service quotas").
   sfnHistoryEventsMax: 25_000,

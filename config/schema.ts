@@ -153,15 +153,92 @@ export const EmergencyScalingPolicySchema = z
   })
   .strict();
 
+const LOAD_BALANCER_DIMENSION = /^(app|net)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+
 export const FailoverPolicySchema = z
   .object({
+    /** How traffic moves: one Route 53 change (`immediate`), or a gated ladder of weights (`ladder`). @default 'ladder' */
     mode: z.enum(['immediate', 'ladder']).default('ladder'),
-    /** Standby weight steps (0-255 of the standby record; the primary gets 255 minus it). */
-    ladder: z.array(z.number().int().min(0).max(255)).default([25, 64, 128, 255]),
-    /** How long each ladder step is held and watched before the next, in seconds. @default 300 */
-    stepHoldSeconds: z.number().int().min(30).max(3600).default(300),
-    /** Cut back one step when the error rate in the standby exceeds this fraction. @default 0.02 */
+    /**
+     * Ladder rungs: the destination's share of traffic in percent, strictly increasing, ending at 100. Steps of
+     * 0.5 % (weights out of 200, within Route 53's 0-255). @default [1, 5, 25, 50, 100]
+     */
+    rungs: z
+      .array(
+        z
+          .number()
+          .positive({ message: 'must be a share above 0 %' })
+          .max(100, { message: 'must be at most 100 %' })
+          .multipleOf(0.5, { message: 'must be a multiple of 0.5 % (weights are integers out of 200)' }),
+      )
+      .min(1, { message: 'needs at least one rung (100)' })
+      .default([1, 5, 25, 50, 100]),
+    /** How long each rung is held and watched before the next, in seconds. @default 300 */
+    rungHoldSeconds: z.number().int().min(30).max(3600).default(300),
+    /** A rung is bad when the destination's 5xx share of requests exceeds this fraction. @default 0.02 */
     cutBackErrorRate: z.number().min(0).max(1).default(0.02),
+    /** ... or when its p99 target response time exceeds this many milliseconds. @default 1500 */
+    maxLatencyMs: z.number().int().min(1).max(600_000).default(1500),
+    /** Capacity raised in the destination, in percent of the source's (recent peak or current desired). @default 100 */
+    share: z.number().min(1).max(200).default(100),
+    /** How far back the capacity history is read for the source's recent peak, in hours. @default 24 */
+    historyHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .default(24),
+    /** Hold after the destination's capacity is running and healthy, before traffic moves, in seconds. @default 60 */
+    warmUpSeconds: z.number().int().min(0).max(3600).default(60),
+    /** Longest wait for the destination's capacity; past it the unreached services are reported. @default 900 */
+    capacityDeadlineSeconds: z.number().int().min(60).max(7200).default(900),
+    /** Share of traffic a drill sends to the destination, in percent. @default 1 */
+    drillPercent: z.number().positive().max(50).multipleOf(0.5).default(1),
+    /** How long a drill keeps that share on the destination, in seconds. @default 600 */
+    drillHoldSeconds: z.number().int().min(60).max(86_400).default(600),
+    /** Recovery-time objective a drill's evidence is measured against, in seconds. @default 900 */
+    rtoSeconds: z.number().int().min(60).max(86_400).default(900),
+    /** A failback starts only after the region has been healthy (and out of traffic) this long, in seconds. @default 1800 */
+    failbackHealthySeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(1800),
+    /**
+     * After a failover or failback completed, wait this long (the bake), then lower the old region's services to
+     * their floor (best effort: that region may still be impaired). Unset: never scale the old region down.
+     */
+    scaleDownAfterBakeSeconds: z
+      .number()
+      .int()
+      .min(300)
+      .max(7 * 86_400)
+      .optional(),
+    /** How often each region's readiness as a destination is evaluated, in minutes. @default 15 */
+    readinessIntervalMinutes: z.number().int().min(1).max(1440).default(15),
+    /** Timeout of each best-effort read of the source region's APIs, in milliseconds. @default 2000 */
+    sourceReadTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
+    /**
+     * Where the active-region fence is written. Unset: the destination's own ledger, which is safe only when the
+     * ledger is a DynamoDB global table with multi-region strong consistency (see README "Region failover").
+     * Set: that one region's ledger (one writer; a failover cannot proceed while that region is unreachable).
+     */
+    fenceRegion: region.optional(),
+    /**
+     * The load balancers watched on each rung, by region, as CloudWatch's `LoadBalancer` dimension
+     * (`app/<name>/<id>`). A region without any is watched on target health only.
+     */
+    loadBalancers: z
+      .record(
+        region,
+        z.array(
+          z.string().regex(LOAD_BALANCER_DIMENSION, {
+            message: "must be a LoadBalancer dimension such as 'app/web/0123456789abcdef'",
+          }),
+        ),
+      )
+      .default({}),
   })
   .strict();
 
@@ -260,13 +337,25 @@ export const BallastConfigSchema = z
         }
       });
     }
-    const ladder = config.policies.failover.ladder;
-    if (ladder.length === 0 || ladder[ladder.length - 1] !== 255) {
-      issue(['policies', 'failover', 'ladder'], 'must end at 255, so the last step sends all traffic to the standby');
+    const failover = config.policies.failover;
+    const rungs = failover.rungs;
+    if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
+      issue(
+        ['policies', 'failover', 'rungs'],
+        'must end at 100, so the last rung sends all traffic to the destination',
+      );
     }
-    for (let i = 1; i < ladder.length; i++) {
-      if ((ladder[i] ?? 0) <= (ladder[i - 1] ?? 0)) {
-        issue(['policies', 'failover', 'ladder', i], 'must be strictly increasing');
+    for (let i = 1; i < rungs.length; i++) {
+      if ((rungs[i] ?? 0) <= (rungs[i - 1] ?? 0)) {
+        issue(['policies', 'failover', 'rungs', i], 'must be strictly increasing');
+      }
+    }
+    for (const [key, value] of [
+      ['fenceRegion', failover.fenceRegion],
+      ...Object.keys(failover.loadBalancers).map((r) => ['loadBalancers', r] as const),
+    ] as const) {
+      if (value !== undefined && !config.regions[value]) {
+        issue(['policies', 'failover', key], `names region ${value}, which is not in regions: add it or remove it`);
       }
     }
   });
@@ -279,6 +368,7 @@ export type RegionFleet = z.output<typeof RegionFleetSchema>;
 export type AutoScalingGroupConfig = z.output<typeof AutoScalingGroupSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type DrainPolicy = z.output<typeof DrainPolicySchema>;
+export type FailoverPolicy = z.output<typeof FailoverPolicySchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { drainHostInputJsonSchema } from './drain-host-input.ts';
+import { failoverInputJsonSchema } from './failover-input.ts';
 
 /**
  * Writes the committed JSON Schemas from the zod schemas: `npx tsx events/write-schemas.ts`.
@@ -7,6 +8,7 @@ import { drainHostInputJsonSchema } from './drain-host-input.ts';
  */
 export const SCHEMA_FILES: Record<string, () => Record<string, unknown>> = {
   'drain-host-input.schema.json': drainHostInputJsonSchema,
+  'region-failover-input.schema.json': failoverInputJsonSchema,
 };
 
 export function renderSchema(schema: Record<string, unknown>): string {

@@ -4,6 +4,7 @@ import { BundledFunctionFactory, type FunctionFactory } from './function-factory
 import { HostDraining, type HostDrainingProps } from './host-draining.ts';
 import { Ledger } from './ledger.ts';
 import { Observability } from './observability.ts';
+import { RegionFailover } from './region-failover.ts';
 
 /** The host-draining options a user sets; the rest comes from the configuration and Ballast's shared parts. */
 export type HostDrainingOptions = Pick<
@@ -36,6 +37,7 @@ export class Ballast extends Construct {
   readonly observability: Observability;
   readonly functionFactory: FunctionFactory;
   readonly hostDraining: HostDraining;
+  readonly regionFailover: RegionFailover;
 
   constructor(scope: Construct, id: string, props: BallastProps) {
     super(scope, id);
@@ -59,6 +61,13 @@ export class Ballast extends Construct {
       observability: this.observability,
       functionFactory: this.functionFactory,
       ...props.hostDraining,
+    });
+    this.regionFailover = new RegionFailover(this, 'RegionFailover', {
+      config: this.config,
+      region: props.region,
+      ledger: this.ledger.table,
+      observability: this.observability,
+      functionFactory: this.functionFactory,
     });
   }
 }

@@ -29,6 +29,10 @@ export interface HostedZone {
   /** What the authoritative servers answer, per record name, over time (pushed when a change is INSYNC). */
   readonly published: Map<string, Array<{ at: number; sets: ResourceRecordSet[] }>>;
   pending?: ChangeRecord;
+  /** Until when (ms) the zone's last change is still being processed: a new one is PriorRequestNotComplete. */
+  processingUntil?: number;
+  /** When the zone's latest change goes INSYNC: a later change never goes INSYNC before an earlier one. */
+  lastInsyncAt?: number;
 }
 
 export interface ChangeRecord {
@@ -163,7 +167,10 @@ export class Route53World {
   changeResourceRecordSets(zoneId: string | undefined, changes: Change[], comment?: string): ChangeRecord {
     this.checkControlPlane(false);
     const zone = this.requireZone(zoneId);
-    if (zone.pending?.Status === 'PENDING') {
+    // AWS returns PriorRequestNotComplete for a change that arrives before Route 53 has *processed* the previous
+    // one for the zone, not while that one is PENDING propagation: back-to-back changes are normally accepted.
+    const now = this.kernel.now();
+    if (zone.processingUntil !== undefined && now < zone.processingUntil) {
       throw new AwsError(
         'PriorRequestNotComplete',
         'The request was rejected because Route 53 was still processing a prior request.',
@@ -174,6 +181,7 @@ export class Route53World {
     zone.records = records;
     const names = new Set(changes.map((c) => normalizeName(c.ResourceRecordSet?.Name ?? '')));
     const snapshot = new Map([...names].map((name) => [name, records.filter((rs) => rs.Name === name)]));
+    zone.processingUntil = now + LIMITS.route53ChangeProcessingSeconds * 1000;
     const change = this.newChange(zone.id, summarize(changes), snapshot, comment);
     zone.pending = change;
     return change;
@@ -197,11 +205,14 @@ export class Route53World {
       SubmittedAt: new Date(now),
       Comment: comment,
       zoneId,
-      insyncAt: now + delay * 1000,
+      // Changes to one zone go INSYNC in the order they were made (a later snapshot is never overwritten).
+      insyncAt: Math.max(now + delay * 1000, this.zones.get(zoneId)?.lastInsyncAt ?? 0),
       summary,
       snapshot,
     };
     this.changes.set(change.Id, change);
+    const zone = this.zones.get(zoneId);
+    if (zone) zone.lastInsyncAt = change.insyncAt;
     this.kernel.clock.schedule(change.insyncAt, `route53 ${change.Id} INSYNC`, () => this.insync(change));
     return change;
   }

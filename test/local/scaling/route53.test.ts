@@ -77,18 +77,27 @@ describe('Route 53 in the local cloud', () => {
     expect(got.Status).toBe('INSYNC');
   });
 
-  it('rejects a second change to the zone with PriorRequestNotComplete while the first is PENDING', async () => {
+  it('rejects a change that arrives while the previous one is being processed, not while it is PENDING', async () => {
     // Arrange
     const s = scalingWorld();
-    await setWeights(s, 200, 55);
+    const { ChangeInfo: first } = await setWeights(s, 200, 55);
 
-    // Act
-    const second = setWeights(s, 128, 128, `/hostedzone/${ZONE}`);
+    // Act: at once, then a few seconds later (the first still PENDING propagation)
+    const atOnce = setWeights(s, 128, 128, `/hostedzone/${ZONE}`);
+    await expect(atOnce).rejects.toMatchObject({ code: 'PriorRequestNotComplete', status: 400 });
+    await s.world.clock.runFor(3_000);
+    const { ChangeInfo: second } = await setWeights(s, 0, 200);
 
-    // Assert
-    await expect(second).rejects.toMatchObject({ code: 'PriorRequestNotComplete', status: 400 });
+    // Assert: accepted while the first is PENDING; they go INSYNC in order and the answer is the second's
+    const status = async (id: string) =>
+      (await s.call<{ ChangeInfo: { Status: string } }>(r53, 'GetChange', { Id: id })).ChangeInfo.Status;
+    expect(await status(first.Id)).toBe('PENDING');
+    expect(second.Status).toBe('PENDING');
     await s.world.clock.runFor(61_000);
-    await expect(setWeights(s, 128, 128)).resolves.toMatchObject({ ChangeInfo: { Status: 'PENDING' } });
+    expect(await status(first.Id)).toBe('INSYNC');
+    expect(await status(second.Id)).toBe('INSYNC');
+    await s.world.clock.runFor(120_000);
+    expect(share(s, STANDBY)).toBeCloseTo(1, 5);
   });
 
   it('rejects a weight above 255 with InvalidChangeBatch and changes nothing', async () => {

@@ -63,7 +63,10 @@ describe('a running LocalCloud driven by boto3', () => {
         ['AWS/ECS', 'CPUUtilization', 'GreaterThanThreshold', 'UTC'],
         ['AWS/ECS', 'CPUUtilization', 'LessThanThreshold', 'UTC'],
       ]);
-      expect(out.stateMachines).toEqual([['ballast-drain-host', 'STANDARD']]);
+      expect(out.stateMachines).toEqual([
+        ['ballast-drain-host', 'STANDARD'],
+        ['ballast-region-failover', 'STANDARD'],
+      ]);
       expect(out.putEvents).toEqual({
         failed: 1,
         entries: [['EventId'], ['ErrorCode', 'ErrorMessage']],

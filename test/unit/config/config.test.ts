@@ -78,11 +78,18 @@ describe('the fleet configuration', () => {
     ],
     ['an unknown field', (c: any) => (c.policies.drain.deadlinMinutes = 5), 'policies.drain: Unrecognized key'],
     [
-      'a ladder that never reaches 255',
-      (c: any) => (c.policies.failover.ladder = [10, 50]),
-      'policies.failover.ladder: must end at 255',
+      'a ladder that never reaches 100 %',
+      (c: any) => (c.policies.failover.rungs = [10, 50]),
+      'policies.failover.rungs: must end at 100',
     ],
-    ['a weight out of range', (c: any) => (c.policies.failover.ladder = [10, 300]), 'policies.failover.ladder[1]:'],
+    ['a rung out of range', (c: any) => (c.policies.failover.rungs = [10, 300]), 'policies.failover.rungs[1]:'],
+    ['a rung weights cannot express', (c: any) => (c.policies.failover.rungs = [0.3, 100]), 'multiple of 0.5'],
+    ['rungs out of order', (c: any) => (c.policies.failover.rungs = [50, 5, 100]), 'rungs[1]: must be strictly'],
+    [
+      'a fence region outside the fleet',
+      (c: any) => (c.policies.failover.fenceRegion = 'eu-west-1'),
+      'policies.failover.fenceRegion: names region eu-west-1',
+    ],
     [
       'a bad hosted zone id',
       (c: any) => (c.dns.hostedZoneId = 'zone-1'),

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The console input of the `region-failover` workflow (Step Functions console, `ballast failover …`). Its
+ * JSON Schema is committed as events/schemas/region-failover-input.schema.json; examples are in
+ * events/samples/failover-*.json. Two kinds of input:
+ *  - `failover`: move traffic to a region (started in, and run from, that region);
+ *  - `promote` / `pause` / `resume` / `abort`: an operator command for the failover in progress, recorded in
+ *    the ledger and picked up by that failover at its next watch.
+ */
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const region = (what: string) =>
+  z.string().regex(REGION, { message: 'must be an AWS region name such as us-west-2' }).describe(what);
+const reason = z.string().min(1).max(512).describe('Why: recorded in the ledger and in the events. Optional.');
+const requestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'incident-311')" })
+  .describe('Idempotency key: the same requestId to the same region is one failover. Optional.');
+const failoverId = z
+  .string()
+  .regex(/^failover-[0-9a-f]{20}$/, { message: "must be a failover id such as 'failover-0123456789abcdef0123'" })
+  .describe('The failover to act on. Default: the one holding the fence.');
+
+export const FAILOVER_MODES = ['immediate', 'ladder'] as const;
+export type FailoverMode = (typeof FAILOVER_MODES)[number];
+
+export const FailoverStartInput = z
+  .object({
+    action: z.literal('failover').describe('Raise the destination, prove it healthy, move traffic to it, fence.'),
+    to: region('The destination region: the one this execution runs in.'),
+    from: region('The region traffic leaves. Default: the active region recorded in the fence.').optional(),
+    mode: z
+      .enum(FAILOVER_MODES)
+      .describe('immediate (one Route 53 change) or ladder (rungs, watched, automatic cut-back). Default: the policy.')
+      .optional(),
+    rungs: z
+      .array(
+        z
+          .number()
+          .positive({ message: 'must be a share above 0 %' })
+          .max(100, { message: 'must be at most 100 %' })
+          .multipleOf(0.5, { message: 'must be a multiple of 0.5 %' }),
+      )
+      .min(1)
+      .describe('Ladder rungs in percent of traffic, strictly increasing, ending at 100. Default: the policy.')
+      .optional(),
+    share: z
+      .number()
+      .min(1, { message: 'must be at least 1 (%)' })
+      .max(200, { message: 'must be at most 200 (%)' })
+      .describe("Destination capacity in percent of the source's. Default: the policy (100).")
+      .optional(),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.from !== undefined && input.from === input.to) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
+    }
+    const rungs = input.rungs ?? [];
+    if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
+      ctx.addIssue({ code: 'custom', path: ['rungs'], message: 'must end at 100 (all traffic to the destination)' });
+    }
+    for (let i = 1; i < rungs.length; i++) {
+      if ((rungs[i] ?? 0) <= (rungs[i - 1] ?? 0)) {
+        ctx.addIssue({ code: 'custom', path: ['rungs', i], message: 'must be strictly increasing' });
+      }
+    }
+  });
+
+export const FailoverDrillInput = z
+  .object({
+    action: z
+      .literal('drill')
+      .describe(
+        'Rehearse: raise the destination, shift a small share to it for a while, then back; an evidence record.',
+      ),
+    to: region('The region drilled: the one this execution runs in.'),
+    from: region('The region traffic comes from. Default: the active region recorded in the fence.').optional(),
+    percent: z
+      .number()
+      .positive({ message: 'must be a share above 0 %' })
+      .max(50, { message: 'must be at most 50 % (a drill is not a failover)' })
+      .multipleOf(0.5, { message: 'must be a multiple of 0.5 %' })
+      .describe('Share of traffic sent to the destination during the drill, in percent. Default: the policy (1).')
+      .optional(),
+    holdSeconds: z
+      .number()
+      .int({ message: 'must be a whole number of seconds' })
+      .min(60, { message: 'must be at least 60 s (one watch)' })
+      .max(86_400, { message: 'must be at most 86400 s (24 h)' })
+      .describe('How long the share stays on the destination before it comes back. Default: the policy (600).')
+      .optional(),
+    share: z
+      .number()
+      .min(1, { message: 'must be at least 1 (%)' })
+      .max(200, { message: 'must be at most 200 (%)' })
+      .describe("Destination capacity in percent of the source's. Default: the policy (100).")
+      .optional(),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.from !== undefined && input.from === input.to) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
+    }
+  });
+
+export const FailbackInput = z
+  .object({
+    action: z
+      .literal('failback')
+      .describe(
+        'Move traffic back to this region (the one active before the last failover), the same ladder in reverse, only once it has been healthy long enough.',
+      ),
+    to: region('This region: where traffic returns. Default: the region the execution runs in.').optional(),
+    mode: z.enum(['immediate', 'ladder']).describe('immediate or ladder. Default: the policy.').optional(),
+    reason: reason.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+
+export const ReadinessInput = z
+  .object({
+    action: z
+      .literal('readiness')
+      .describe(
+        'Evaluate this region as a failover destination now (also runs on a schedule); emits Readiness Changed.',
+      ),
+  })
+  .strict();
+
+export const OPERATOR_COMMANDS = ['promote', 'pause', 'resume', 'abort'] as const;
+export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
+
+export const FailoverCommandInput = z
+  .object({
+    action: z
+      .enum(OPERATOR_COMMANDS)
+      .describe(
+        'promote: next rung now; pause: hold the current rung; resume: go on; abort: traffic back to the source.',
+      ),
+    failoverId: failoverId.optional(),
+    reason: reason.optional(),
+  })
+  .strict();
+
+export const FailoverInput = z.union([
+  FailoverStartInput,
+  FailoverDrillInput,
+  FailbackInput,
+  FailoverCommandInput,
+  ReadinessInput,
+]);
+export type FailoverStartInput = z.output<typeof FailoverStartInput>;
+export type FailoverCommandInput = z.output<typeof FailoverCommandInput>;
+export type FailoverDrillInput = z.output<typeof FailoverDrillInput>;
+export type FailbackInput = z.output<typeof FailbackInput>;
+
+export const FAILOVER_INPUT_SCHEMA_FILE = 'events/schemas/region-failover-input.schema.json';
+
+/** The JSON Schema of the console input, as committed in events/schemas/region-failover-input.schema.json. */
+export function failoverInputJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(FailoverInput, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    title: 'Ballast region-failover input',
+    description:
+      'Start the region-failover state machine in the destination region with one of these objects (Step Functions console or `ballast failover`).',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
+}
+
+export type NormalisedFailoverInput =
+  | { readonly type: 'start'; readonly input: FailoverStartInput; readonly failoverId: string }
+  | { readonly type: 'drill'; readonly input: FailoverDrillInput; readonly failoverId: string }
+  | { readonly type: 'failback'; readonly input: FailbackInput; readonly failoverId: string }
+  | { readonly type: 'command'; readonly input: FailoverCommandInput }
+  | { readonly type: 'readiness' }
+  | { readonly type: 'invalid'; readonly problems: string[] };
+
+/**
+ * Validates a raw console input; never throws. Each problem names the field and the fix. `now` makes a start
+ * without requestId idempotent within the same minute.
+ */
+export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailoverInput {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { type: 'invalid', problems: [`(input): must be a JSON object; see ${FAILOVER_INPUT_SCHEMA_FILE}`] };
+  }
+  const action = (raw as Record<string, unknown>).action;
+  if (action === 'failover') {
+    const parsed = FailoverStartInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
+    return { type: 'start', input: parsed.data, failoverId: failoverIdFor(parsed.data.to, source) };
+  }
+  if (action === 'drill') {
+    const parsed = FailoverDrillInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
+    return { type: 'drill', input: parsed.data, failoverId: failoverIdFor(`drill|${parsed.data.to}`, source) };
+  }
+  if (action === 'failback') {
+    const parsed = FailbackInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
+    return {
+      type: 'failback',
+      input: parsed.data,
+      failoverId: failoverIdFor(`failback|${parsed.data.to ?? ''}`, source),
+    };
+  }
+  if (action === 'readiness') {
+    const parsed = ReadinessInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    return { type: 'readiness' };
+  }
+  if (typeof action === 'string' && (OPERATOR_COMMANDS as readonly string[]).includes(action)) {
+    const parsed = FailoverCommandInput.safeParse(raw);
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    return { type: 'command', input: parsed.data };
+  }
+  return {
+    type: 'invalid',
+    problems: [
+      `action: ${action === undefined ? 'is missing' : `'${String(action)}' is unknown`}; set it to 'failover', 'failback', 'drill', 'readiness', 'promote', 'pause', 'resume' or 'abort'`,
+    ],
+  };
+}
+
+function describeFailoverIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(input)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${issue.keys.join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}; remove ${issue.keys.length > 1 ? 'them' : 'it'} (see ${FAILOVER_INPUT_SCHEMA_FILE})`;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** A failover id: `failover-<20 hex digits of sha256(destination, source)>`, stable for the same request. */
+export function failoverIdFor(destination: string, source: string): string {
+  return `failover-${createHash('sha256').update(`${destination}|${source}`).digest('hex').slice(0, 20)}`;
+}
+
+/** The execution name of a failover (Step Functions refuses a second start of the same name). */
+export function failoverExecutionName(failoverId: string): string {
+  return failoverId;
+}

@@ -1,0 +1,623 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { BALLAST_SOURCE } from '#events/ballast-events.ts';
+import {
+  type DrillEvidence,
+  FAILOVER_EVENT,
+  type FailoverEventDetail,
+  type FailoverEventType,
+} from '#events/failover-events.ts';
+import { normaliseFailoverInput } from '#events/failover-input.ts';
+import { InvalidInput } from '#shared/errors.ts';
+import { NoFailoverInProgress, NotHealthyLongEnough } from '../errors.ts';
+import type { FailoverState } from '../state.ts';
+import { checkCapacity, raiseCapacity } from './capacity.ts';
+import { bestEffort, type FailoverDeps } from './deps.ts';
+import { describeServices, lowerToFloor } from './raise.ts';
+import { checkReadiness } from './readiness.ts';
+import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
+import { measureShift, watchDestination } from './watch.ts';
+
+/**
+ * The steps of the region-failover workflow, each `(state, deps) => next state`. The state machine
+ * (state-machines/region-failover.ts) routes on `phase`:
+ *
+ *   validate -> fence -> raise -> check-capacity (loop) -> warm-up -> shift -> check-change (loop)
+ *     immediate: settling (the TTL) -> complete
+ *     ladder:    holding -> watch (loop; bad: cut back + paused; commands) -> shift (next rung) ... -> complete
+ *   paused -> paused (loop on commands: resume, promote, abort)
+ *   abort: traffic back to the source, fence released;  fail: fence released, state reported.
+ */
+
+/** 'Validate Request': the console input, before any mutating call. Throws InvalidInput naming the field. */
+export async function validateRequest(raw: unknown, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const normalised = normaliseFailoverInput(raw, now);
+  if (normalised.type === 'invalid') throw new InvalidInput(normalised.problems);
+  const here = deps.config.region;
+  const base = {
+    fenceHeld: false,
+    services: [],
+    groups: [],
+    rungIndex: -1,
+    percent: 0,
+    heldSeconds: 0,
+    paused: false,
+    lastCommandSeq: 0,
+    cutBacks: [],
+    waitSeconds: 0,
+    startedAt: now.toISOString(),
+    phaseTimes: { fence: now.toISOString() },
+  };
+  if (normalised.type === 'readiness') {
+    return {
+      ...base,
+      action: 'readiness',
+      kind: 'failover',
+      phase: 'fence',
+      failoverId: `readiness-${here}`,
+      source: '',
+      destination: here,
+      mode: deps.config.policy.mode,
+      rungs: [],
+      share: deps.config.policy.share,
+      message: `readiness of ${here}`,
+    };
+  }
+  if (normalised.type === 'command') {
+    const { input } = normalised;
+    let failoverId = input.failoverId;
+    if (!failoverId) {
+      const fence = await deps.fence.readFence();
+      if (!fence.holder) {
+        throw new InvalidInput([
+          `failoverId: no failover holds the fence (active region ${fence.activeRegion}); name the failover to ${input.action}`,
+        ]);
+      }
+      if (fence.holderDestination !== here) {
+        throw new InvalidInput([
+          `failoverId: the failover in progress (${fence.holder}) runs in ${fence.holderDestination}; send '${input.action}' there`,
+        ]);
+      }
+      failoverId = fence.holder;
+    }
+    return {
+      ...base,
+      action: 'command',
+      kind: 'failover',
+      phase: 'fence',
+      failoverId,
+      source: '',
+      destination: here,
+      mode: deps.config.policy.mode,
+      rungs: [],
+      share: 0,
+      command: input.action,
+      ...(input.reason !== undefined ? { reason: input.reason } : {}),
+      message: `${input.action} for ${failoverId}`,
+    };
+  }
+  const { failoverId } = normalised;
+  const input = normalised.input;
+  const to = input.to ?? here;
+  const from = 'from' in input ? input.from : undefined;
+  const problems: string[] = [];
+  if (to !== here) {
+    problems.push(`to: ${to} is not this region (${here}); start it in the destination region's state machine`);
+  }
+  if (!deps.config.regions[to]) problems.push(`to: ${to} is not a configured region`);
+  if (from !== undefined && !deps.config.regions[from]) problems.push(`from: ${from} is not a configured region`);
+  if (!deps.config.dns) problems.push('(config): dns is not configured, so there is no traffic to move; add dns');
+  if (problems.length > 0) throw new InvalidInput(problems);
+  const policy = deps.config.policy;
+  const common = {
+    ...base,
+    action: 'failover' as const,
+    phase: 'fence' as const,
+    failoverId,
+    source: from ?? '',
+    destination: here,
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+  };
+  if (normalised.type === 'drill') {
+    const drill = normalised.input;
+    return {
+      ...common,
+      kind: 'drill',
+      mode: 'ladder',
+      rungs: [drill.percent ?? policy.drillPercent],
+      share: drill.share ?? policy.share,
+      drillHoldSeconds: drill.holdSeconds ?? policy.drillHoldSeconds,
+      message: `drill ${failoverId}: ${drill.percent ?? policy.drillPercent}% to ${here} requested`,
+    };
+  }
+  if (normalised.type === 'failback') {
+    return {
+      ...common,
+      kind: 'failback',
+      mode: normalised.input.mode ?? policy.mode,
+      rungs: policy.rungs,
+      share: policy.share,
+      message: `failback ${failoverId} to ${here} requested`,
+    };
+  }
+  const start = normalised.input;
+  return {
+    ...common,
+    kind: 'failover',
+    mode: start.mode ?? policy.mode,
+    rungs: start.rungs ?? policy.rungs,
+    share: start.share ?? policy.share,
+    message: `failover ${failoverId} to ${here} requested`,
+  };
+}
+
+/** 'Record Command': an operator command for a failover in progress, picked up at its next watch. */
+export async function recordCommand(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  if (!state.command) throw new NoFailoverInProgress('no command in the request');
+  const seq = await deps.store.recordCommand(state.failoverId, state.command, deps.clock(), state.reason);
+  return { ...state, outcome: 'command-recorded', lastCommandSeq: seq, message: `${state.command} recorded (#${seq})` };
+}
+
+/**
+ * 'Acquire Fence': one active region, one failover at a time (a conditional write). The weighted records are
+ * checked first (read only), so a failover that could not move traffic changes nothing at all.
+ */
+export async function acquireFence(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const fence = await deps.fence.readFence();
+  const source = state.source || fence.activeRegion;
+  await steeredRecords(deps, deps.clientsFor(state.destination), [source, state.destination]);
+  if (state.kind === 'failback' && fence.holder === undefined) await healthyLongEnough(state, deps, fence.since);
+  const { epoch, from } = await deps.fence.acquire(state.failoverId, state.destination, now);
+  const next: FailoverState = {
+    ...state,
+    source: state.source || from,
+    epoch,
+    fenceHeld: true,
+    phase: 'capacity',
+    message: `fence epoch ${epoch}: ${state.destination} takes over from ${state.source || from}`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.started, next.message);
+  return next;
+}
+
+/**
+ * A failback goes back only to a region that has been out of traffic and healthy for failbackHealthySeconds:
+ * the last failover completed that long ago, its load balancers' 5xx share over that window is under the
+ * cut-back threshold, and every configured service runs at least its floor now.
+ */
+async function healthyLongEnough(state: FailoverState, deps: FailoverDeps, since: string | undefined): Promise<void> {
+  const now = deps.clock();
+  const policy = deps.config.policy;
+  const window = policy.failbackHealthySeconds;
+  const problems: string[] = [];
+  const outFor = since ? (now.getTime() - Date.parse(since)) / 1000 : Number.POSITIVE_INFINITY;
+  if (outFor < window) problems.push(`the last failover ended ${Math.round(outFor)} s ago (needs ${window} s)`);
+  const aws = deps.clientsFor(state.destination);
+  const watch = await watchDestination(
+    aws,
+    policy.loadBalancers[state.destination] ?? [],
+    [],
+    { end: now, seconds: window },
+    policy,
+  );
+  if (watch.bad) problems.push(watch.bad);
+  const services = deps.config.regions[state.destination]?.services ?? [];
+  const described = await describeServices(
+    aws,
+    services.map((s) => ({ cluster: s.cluster, service: s.name })),
+  );
+  for (const s of services) {
+    const count = described.get(`${s.cluster}/${s.name}`)?.runningCount ?? 0;
+    if (count < s.floor) problems.push(`${s.cluster}/${s.name} runs ${count} of its floor ${s.floor}`);
+  }
+  if (problems.length > 0) {
+    throw new NotHealthyLongEnough(
+      `${state.destination} is not ready to take traffic back: ${problems.join('; ')}. Nothing was changed; start the failback again later.`,
+    );
+  }
+}
+
+export async function raise(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const next = await raiseCapacity(state, deps);
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.step, next.message);
+  return next;
+}
+
+export async function capacity(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const next = await checkCapacity(state, deps);
+  if (next.phase !== state.phase) {
+    await record(next, deps);
+    await emit(next, deps, FAILOVER_EVENT.step, next.message);
+  }
+  return next;
+}
+
+/** 'Shift Traffic': the next rung (ladder) or everything at once (immediate). */
+export async function shift(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const returning = state.phase === 'returning';
+  const rungIndex = returning ? -1 : state.mode === 'immediate' ? state.rungs.length - 1 : state.rungIndex + 1;
+  const percent = returning ? 0 : state.mode === 'immediate' ? 100 : (state.rungs[rungIndex] ?? 100);
+  const changeId = await setWeights(deps, state.source, state.destination, percent);
+  const next: FailoverState = {
+    ...state,
+    phase: 'propagating',
+    rungIndex,
+    percent,
+    changeId,
+    heldSeconds: 0,
+    waitSeconds: deps.config.poll.changeSeconds,
+    phaseTimes: {
+      ...state.phaseTimes,
+      traffic: state.phaseTimes.traffic ?? now.toISOString(),
+      ...(returning ? { returning: now.toISOString() } : {}),
+    },
+    message: `${percent}% of traffic to ${state.destination} (change ${changeId})`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.step, next.message);
+  return next;
+}
+
+/** 'Check Change': INSYNC, then the TTL (clients' cached answers) before the rung is watched. */
+export async function checkChange(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const inSync = await changeInSync(deps.clientsFor(state.destination), state.changeId ?? 'unchanged');
+  if (!inSync) return { ...state, waitSeconds: deps.config.poll.changeSeconds };
+  const ttl = deps.config.dns?.ttl ?? 60;
+  const now = deps.clock().toISOString();
+  const phaseTimes = { ...state.phaseTimes, insync: state.phaseTimes.insync ?? now };
+  if (state.mode === 'immediate' || (state.kind === 'drill' && state.percent === 0)) {
+    return {
+      ...state,
+      phase: 'settling',
+      phaseTimes,
+      waitSeconds: ttl,
+      message: `INSYNC; waiting ${ttl} s for clients' cached answers`,
+    };
+  }
+  return {
+    ...state,
+    phase: 'holding',
+    phaseTimes,
+    // The first watch comes after the TTL: only then does the destination carry this rung's share.
+    waitSeconds: ttl,
+    message: `rung ${state.percent}% INSYNC; holding ${deps.config.policy.rungHoldSeconds} s`,
+  };
+}
+
+/** 'Watch Rung': commands first, then the destination's health; a bad rung cuts back and pauses. */
+export async function watchRung(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const command = await deps.store.latestCommand(state.failoverId);
+  const fresh = command && command.seq > state.lastCommandSeq ? command : undefined;
+  const seen = { ...state, lastCommandSeq: command?.seq ?? state.lastCommandSeq };
+  if (fresh?.command === 'abort') return { ...seen, phase: 'aborted', message: `abort requested at ${fresh.at}` };
+  if (fresh?.command === 'pause') return pause(seen, deps, `paused by an operator at ${fresh.at}`);
+  if (fresh?.command === 'promote') return nextRung(seen, `promoted by an operator at ${fresh.at}`);
+  const policy = deps.config.policy;
+  const watch = await watchDestination(
+    deps.clientsFor(state.destination),
+    policy.loadBalancers[state.destination] ?? [],
+    state.services,
+    { end: now, seconds: state.waitSeconds },
+    policy,
+  );
+  const watched = { ...seen, services: watch.services };
+  if (watch.bad) return cutBack(watched, deps, watch.bad);
+  const heldSeconds = state.heldSeconds + state.waitSeconds;
+  const hold = state.kind === 'drill' ? (state.drillHoldSeconds ?? policy.drillHoldSeconds) : policy.rungHoldSeconds;
+  if (heldSeconds >= hold) return nextRung({ ...watched, heldSeconds }, 'rung held and healthy');
+  return {
+    ...watched,
+    heldSeconds,
+    waitSeconds: Math.min(deps.config.poll.watchSeconds, hold - heldSeconds),
+    message: `rung ${state.percent}%: error rate ${(watch.errorRate * 100).toFixed(2)}% of ${watch.requests} requests${watch.p99Ms !== undefined ? `, p99 ${watch.p99Ms} ms` : ''}`,
+  };
+}
+
+/** 'Check Commands' while paused: resume (hold again), promote (next rung), abort. */
+export async function whilePaused(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const command = await deps.store.latestCommand(state.failoverId);
+  if (!command || command.seq <= state.lastCommandSeq) {
+    return { ...state, waitSeconds: deps.config.poll.pausedSeconds };
+  }
+  const seen = { ...state, lastCommandSeq: command.seq };
+  switch (command.command) {
+    case 'abort':
+      return { ...seen, phase: 'aborted', paused: false, message: `abort requested at ${command.at}` };
+    case 'promote':
+      return nextRung({ ...seen, paused: false }, `promoted by an operator at ${command.at}`);
+    case 'resume': {
+      const next: FailoverState = {
+        ...seen,
+        phase: 'holding',
+        paused: false,
+        waitSeconds: Math.max(1, Math.min(deps.config.poll.watchSeconds, deps.config.policy.rungHoldSeconds)),
+        message: `resumed at ${command.at}`,
+      };
+      await record(next, deps);
+      await emit(next, deps, FAILOVER_EVENT.step, next.message);
+      return next;
+    }
+    default:
+      return { ...seen, waitSeconds: deps.config.poll.pausedSeconds };
+  }
+}
+
+function nextRung(state: FailoverState, why: string): FailoverState {
+  if (state.kind === 'drill') return { ...state, phase: 'returning', message: `${why}: the drill share comes back` };
+  const last = state.mode === 'immediate' || state.rungIndex >= state.rungs.length - 1;
+  return { ...state, phase: last ? 'complete' : 'shift', message: `${why}: ${last ? 'complete' : 'next rung'}` };
+}
+
+async function pause(state: FailoverState, deps: FailoverDeps, message: string): Promise<FailoverState> {
+  const next: FailoverState = {
+    ...state,
+    phase: 'paused',
+    paused: true,
+    waitSeconds: deps.config.poll.pausedSeconds,
+    message,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.step, message);
+  return next;
+}
+
+/** Back to the previous rung (0 % before the first), then paused until an operator decides. */
+async function cutBack(state: FailoverState, deps: FailoverDeps, reason: string): Promise<FailoverState> {
+  const now = deps.clock();
+  const toIndex = state.rungIndex - 1;
+  const toPercent = toIndex >= 0 ? (state.rungs[toIndex] ?? 0) : 0;
+  const changeId = await setWeights(deps, state.source, state.destination, toPercent);
+  const next: FailoverState = {
+    ...state,
+    phase: 'paused',
+    paused: true,
+    rungIndex: toIndex,
+    percent: toPercent,
+    changeId,
+    // The previous rung was held in full already: on resume, the next watch moves up to the bad rung again.
+    heldSeconds: deps.config.policy.rungHoldSeconds,
+    cutBacks: [...state.cutBacks, { at: now.toISOString(), fromPercent: state.percent, toPercent, reason }],
+    waitSeconds: deps.config.poll.pausedSeconds,
+    message: `cut back from ${state.percent}% to ${toPercent}%: ${reason}; paused (resume, promote or abort)`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.cutBack, next.message, reason);
+  return next;
+}
+
+/**
+ * 'Complete Failover': a failover or failback names the destination active (the fence); a drill releases the
+ * fence with the active region unchanged and writes its evidence. The record and the event say so.
+ */
+export async function complete(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  if (state.kind === 'drill') {
+    await deps.fence.release(state.failoverId, state.epoch ?? 0, now);
+    const evidence = await drillEvidence(state, deps, now);
+    const next: FailoverState = {
+      ...state,
+      phase: 'complete',
+      percent: 0,
+      fenceHeld: false,
+      outcome: 'completed',
+      evidence,
+      phaseTimes: { ...state.phaseTimes, complete: now.toISOString() },
+      message: `drill done: ${state.rungs[0]}% on ${state.destination} and back; ${evidence.totalSeconds} s to move traffic against an RTO of ${evidence.rtoSeconds} s (${evidence.withinRto ? 'within' : 'OVER'})`,
+    };
+    await record(next, deps);
+    await emit(next, deps, FAILOVER_EVENT.drillReport, next.message);
+    return next;
+  }
+  await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now);
+  const bake = deps.config.policy.scaleDownAfterBakeSeconds;
+  const next: FailoverState = {
+    ...state,
+    phase: bake !== undefined ? 'baking' : 'complete',
+    waitSeconds: bake ?? 0,
+    percent: 100,
+    fenceHeld: false,
+    outcome: 'completed',
+    phaseTimes: { ...state.phaseTimes, complete: now.toISOString() },
+    message: `all traffic on ${state.destination}; ${state.source} fenced out (epoch ${state.epoch})`,
+  };
+  await record(next, deps);
+  await emit(
+    next,
+    deps,
+    state.kind === 'failback' ? FAILOVER_EVENT.failbackCompleted : FAILOVER_EVENT.completed,
+    next.message,
+  );
+  return next;
+}
+
+/** Time per phase of a drill, the share's move measured from request counts, against the RTO. */
+async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date): Promise<DrillEvidence> {
+  const t = (name: string) => (state.phaseTimes[name] ? Date.parse(state.phaseTimes[name]!) : undefined);
+  const span = (from: string, to: string) => {
+    const a = t(from);
+    const b = t(to);
+    return a !== undefined && b !== undefined ? Math.max(0, Math.round((b - a) / 1000)) : 0;
+  };
+  const ttl = deps.config.dns?.ttl ?? 60;
+  const phases = {
+    fence: span('fence', 'capacity'),
+    capacity: span('capacity', 'warm-up'),
+    health: span('warm-up', 'traffic'),
+    traffic: span('traffic', 'insync') + ttl,
+  };
+  const lbs = deps.config.policy.loadBalancers;
+  const traffic = t('traffic');
+  const drainSeconds =
+    traffic === undefined
+      ? undefined
+      : await bestEffort(deps, `request counts in ${state.source}`, (signal) =>
+          measureShift(
+            { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
+            { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
+            new Date(traffic),
+            new Date(t('returning') ?? now.getTime()),
+            state.rungs[0] ?? 0,
+          ),
+        );
+  const totalSeconds = phases.fence + phases.capacity + phases.health + phases.traffic;
+  const rtoSeconds = deps.config.policy.rtoSeconds;
+  return {
+    phases,
+    detect: 'not measured: a drill is started by hand',
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
+    totalSeconds,
+    rtoSeconds,
+    withinRto: totalSeconds <= rtoSeconds,
+  };
+}
+
+/**
+ * 'Scale Down Old Region', after the bake: the old region's services back to their floor (ARC never does this).
+ * Best effort, in the old region (it may still be impaired): a scalable target gets MinCapacity = floor with
+ * scale-in resumed (its policies then bring it down), a service without one gets its desired count lowered to
+ * the floor. Groups are left to their own scale-in (and Ballast's drain). What could not be done is reported.
+ */
+export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const region = state.source;
+  const services = deps.config.regions[region]?.services ?? [];
+  const done = await bestEffort(deps, `scale down ${region}`, (signal) =>
+    lowerToFloor(deps.clientsFor(region), services, signal),
+  );
+  const scaledDown = done ?? [`${region} could not be reached: nothing was lowered; scale it down by hand`];
+  const next: FailoverState = {
+    ...state,
+    phase: 'complete',
+    scaledDown,
+    message: `after the bake, ${region}: ${scaledDown.join('; ')}`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.step, next.message);
+  return next;
+}
+
+/** 'Abort Failover': traffic back to the source, the fence released (the source stays active). */
+export async function abort(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const changeId = state.percent > 0 ? await setWeights(deps, state.source, state.destination, 0) : 'unchanged';
+  await deps.fence.release(state.failoverId, state.epoch ?? 0, now);
+  const next: FailoverState = {
+    ...state,
+    phase: 'aborted',
+    percent: 0,
+    changeId,
+    fenceHeld: false,
+    outcome: 'aborted',
+    phaseTimes: { ...state.phaseTimes, aborted: now.toISOString() },
+    message: `aborted: traffic back on ${state.source}; raised capacity in ${state.destination} kept (see the record)`,
+  };
+  await record(next, deps);
+  await emit(next, deps, FAILOVER_EVENT.aborted, next.message);
+  return next;
+}
+
+/** 'Record Failure': the fence released, the record and the event say where traffic and capacity are. */
+export async function fail(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  const now = deps.clock();
+  const released = state.fenceHeld ? await deps.fence.release(state.failoverId, state.epoch ?? 0, now) : false;
+  const cause = describeError(state.error);
+  const next: FailoverState = {
+    ...state,
+    phase: 'failed',
+    fenceHeld: false,
+    outcome: 'failed',
+    message: `failed: ${cause}; ${state.percent}% of traffic on ${state.destination}${released ? '; fence released' : ''}`,
+  };
+  if (state.epoch !== undefined) {
+    await record(next, deps);
+    await emit(next, deps, FAILOVER_EVENT.failed, next.message, cause);
+  }
+  return next;
+}
+
+function describeError(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown error';
+  const e = error as { Error?: string; Cause?: string };
+  let message = e.Cause ?? '';
+  try {
+    message = (JSON.parse(message) as { errorMessage?: string }).errorMessage ?? message;
+  } catch {
+    // the cause is plain text
+  }
+  return `${e.Error ?? 'Error'}: ${message}`.slice(0, 900);
+}
+
+/** The ledger record of a failover: the whole state, minus the step plumbing. */
+async function record(state: FailoverState, deps: FailoverDeps): Promise<void> {
+  const { waitSeconds: _w, error: _e, changeId: _c, ...kept } = state;
+  await deps.store.putRecord(state.failoverId, { ...kept }, deps.clock());
+}
+
+async function emit(
+  state: FailoverState,
+  deps: FailoverDeps,
+  detailType: FailoverEventType,
+  message: string,
+  reason?: string,
+): Promise<void> {
+  const now = deps.clock();
+  const detail: FailoverEventDetail = {
+    failoverId: state.failoverId,
+    source: state.source,
+    destination: state.destination,
+    mode: state.mode,
+    phase: state.phase,
+    ...(state.epoch !== undefined ? { epoch: state.epoch } : {}),
+    percent: state.percent,
+    services: state.services.map((s) => ({
+      cluster: s.cluster,
+      service: s.service,
+      target: s.target,
+      running: s.running,
+      ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+      reached: s.reached,
+      ...(s.problem !== undefined ? { problem: s.problem } : {}),
+    })),
+    ...(reason !== undefined ? { reason } : {}),
+    kind: state.kind,
+    ...(state.evidence ? { evidence: state.evidence } : {}),
+    message,
+    startedAt: state.startedAt,
+    at: now.toISOString(),
+  };
+  deps.logger.info(`Ballast event: ${detailType}`, { detail });
+  const out = await deps.clientsFor(state.destination).eventBridge.send(
+    new PutEventsCommand({
+      Entries: [
+        { Source: BALLAST_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), Resources: [], Time: now },
+      ],
+    }),
+  );
+  if ((out.FailedEntryCount ?? 0) > 0) {
+    const entry = out.Entries?.find((e) => e.ErrorCode);
+    throw new Error(
+      `PutEvents rejected '${detailType}': ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`,
+    );
+  }
+}
+
+/** The steps of the step function, by the `op` the state machine passes. */
+export const FAILOVER_OPS: Record<string, (state: FailoverState, deps: FailoverDeps) => Promise<FailoverState>> = {
+  command: recordCommand,
+  readiness: checkReadiness,
+  fence: acquireFence,
+  raise,
+  capacity,
+  shift,
+  change: checkChange,
+  watch: watchRung,
+  paused: whilePaused,
+  complete,
+  'scale-down': scaleDownOld,
+  abort,
+  fail,
+};

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { clients } from '#shared/clients.ts';
+import { commonEnv, readEnv } from '#shared/env.ts';
+import { logger, systemClock } from '#shared/powertools.ts';
+import { FAILOVER_CONFIG_ENV, parseFailoverConfig } from './config.ts';
+import type { FailoverDeps } from './core/deps.ts';
+import { FailoverStore } from './core/store.ts';
+
+/**
+ * The handlers' dependencies, built once per environment (BALLAST_LEDGER_TABLE, BALLAST_FAILOVER_CONFIG,
+ * AWS_REGION): a missing or malformed variable fails the first invocation naming it. Memoised per
+ * environment so the local cloud can run the module for several regions in one process.
+ */
+const made = new Map<string, FailoverDeps>();
+
+export function failoverDeps(): FailoverDeps {
+  const key = ['AWS_REGION', 'BALLAST_LEDGER_TABLE', FAILOVER_CONFIG_ENV, 'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL']
+    .map((name) => process.env[name] ?? '')
+    .join('\u0000');
+  const cached = made.get(key);
+  if (cached) return cached;
+  const env = readEnv({ ...commonEnv, [FAILOVER_CONFIG_ENV]: z.string().min(1) });
+  const config = parseFailoverConfig(env[FAILOVER_CONFIG_ENV]);
+  const storeIn = (region: string) =>
+    new FailoverStore({
+      dynamo: clients(region).dynamo,
+      tableName: env.BALLAST_LEDGER_TABLE,
+      region,
+      initialActiveRegion: config.primaryRegion,
+      retentionDays: config.retentionDays,
+    });
+  const store = storeIn(env.AWS_REGION);
+  const deps: FailoverDeps = {
+    clientsFor: (region) => clients(region),
+    store,
+    fence:
+      config.policy.fenceRegion && config.policy.fenceRegion !== env.AWS_REGION
+        ? storeIn(config.policy.fenceRegion)
+        : store,
+    clock: systemClock,
+    logger,
+    config,
+  };
+  made.set(key, deps);
+  return deps;
+}

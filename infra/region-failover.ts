@@ -1,0 +1,231 @@
+import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { BallastConfig } from '../config/schema.ts';
+import { FAILOVER_CONFIG_ENV, type FailoverConfig, failoverConfigFor } from '../functions/region-failover/config.ts';
+import { REGION_FAILOVER_TIMEOUT, regionFailoverDefinition } from '../state-machines/region-failover.ts';
+import type { FunctionFactory } from './function-factory.ts';
+import type { Observability } from './observability.ts';
+import { createStateMachine } from './state-machine-factory.ts';
+
+export interface RegionFailoverProps {
+  /** The validated Ballast configuration. */
+  readonly config: BallastConfig;
+  /** The region this stack runs in: the destination of the failovers started here. */
+  readonly region: string;
+  /** The ledger table (fence, failover records, operator commands, capacity history). */
+  readonly ledger: dynamodb.ITable;
+  readonly observability: Observability;
+  readonly functionFactory: FunctionFactory;
+}
+
+/** Lambda keeps all environment variables within 4 KB. */
+const ENV_BUDGET_BYTES = 3500;
+
+/**
+ * Region failover, deployed in every region's stack: the `<name>-region-failover` state machine (started in
+ * the destination region, by an operator, the CLI or a pipeline), its two functions, and IAM scoped to the
+ * configured services and groups of this region (mutations) and of every region (best-effort reads of the
+ * source), the hosted zone and the record names Ballast steers, the ledger and the default bus.
+ */
+export class RegionFailover extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly validateFunction: lambda.Function;
+  readonly stepsFunction: lambda.Function;
+  /** Starts a readiness check of this region every `policies.failover.readinessIntervalMinutes`. */
+  readonly readinessRule: events.Rule;
+  /** The configuration slice the functions get as BALLAST_FAILOVER_CONFIG. */
+  readonly failoverConfig: FailoverConfig;
+
+  constructor(scope: Construct, id: string, props: RegionFailoverProps) {
+    super(scope, id);
+    this.failoverConfig = failoverConfigFor(props.config, props.region);
+    const json = JSON.stringify(this.failoverConfig);
+    if (Buffer.byteLength(json) > ENV_BUDGET_BYTES) {
+      throw new Error(
+        `RegionFailover: ${FAILOVER_CONFIG_ENV} would be ${Buffer.byteLength(json)} bytes; Lambda allows 4 KB of environment. Fewer services per region, or shorter names.`,
+      );
+    }
+    const environment = {
+      BALLAST_LEDGER_TABLE: props.ledger.tableName,
+      BALLAST_APP_NAME: props.config.name,
+      [FAILOVER_CONFIG_ENV]: json,
+    };
+    this.validateFunction = props.functionFactory.create(this, 'Validate', {
+      entry: 'functions/region-failover/validate.ts',
+      description: 'Ballast region-failover: validate a failover or an operator command',
+      environment,
+    });
+    this.stepsFunction = props.functionFactory.create(this, 'Steps', {
+      entry: 'functions/region-failover/steps.ts',
+      description: 'Ballast region-failover: fence, capacity, traffic, watch, complete, abort',
+      environment,
+      timeout: Duration.seconds(120),
+    });
+    this.stateMachine = createStateMachine(this, 'Workflow', {
+      stateMachineName: `${props.config.name}-region-failover`,
+      comment:
+        'Moves traffic to this region: fence, raise capacity, prove it healthy, shift Route 53 weights (immediate or a watched ladder with cut-back), complete. Also takes promote/pause/resume/abort.',
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        regionFailoverDefinition(this, { validate: this.validateFunction, steps: this.stepsFunction }),
+      ),
+      timeout: REGION_FAILOVER_TIMEOUT,
+    });
+    this.grantPermissions(props);
+    this.readinessRule = new events.Rule(this, 'ReadinessSchedule', {
+      description: `Ballast: evaluate ${props.region} as a failover destination (Readiness Changed when it changes)`,
+      schedule: events.Schedule.rate(Duration.minutes(props.config.policies.failover.readinessIntervalMinutes)),
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({ action: 'readiness' }),
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(props.config.policies.failover.readinessIntervalMinutes),
+        }),
+      ],
+    });
+    props.observability.watchStateMachine('RegionFailover', this.stateMachine, 'Region failover');
+    props.observability.watchFunction('FailoverValidate', this.validateFunction, 'Region failover: validate');
+    props.observability.watchFunction('FailoverSteps', this.stepsFunction, 'Region failover: steps');
+  }
+
+  private grantPermissions(props: RegionFailoverProps): void {
+    const stack = Stack.of(this);
+    const here = props.config.regions[props.region]!;
+    const statement = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) });
+    const serviceArn = (region: string, cluster: string, service: string) =>
+      stack.formatArn({
+        service: 'ecs',
+        region,
+        resource: 'service',
+        resourceName: `${cluster}/${service}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    const ownServices = here.services.map((s) => serviceArn(props.region, s.cluster, s.name));
+    const everyService = Object.entries(props.config.regions).flatMap(([region, fleet]) =>
+      fleet.services.map((s) => serviceArn(region, s.cluster, s.name)),
+    );
+    const groupArns = here.autoScalingGroups.map((g) =>
+      stack.formatArn({
+        service: 'autoscaling',
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${g.name}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const eventBusArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    const statements: iam.PolicyStatement[] = [
+      statement('EmitBallastEvents', ['events:PutEvents'], [eventBusArn]),
+      statement(
+        'DescribeWithoutResourceScope',
+        [
+          'application-autoscaling:DescribeScalableTargets',
+          'autoscaling:DescribeAutoScalingGroups',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'elasticloadbalancing:DescribeTargetHealth',
+          'cloudwatch:GetMetricData',
+        ],
+        ['*'],
+      ),
+    ];
+    if (everyService.length > 0) {
+      statements.push(statement('ReadConfiguredServices', ['ecs:DescribeServices'], everyService));
+    }
+    const scaleDown = props.config.policies.failover.scaleDownAfterBakeSeconds !== undefined;
+    // With scale-down after bake, the old region's services are lowered from here too (after the bake only).
+    const updatable = scaleDown ? everyService : ownServices;
+    if (updatable.length > 0) {
+      statements.push(statement('RaiseConfiguredServices', ['ecs:UpdateService'], updatable));
+      // Application Auto Scaling has no resource-level permissions for RegisterScalableTarget; the condition
+      // and the function's code keep it to ECS services (the configured ones: see core/raise.ts).
+      statements.push(
+        statement('RaiseScalableTargets', ['application-autoscaling:RegisterScalableTarget'], ['*'], {
+          StringEquals: { 'application-autoscaling:service-namespace': 'ecs' },
+        }),
+      );
+    }
+    if (groupArns.length > 0) {
+      statements.push(statement('RaiseConfiguredGroups', ['autoscaling:UpdateAutoScalingGroup'], groupArns));
+    }
+    const dns = props.config.dns;
+    if (dns) {
+      const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${dns.hostedZoneId}`;
+      statements.push(statement('ReadSteeredZone', ['route53:ListResourceRecordSets'], [zoneArn]));
+      statements.push(
+        statement('SteerConfiguredRecords', ['route53:ChangeResourceRecordSets'], [zoneArn], {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': dns.records.map((r) =>
+              r.name.replace(/\.$/, '').toLowerCase(),
+            ),
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          },
+        }),
+      );
+      statements.push(statement('ReadChanges', ['route53:GetChange'], [`arn:${stack.partition}:route53:::change/*`]));
+    }
+    for (const s of statements) this.stepsFunction.addToRolePolicy(s);
+    props.ledger.grantReadWriteData(this.stepsFunction);
+    props.ledger.grantReadData(this.validateFunction);
+    const fenceRegion = props.config.policies.failover.fenceRegion;
+    if (fenceRegion && fenceRegion !== props.region) {
+      const fenceTable = stack.formatArn({
+        service: 'dynamodb',
+        region: fenceRegion,
+        resource: 'table',
+        resourceName: `${props.config.name}-ledger`,
+      });
+      this.validateFunction.addToRolePolicy(statement('ReadFence', ['dynamodb:GetItem'], [fenceTable]));
+      this.stepsFunction.addToRolePolicy(
+        statement('WriteFence', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [fenceTable]),
+      );
+    }
+
+    const acknowledge = (fn: lambda.Function, id: string, reason: string) => {
+      if (fn.role) Validations.of(fn.role).acknowledge({ id, reason });
+    };
+    acknowledge(
+      this.stepsFunction,
+      'AwsSolutions-IAM5[Resource::*]',
+      'DescribeScalableTargets, DescribeAutoScalingGroups, DescribeTargetGroups, DescribeTargetHealth and GetMetricData support no resource-level permissions (read-only); RegisterScalableTarget supports none either and is held to the ecs namespace by a condition.',
+    );
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    for (const g of here.autoScalingGroups) {
+      acknowledge(
+        this.stepsFunction,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${g.name}]`,
+        `Auto Scaling group ARNs contain a UUID unknown at deploy time; the name (${g.name}) scopes it.`,
+      );
+    }
+    acknowledge(
+      this.stepsFunction,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+      'GetChange takes change ids that Route 53 assigns per ChangeResourceRecordSets call: unknown at deploy time.',
+    );
+    const table = props.ledger.node.defaultChild as CfnElement | undefined;
+    if (table) {
+      for (const fn of [this.validateFunction, this.stepsFunction]) {
+        acknowledge(
+          fn,
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(table)}.Arn>/index/*]`,
+          "grant*Data includes the ledger's indexes (byKind), which failover records are listed by.",
+        );
+      }
+    }
+    const workflowRole = this.stateMachine.role;
+    Validations.of(workflowRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing and CloudWatch Logs delivery of the state machine support no resource-level permissions.',
+    });
+    for (const fn of [this.validateFunction, this.stepsFunction]) {
+      Validations.of(workflowRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'The workflow invokes its own functions, any version or alias of them.',
+      });
+    }
+  }
+}
