@@ -101,8 +101,14 @@ export function drainHostDefinition(scope: Construct, fns: DrainHostFunctions): 
   const launch = launchPhase(ns, fns, failure, finishing);
   const manual = manualPhase(ns, fns, failure, finishing, record);
 
-  // No Parameters: the raw execution input (the EventBridge event or the console input) goes to the function as is.
-  const resolve = lambdaStep(ns, S.resolve, fns.resolve);
+  // The raw execution input (the EventBridge event or the console input) as is, with the execution that owns
+  // the drain's ledger claim and budget slot (a retry of this step by the same execution carries on).
+  const resolve = lambdaStep(
+    ns,
+    S.resolve,
+    fns.resolve,
+    sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution.Id' }),
+  );
   resolve.addCatch(
     new sfn.Fail(ns, 'InvalidInput', {
       stateName: S.invalidInput,

@@ -48,6 +48,8 @@ export const DrainState = z
     action: z.enum(DRAIN_ACTIONS),
     phase: z.enum(DRAIN_PHASES),
     request: DrainRequest,
+    /** The execution that owns this drain (its ledger claim and budget slot): `$$.Execution.Id`. */
+    execution: z.string().optional(),
     region: z.string(),
     cluster: z.string().optional(),
     group: z.string().optional(),
@@ -93,6 +95,8 @@ export const DrainState = z
     /** The lifecycle action was completed (or found no longer pending). */
     lifecycleCompleted: z.boolean().optional(),
     message: z.string(),
+    /** Ballast events that could not be delivered after retries (reported in the drain record). */
+    undeliveredEvents: z.array(z.string()).optional(),
     /** Error caught by a Catch (present on failure paths only). */
     error: z.unknown().optional(),
   })

@@ -156,10 +156,27 @@ export class SfnRuntime {
     if (execution.status !== 'RUNNING') return; // stopped before it began
     const prepared = this.prepared.get(machine.arn)!;
     const clock = this.world.clock;
+    // An execution stopped from outside (StopExecution, its timeout) is asleep on the clock: the runner gives
+    // up at once, but the process must end inside its own slice, when its pending wake comes. So the process
+    // waits for that wake, and a handler woken after the stop goes no further.
+    let asleep: { woke: Promise<void>; wake: () => void } | undefined;
+    const sleep = async (ms: number): Promise<boolean> => {
+      let wake: () => void = () => undefined;
+      const woke = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      asleep = { woke, wake };
+      await clock.sleep(ms);
+      asleep = undefined;
+      if (execution.status === 'RUNNING') return true;
+      wake();
+      return false;
+    };
+    const never = new Promise<never>(() => undefined);
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [stateName, spec] of prepared.waits) {
       handlers[stateName] = async (waitInput) => {
-        await clock.sleep(waitMillis(spec, waitInput, clock.now()));
+        if (!(await sleep(waitMillis(spec, waitInput, clock.now())))) return never;
         return waitInput;
       };
     }
@@ -169,9 +186,9 @@ export class SfnRuntime {
         if (planner.pendingMs > 0) {
           const ms = planner.pendingMs;
           planner.pendingMs = 0;
-          await clock.sleep(ms);
+          if (!(await sleep(ms))) return never;
         }
-        if (execution.status !== 'RUNNING') throw Object.assign(new Error('aborted'), { name: 'States.Aborted' });
+        if (execution.status !== 'RUNNING') return never;
         try {
           const result = await this.runTask(machine, task.resource, taskInput);
           planner.succeeded();
@@ -220,6 +237,8 @@ export class SfnRuntime {
       const err = caught instanceof Error ? caught : new Error(String(caught));
       outcome = { status: 'FAILED', error: err.name, cause: err.message };
     }
+    const pending = asleep;
+    if (pending && execution.status !== 'RUNNING') await pending.woke;
     clock.cancel(timeout);
     // The runner's log is read asynchronously and closes when the execution ends: let the reader catch
     // up, so the history is complete and in order before the final event.

@@ -168,6 +168,7 @@ describe('the HostDraining construct', () => {
     expect(functions.map((f) => f.Metadata['ballast:entry']).sort()).toEqual([
       'functions/host-draining/drain.ts',
       'functions/host-draining/finish.ts',
+      'functions/host-draining/reclaim.ts',
       'functions/host-draining/resolve.ts',
     ]);
     for (const fn of functions) {

@@ -37,7 +37,7 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');

@@ -62,7 +62,9 @@ const FINISH_STATES: Record<string, string> = {
 
 /** Routes every Lambda task to its core; `override` replaces some (to inject faults). */
 function coreRoutes(deps: DrainDeps, override: Record<string, TaskRoute> = {}): Record<string, TaskRoute> {
-  const routes: Record<string, TaskRoute> = { [S.resolve]: (input) => resolveRequest(input, deps) };
+  const routes: Record<string, TaskRoute> = {
+    [S.resolve]: (input: { input: unknown; execution: string }) => resolveRequest(input.input, deps, input.execution),
+  };
   const step =
     (ops: Record<string, (s: DrainState, d: DrainDeps) => Promise<DrainState>>) =>
     (input: { op: string; state: DrainState }) => {
@@ -140,7 +142,13 @@ describe('the drain-host state machine', () => {
     await runStateMachine({ definition, input: event, routes: coreRoutes(fleet.deps()) });
     const before = fleet.mutations.length;
 
-    const again = await runStateMachine({ definition, input: event, routes: coreRoutes(fleet.deps()) });
+    // A duplicate delivery starts another execution (EventBridge gives each its own name).
+    const again = await runStateMachine({
+      definition,
+      input: event,
+      routes: coreRoutes(fleet.deps()),
+      context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:ballast-drain-host:second' } },
+    });
 
     expect(again.status).toBe('SUCCEEDED');
     expect(again.visitedStates).toEqual([S.resolve, S.route, S.duplicate]);

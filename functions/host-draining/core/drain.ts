@@ -2,7 +2,7 @@ import { StopTaskCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/
 import { DRAIN_EVENT } from '#events/ballast-events.ts';
 import type { DrainState, TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
-import { emit, eventDetail } from './emit.ts';
+import { emit, eventDetail, noteDelivery } from './emit.ts';
 import { heartbeatIfDue, required } from './hook.ts';
 import {
   countByClass,
@@ -79,7 +79,7 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     tasksAtStart: countByClass(tasks),
     stuckServices: stuck,
   });
-  await emit(deps, DRAIN_EVENT.started, eventDetail(next, message));
+  next = noteDelivery(next, DRAIN_EVENT.started, await emit(deps, DRAIN_EVENT.started, eventDetail(next, message)));
 
   if (state.dryRun) {
     const plan = [
@@ -164,10 +164,11 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     if (fresh.length > 0) {
       current = { ...current, stuckServices: [...current.stuckServices, ...fresh] };
       if (!first) {
-        await emit(
-          deps,
+        const text = `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`;
+        current = noteDelivery(
+          current,
           DRAIN_EVENT.stuck,
-          eventDetail(current, `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`),
+          await emit(deps, DRAIN_EVENT.stuck, eventDetail(current, text)),
         );
       }
     }

@@ -2,7 +2,7 @@ import { CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DRAIN_EVENT, type DrainEventType } from '#events/ballast-events.ts';
 import type { DrainState } from '../state.ts';
 import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
-import { emit, eventDetail } from './emit.ts';
+import { emit, eventDetail, noteDelivery } from './emit.ts';
 import { countByClass } from './hosts.ts';
 
 /**
@@ -91,6 +91,17 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
   const failed = state.error !== undefined;
   const message = failed ? `Drain failed: ${describeError(state.error)}` : state.message;
   const final: DrainState = { ...state, ...(outcome ? { outcome } : {}), message };
+  // The final event first (best effort, retried), so the record can say whether it was delivered.
+  let undelivered = state.undeliveredEvents ?? [];
+  if (!failed) {
+    const type = eventTypeFor(final);
+    const text =
+      type === DRAIN_EVENT.retained
+        ? `${message} A person must decide: terminate the instance, or release it with {"action": "release"} once safe.`
+        : message;
+    undelivered =
+      noteDelivery(final, type, await emit(deps, type, eventDetail(final, text, finishedAt))).undeliveredEvents ?? [];
+  }
   await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
     status: 'finished',
     outcome: failed ? 'failed' : outcome,
@@ -101,6 +112,7 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     lifecycleResult: state.lifecycleResult,
     lifecycleCompleted: state.lifecycleCompleted ?? false,
     budgetOverridden: state.budget.overridden ?? false,
+    ...(undelivered.length > 0 ? { undeliveredEvents: undelivered } : {}),
     message,
   });
   await deps.ledger.appendOperation(now, state.request.drainId, {
@@ -114,16 +126,8 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     dryRun: state.dryRun,
     message,
   });
-  if (!failed) {
-    const type = eventTypeFor(final);
-    const text =
-      type === DRAIN_EVENT.retained
-        ? `${message} A person must decide: terminate the instance, or release it with {"action": "release"} once safe.`
-        : message;
-    await emit(deps, type, eventDetail(final, text, finishedAt));
-  }
   deps.logger.info('Drain finished', { drainId: state.request.drainId, outcome: failed ? 'failed' : outcome });
-  return final;
+  return undelivered.length > 0 ? { ...final, undeliveredEvents: undelivered } : final;
 }
 
 function describeError(error: unknown): string {

@@ -33,7 +33,11 @@ const GLOBAL_TIMEOUT_MARGIN_SECONDS = 120;
  * instance, reads the lifecycle hook's timeouts, and takes the ledger lock of this drain. Nothing here
  * mutates the fleet: an invalid manual input throws InvalidInput (naming the field) before any change.
  */
-export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<DrainState | SkipOutput> {
+export async function resolveRequest(
+  raw: unknown,
+  deps: DrainDeps,
+  execution?: string,
+): Promise<DrainState | SkipOutput> {
   const now = deps.clock();
   const normalised = normaliseDrainHostInput(raw, now);
   if (normalised.type === 'invalid') throw new InvalidInput(normalised.problems);
@@ -190,6 +194,7 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
     action,
     phase: action === 'drain' ? 'waiting-budget' : 'finish',
     request,
+    ...(execution !== undefined ? { execution } : {}),
     region: config.region,
     ...(cluster !== undefined ? { cluster } : {}),
     ...(groupName !== undefined ? { group: groupName } : {}),
@@ -232,6 +237,7 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
       sourceId: request.sourceId,
       deadlineAt,
       dryRun,
+      ...(execution !== undefined ? { execution } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
       ...(groupName !== undefined ? { group: groupName } : {}),
       ...(containerInstanceArn !== undefined ? { containerInstanceArn } : {}),
@@ -241,7 +247,10 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
     },
     now,
   );
-  if (claim.result === 'exists') {
+  // The same execution retrying this step after its claim was applied but the response lost: carry on.
+  const ours = claim.result === 'exists' && execution !== undefined && claim.existing?.execution === execution;
+  if (ours) deps.logger.info('The ledger claim is already this execution’s (a retried step): carrying on');
+  if (claim.result === 'exists' && !ours) {
     const message = `Duplicate: ${request.drainId} for ${request.instanceId} was received before (status ${String(claim.existing?.status ?? 'unknown')}); nothing changed.`;
     deps.logger.info(message, { drainId: request.drainId, instanceId: request.instanceId });
     return { action: 'duplicate', message, drainId: request.drainId, instanceId: request.instanceId };

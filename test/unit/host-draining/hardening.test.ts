@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { acquireBudget } from '#functions/host-draining/core/budget.ts';
+import { recordOutcome } from '#functions/host-draining/core/finish.ts';
+import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
+import { FakeFleet, terminateEvent, testConfig } from './fleet.ts';
+import { asState, drive } from './flow.ts';
+
+/**
+ * Issue 10, host draining hardened: each test here failed before its fix (see the commit messages).
+ */
+let fleet: FakeFleet;
+const HOST = 'i-0aaaaaaaaaaaaaaa1';
+const OTHER = 'i-0aaaaaaaaaaaaaaa2';
+const EXEC = 'arn:aws:states:us-east-1:123456789012:execution:ballast-drain-host:run-1';
+const EXEC_2 = 'arn:aws:states:us-east-1:123456789012:execution:ballast-drain-host:run-2';
+
+beforeEach(() => {
+  fleet = new FakeFleet();
+  fleet.addService('api');
+  for (const host of [HOST, OTHER]) {
+    fleet.addInstance(host, 'web', 'web-hosts');
+    fleet.terminating(host);
+    fleet.addTask(host, 'service:api');
+  }
+  fleet.addInstance('i-0bbbbbbbbbbbbbbb1', 'web', 'web-hosts');
+});
+
+describe('defect 5: a claim knows its owner', () => {
+  it('carries on when the same execution retries Resolve Request after the claim’s response was lost', async () => {
+    // Arrange: the conditional put is applied, but its response never reaches the function.
+    const deps = fleet.deps();
+    fleet.ledger.loseNextClaimResponse = true;
+    const event = await terminateEvent(HOST);
+    await expect(resolveRequest(event, deps, EXEC)).rejects.toThrow('socket hang up');
+    // Act: Step Functions retries the step (same execution).
+    const retried = await resolveRequest(event, deps, EXEC);
+    // Assert: it drains; a second delivery (another execution) is still a Duplicate.
+    expect(asState(retried).action).toBe('drain');
+    expect(asState(retried).execution).toBe(EXEC);
+    expect((await resolveRequest(event, deps, EXEC_2)).action).toBe('duplicate');
+  });
+});
+
+describe('defect 1: a budget slot of an execution that is not running is reclaimed on acquire', () => {
+  it('frees the slot of an aborted holder, closes its record with the real outcome, and takes the slot', async () => {
+    // Arrange: OTHER's drain holds the only slot; its execution was stopped from the console.
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
+    const holder = asState(await resolveRequest(await terminateEvent(OTHER), deps, EXEC_2));
+    expect((await acquireBudget(holder, deps)).budget.held).toBe(true);
+    fleet.executions.set(EXEC_2, 'ABORTED');
+    fleet.executions.set(EXEC, 'RUNNING');
+    // Act
+    const mine = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+    // Assert
+    expect(mine.phase).toBe('draining');
+    expect(mine.budget.held).toBe(true);
+    expect(fleet.ledger.budgets.get('us-east-1#web')).toEqual(new Set([mine.budget.holder]));
+    expect(fleet.ledger.record(OTHER)).toMatchObject({ status: 'finished', outcome: 'execution-aborted' });
+  });
+
+  it('keeps the slot of a holder whose execution is still running', async () => {
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
+    await acquireBudget(asState(await resolveRequest(await terminateEvent(OTHER), deps, EXEC_2)), deps);
+    fleet.executions.set(EXEC_2, 'RUNNING');
+
+    const mine = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+
+    expect(mine.phase).toBe('waiting-budget');
+    expect(fleet.ledger.record(OTHER)?.status).toBe('active');
+  });
+});
+
+describe('defect 6: a partial PutEvents failure', () => {
+  it('retries the failed entry, and a drain that worked is recorded as drained even if its event cannot be sent', async () => {
+    // Arrange: 'Drain Started' is throttled once per entry; 'Drain Completed' is never accepted.
+    fleet.failingEvents.set('Drain Started', 1);
+    fleet.failingEvents.set('Drain Completed', 1000);
+    const deps = fleet.deps();
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    expect(fleet.eventTypes()).toContain('Drain Started');
+    expect(asState(output).outcome).toBe('drained');
+    expect(fleet.ledger.record(HOST)).toMatchObject({ status: 'finished', outcome: 'drained' });
+    expect(fleet.ledger.record(HOST)?.undeliveredEvents).toEqual(['Drain Completed']);
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+
+  it('does not throw from Record Outcome when the final event is rejected', async () => {
+    fleet.failingEvents.set('Drain Completed', 1000);
+    const deps = fleet.deps();
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    await expect(recordOutcome(asState(output), deps)).resolves.toMatchObject({ outcome: 'drained' });
+  });
+});
