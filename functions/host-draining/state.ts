@@ -87,6 +87,8 @@ export const DrainState = z
     waitSeconds: z.number().int().min(0),
     /** The settle delay (deregistration delay of the target groups involved, plus the policy's extra). */
     settleSeconds: z.number().int().min(0),
+    /** When the settle ends (set when the last task stopped; capped by the hook's global timeout). */
+    settleUntil: z.string().optional(),
     tasks: z.array(TrackedTask),
     stuckServices: z.array(StuckService),
     forcedAt: z.string().optional(),

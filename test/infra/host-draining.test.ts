@@ -180,6 +180,25 @@ describe('the HostDraining construct', () => {
     }
   });
 
+  it('sends the drain workflow’s failed, timed-out and aborted executions to the reclaim function', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) =>
+        r.Properties.EventPattern?.source?.[0] === 'aws.states' && r.Properties.Description?.includes('budget slot'),
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(JSON.stringify(rule.Properties.EventPattern.detail.stateMachineArn)).toMatch(/HostDraining.*Workflow/);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toMatch(/HostDrainingReclaim/);
+    expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+  });
+
+  it('lets the drain function describe only its own workflow’s executions', () => {
+    const describe = drainStatements().filter((s) => actionsOf(s).includes('states:DescribeExecution'));
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(resourcesOf(describe[0]!))).toContain(':execution:ballast-drain-host:*');
+  });
+
   it('alarms on failed drain executions', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmDescription: Match.stringLikeRegexp('^Drain host: an execution failed'),

@@ -13,7 +13,16 @@ import {
   stuckServices,
   trackTasks,
 } from './hosts.ts';
-import { capWait, nextWait, seconds } from './timing.ts';
+import {
+  addSeconds,
+  capWait,
+  GLOBAL_TIMEOUT_MARGIN_SECONDS,
+  heartbeatDueIn,
+  hookEndMessage,
+  hookEndOutcome,
+  nextWait,
+  seconds,
+} from './timing.ts';
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
@@ -135,6 +144,20 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     );
   }
 
+  // Settling: every task stopped; the wait is split so that the hook gets its heartbeats.
+  if (current.settleUntil) {
+    const cut =
+      current.hook &&
+      current.settleUntil >= addSeconds(current.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS - 1);
+    const note = cut ? ` (cut by the lifecycle hook's global timeout at ${current.hook!.globalDeadlineAt})` : '';
+    return continueSettle(
+      current,
+      deps,
+      now,
+      `All tasks stopped; settling for the load balancers until ${current.settleUntil}${note}.`,
+    );
+  }
+
   // Refresh: new arrivals are recorded too; every task not yet seen STOPPED is described again.
   const known = new Set(current.tasks.map((t) => t.arn));
   const arrived = (await listHostTasks(ecs, cluster, arn)).filter((a) => !known.has(a));
@@ -178,8 +201,8 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   const pastDeadline = now.getTime() >= new Date(current.deadlineAt).getTime();
 
   if (remaining.length === 0) {
-    if (current.forcedAt) return settle(current, deps, 'forced', 'Remaining tasks were stopped at the deadline.');
-    return settle(current, deps, 'drained', `All ${tasks.length} task(s) stopped.`);
+    if (current.forcedAt) return settle(current, deps, now, 'forced', 'Remaining tasks were stopped at the deadline.');
+    return settle(current, deps, now, 'drained', `All ${tasks.length} task(s) stopped.`);
   }
 
   if (pastDeadline && !current.forcedAt) {
@@ -248,11 +271,8 @@ async function poll(
   const { poll: cfg } = deps.config;
   const next = await heartbeatIfDue(state, deps, now);
   if (next.lifecycleCompleted) {
-    return finish(
-      next,
-      'gone',
-      'The lifecycle action is no longer pending (completed elsewhere or expired): stopping.',
-    );
+    const outcome = hookEndOutcome(state, now);
+    return finish(next, outcome, `${hookEndMessage(outcome)} Stopping the drain.`);
   }
   const wanted =
     state.request.kind === 'spot'
@@ -275,16 +295,60 @@ async function poll(
   };
 }
 
-function settle(state: DrainState, deps: DrainDeps, outcome: 'drained' | 'forced', message: string): DrainState {
+/**
+ * The last task stopped: settle for the target groups' deregistration delay (plus the policy's extra), never
+ * past the hook's global timeout (less the margin to complete), heartbeating on the way.
+ */
+async function settle(
+  state: DrainState,
+  deps: DrainDeps,
+  now: Date,
+  outcome: 'drained' | 'forced',
+  message: string,
+): Promise<DrainState> {
   if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
-  const settleSeconds = settleSecondsFor(state, deps);
-  return {
+  const total = settleSecondsFor(state, deps);
+  let settleUntil = addSeconds(now, total);
+  let capped = '';
+  if (state.hook) {
+    const latest = addSeconds(state.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS);
+    if (latest < settleUntil) {
+      settleUntil = latest < now.toISOString() ? now.toISOString() : latest;
+      capped = ` (cut to ${Math.max(0, seconds(now, new Date(settleUntil)))} s by the lifecycle hook's global timeout at ${state.hook.globalDeadlineAt})`;
+    }
+  }
+  const settling: DrainState = {
     ...state,
-    phase: 'settle',
     outcome,
-    settleSeconds,
+    settleUntil,
     ...(state.hook ? { lifecycleResult: 'CONTINUE' as const } : {}),
-    message: `${message} Settling ${settleSeconds} s for the load balancers.`,
+  };
+  return continueSettle(settling, deps, now, `${message} Settling ${total} s for the load balancers${capped}.`);
+}
+
+/**
+ * One segment of the settle: the final one goes to 'Settle' (phase 'settle'); while the rest is longer than
+ * the time to the next heartbeat, the segment is a 'Wait Before Next Check' (phase 'draining') after which
+ * 'Check Tasks' heartbeats and comes back here.
+ */
+async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, message: string): Promise<DrainState> {
+  const settleUntil = required(state.settleUntil, 'settleUntil');
+  const next = await heartbeatIfDue(state, deps, now);
+  if (next.lifecycleCompleted) {
+    const outcome = hookEndOutcome(state, now);
+    return finish(next, outcome, `${hookEndMessage(outcome)} (${message})`);
+  }
+  const left = Math.max(0, seconds(now, new Date(settleUntil)));
+  const beat = heartbeatDueIn(next, now);
+  if (beat === undefined || left <= beat) {
+    return { ...next, phase: 'settle', settleSeconds: left, waitSeconds: 0, message };
+  }
+  const waitSeconds = Math.max(1, beat);
+  return {
+    ...next,
+    phase: 'draining',
+    waitSeconds,
+    message: `${message} ${left} s of settle left; next heartbeat in ${waitSeconds} s.`.trim(),
   };
 }
 

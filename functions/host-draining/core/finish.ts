@@ -4,6 +4,7 @@ import type { DrainState } from '../state.ts';
 import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
 import { countByClass } from './hosts.ts';
+import { hookEndMessage, hookEndOutcome } from './timing.ts';
 
 /**
  * The end of every path: 'Complete Lifecycle Action', 'Release Budget', 'Record Outcome' (each one
@@ -11,6 +12,9 @@ import { countByClass } from './hosts.ts';
  * the work succeeded (or the deadline policy said so), and a lifecycle action that is no longer pending
  * (completed elsewhere, expired, instance gone) is recorded, not an error.
  */
+
+/** Outcomes reached while the host was held in its hook: a missing action at completion changes them. */
+const HOOK_HELD_OUTCOMES: readonly string[] = ['drained', 'forced', 'timed-out', 'retained'];
 
 /** 'Complete Lifecycle Action': CONTINUE or ABANDON, by token (or by instance id for manual drains). */
 export async function completeLifecycleAction(state: DrainState, deps: DrainDeps): Promise<DrainState> {
@@ -43,6 +47,12 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
         hook: hook.name,
       },
     );
+    // A drain that ends here expected the action to be pending: it expired or was completed elsewhere, and
+    // is reported as that, never as drained.
+    if (state.outcome && HOOK_HELD_OUTCOMES.includes(state.outcome)) {
+      const outcome = hookEndOutcome(state, deps.clock());
+      return { ...state, lifecycleCompleted: false, outcome, message: `${hookEndMessage(outcome)} (${state.message})` };
+    }
     return {
       ...state,
       lifecycleCompleted: false,
@@ -67,7 +77,10 @@ export function eventTypeFor(state: DrainState): DrainEventType {
     case 'forced':
     case 'spot-deadline':
     case 'launch-timed-out':
+    case 'hook-expired':
       return DRAIN_EVENT.timedOut;
+    case 'hook-lost':
+      return DRAIN_EVENT.hookLost;
     case 'retained':
       return DRAIN_EVENT.retained;
     case 'marked':

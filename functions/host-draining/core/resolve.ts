@@ -12,7 +12,7 @@ import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { findContainerInstance } from './hosts.ts';
-import { addSeconds } from './timing.ts';
+import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
 export interface SkipOutput {
@@ -24,9 +24,6 @@ export interface SkipOutput {
 
 /** Kinds that hold a host (extend and release act on the newest active one of these). */
 export const DRAINING_KINDS: readonly string[] = ['terminate', 'spot', 'manual-drain'];
-
-/** Seconds kept in hand before the hook's global timeout, to complete the action in time. */
-const GLOBAL_TIMEOUT_MARGIN_SECONDS = 120;
 
 /**
  * 'Resolve Request': validates and normalises the raw input, finds the group, the cluster and the container

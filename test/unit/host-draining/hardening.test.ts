@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
 import { recordOutcome } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
-import { FakeFleet, terminateEvent, testConfig } from './fleet.ts';
+import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';
 
 /**
@@ -91,5 +91,78 @@ describe('defect 6: a partial PutEvents failure', () => {
     const deps = fleet.deps();
     const { output } = await drive(await terminateEvent(HOST), fleet, deps);
     await expect(recordOutcome(asState(output), deps)).resolves.toMatchObject({ outcome: 'drained' });
+  });
+});
+
+describe('defect 3: settle keeps the hook alive, within its deadlines, and reports an expired hook', () => {
+  /** Gaps (s) between the hook's event, each heartbeat and the completion. */
+  function hookGaps(): number[] {
+    const times = [
+      T0.getTime(),
+      ...fleet.mutations
+        .filter((m) => m.action.startsWith('autoscaling:') && m.input.InstanceId === HOST)
+        .map((m) => new Date(m.at).getTime()),
+    ];
+    return times.slice(1).map((t, i) => (t - times[i]!) / 1000);
+  }
+
+  it('heartbeats through a settle longer than the heartbeat timeout', async () => {
+    // Arrange: a 120 s heartbeat timeout, and a settle of 30 s (api) + 600 s extra.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 120, GlobalTimeout: 12_000 });
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 600 } }));
+    // Act
+    const { output, steps } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert: never 120 s without a heartbeat, and the settle really lasted.
+    expect(asState(output).outcome).toBe('drained');
+    expect(Math.max(...hookGaps())).toBeLessThan(120);
+    expect(fleet.now.getTime() - T0.getTime()).toBeGreaterThanOrEqual(630_000);
+    expect(steps.slice(-4)).toEqual(['Settle', 'Complete Lifecycle Action', 'Release Budget', 'Record Outcome']);
+  });
+
+  it('ends the settle before the hook’s global timeout', async () => {
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 300, GlobalTimeout: 900 });
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 3000, deadlineMinutes: 10 } }));
+
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+
+    const completed = fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0];
+    expect(completed).toBeDefined();
+    expect(new Date(completed!.at).getTime()).toBeLessThan(T0.getTime() + 900_000);
+    expect(asState(output).message).toMatch(/global timeout/);
+  });
+
+  it('reports a hook that expired while Ballast could not reach it as expired, never as completed', async () => {
+    // Arrange: a 300 s heartbeat timeout; Ballast's next check comes 10 minutes late (an outage), by when the
+    // hook has run out on its own.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 300, GlobalTimeout: 30_000 });
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 120 } }));
+    let late = false;
+    const outage = () => {
+      if (late) return;
+      late = true;
+      fleet.advance(600);
+      fleet.pendingActions.delete(HOST);
+    };
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps, { beforeCheck: outage });
+    // Assert
+    expect(asState(output).outcome).toBe('hook-expired');
+    expect(fleet.eventTypes()).not.toContain('Drain Completed');
+    expect(fleet.eventTypes()).toContain('Drain Timed Out');
+    expect(fleet.ledger.record(HOST)).toMatchObject({ status: 'finished', outcome: 'hook-expired' });
+  });
+
+  it('reports a lifecycle action completed outside Ballast during the settle as hook-lost, not drained', async () => {
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 120 } }));
+    // Someone completes the action by hand as soon as the tasks are gone (before Ballast's settle ends).
+    const byHand = () => {
+      if (fleet.stoppedTasks(HOST) === 1) fleet.pendingActions.delete(HOST);
+    };
+
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps, { beforeCheck: byHand });
+
+    expect(asState(output).outcome).toBe('hook-lost');
+    expect(fleet.eventTypes()).not.toContain('Drain Completed');
+    expect(fleet.ledger.record(HOST)).toMatchObject({ status: 'finished', outcome: 'hook-lost' });
   });
 });
