@@ -1,5 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import './polyfills.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
@@ -191,6 +192,18 @@ export class SfnRuntime {
         if (execution.status !== 'RUNNING') return never;
         try {
           const result = await this.runTask(machine, task.resource, taskInput);
+          if (execution.status !== 'RUNNING') return never;
+          // Step Functions' payload quota: a result over 256 KiB fails the execution with
+          // States.DataLimitExceeded, which no Retry or Catch (not even States.ALL) handles.
+          const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
+          if (bytes > LIMITS.sfnPayloadBytesMax) {
+            this.fail(
+              execution,
+              'States.DataLimitExceeded',
+              `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${LIMITS.sfnPayloadBytesMax}).`,
+            );
+            return never;
+          }
           planner.succeeded();
           return result;
         } catch (error) {
@@ -331,7 +344,24 @@ export class SfnRuntime {
     this.statusChanged(execution);
   }
 
+  /** Ends a running execution FAILED with an error that no Catch sees (a quota), and stops its runner. */
+  private fail(execution: Execution, error: string, cause: string): void {
+    if (execution.status !== 'RUNNING') return;
+    this.finish(execution, 'FAILED', { error, cause });
+    execution.abort?.();
+  }
+
   private record(execution: Execution, type: string, stateName?: string, error?: string, cause?: string): void {
+    // Step Functions' history quota: the event that would be the 25,000th fails the execution instead.
+    if (execution.status === 'RUNNING' && execution.history.length >= LIMITS.sfnHistoryEventsMax - 1) {
+      this.fail(
+        execution,
+        'States.Runtime',
+        `The execution reached the maximum number of history events (${LIMITS.sfnHistoryEventsMax}).`,
+      );
+      return;
+    }
+    if (execution.status !== 'RUNNING' && !type.startsWith('Execution')) return;
     const id = execution.history.length + 1;
     execution.history.push({
       id,

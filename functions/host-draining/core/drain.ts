@@ -1,16 +1,18 @@
 import { StopTaskCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
 import { DRAIN_EVENT } from '#events/ballast-events.ts';
-import type { DrainState, TrackedTask } from '../state.ts';
+import { type DrainState, STOPPED_TASKS_KEPT, type TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
 import { heartbeatIfDue, required } from './hook.ts';
 import {
+  boundTasks,
   countByClass,
   describeContainerInstance,
   describeServices,
   describeTasks,
   listHostTasks,
   stuckServices,
+  totalCounts,
   trackTasks,
 } from './hosts.ts';
 import {
@@ -54,7 +56,12 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
     return finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
   }
-  const tasks = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn));
+  const bounded = boundTasks(
+    await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn)),
+    undefined,
+    STOPPED_TASKS_KEPT,
+  );
+  const tasks = bounded.tasks;
   const decisions: string[] = [];
   if (instance.status === 'DRAINING') {
     decisions.push('host already DRAINING: carrying on');
@@ -78,6 +85,8 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     ...state,
     startedAt: now.toISOString(),
     tasks,
+    ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
+    checkedAt: now.toISOString(),
     stuckServices: stuck,
     waitSeconds: 0,
   };
@@ -85,7 +94,7 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   const message = `Drain started (${decisions.join('; ')}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
   await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
     drainStartedAt: next.startedAt,
-    tasksAtStart: countByClass(tasks),
+    tasksAtStart: totalCounts(next),
     stuckServices: stuck,
   });
   next = noteDelivery(next, DRAIN_EVENT.started, await emit(deps, DRAIN_EVENT.started, eventDetail(next, message)));
@@ -159,9 +168,11 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   }
 
   // Refresh: new arrivals are recorded too; every task not yet seen STOPPED is described again.
+  // A listed task that is not tracked is new, unless it was already STOPPED at the last check (then it
+  // was seen and counted, and dropped from the state to keep it bounded).
   const known = new Set(current.tasks.map((t) => t.arn));
   const arrived = (await listHostTasks(ecs, cluster, arn)).filter((a) => !known.has(a));
-  const added = await trackTasks(ecs, cluster, arrived);
+  const added = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
   const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
   const described = await describeTasks(ecs, cluster, open);
   let progress = false;
@@ -175,8 +186,14 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     }),
     ...added,
   ];
-  if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.map((t) => t.arn) });
-  current = { ...current, tasks };
+  if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.length });
+  const bounded = boundTasks(tasks, current.dropped, STOPPED_TASKS_KEPT);
+  current = {
+    ...current,
+    tasks: bounded.tasks,
+    ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
+    checkedAt: now.toISOString(),
+  };
 
   // Services that cannot move: reported within one poll.
   const openServices = tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!);
@@ -356,7 +373,10 @@ async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, mes
 export function settleSecondsFor(state: DrainState, deps: DrainDeps): number {
   const delays = deps.config.deregistrationDelays[state.cluster ?? ''] ?? {};
   const clusterMax = Math.max(0, ...Object.values(delays));
-  const services = new Set(state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!));
+  const services = new Set([
+    ...state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!),
+    ...(state.dropped?.services ?? []),
+  ]);
   let delay = 0;
   for (const service of services) delay = Math.max(delay, delays[service] ?? clusterMax);
   return delay + state.policy.settleSeconds;

@@ -2,7 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BALLAST_SOURCE, type DrainEventDetail, type DrainEventType } from '#events/ballast-events.ts';
 import type { DrainState } from '../state.ts';
 import { type DrainDeps, errorName } from './deps.ts';
-import { countByClass } from './hosts.ts';
+import { countByClass, totalCounts } from './hosts.ts';
 
 /** The detail of a Ballast drain event, from the state. */
 export function eventDetail(state: DrainState, message: string, finishedAt?: string): DrainEventDetail {
@@ -13,7 +13,7 @@ export function eventDetail(state: DrainState, message: string, finishedAt?: str
     region: state.region,
     drainId: state.request.drainId,
     trigger: state.request.kind,
-    tasks: countByClass(state.tasks),
+    tasks: totalCounts(state),
     remaining: countByClass(state.tasks, (t) => !t.stopped),
     stuckServices: state.stuckServices,
     ...(state.outcome !== undefined ? { outcome: state.outcome } : {}),

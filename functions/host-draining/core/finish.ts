@@ -3,7 +3,7 @@ import { DRAIN_EVENT, type DrainEventType } from '#events/ballast-events.ts';
 import type { DrainState } from '../state.ts';
 import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
-import { countByClass } from './hosts.ts';
+import { countByClass, totalCounts } from './hosts.ts';
 import { hookEndMessage, hookEndOutcome } from './timing.ts';
 
 /**
@@ -119,7 +119,7 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     status: 'finished',
     outcome: failed ? 'failed' : outcome,
     finishedAt,
-    tasks: countByClass(state.tasks),
+    tasks: totalCounts(state),
     remaining: countByClass(state.tasks, (t) => !t.stopped),
     stuckServices: state.stuckServices,
     lifecycleResult: state.lifecycleResult,

@@ -44,6 +44,7 @@ export interface FakeTask {
   instanceId: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
+  stoppedAt?: Date;
 }
 
 export interface FakeService {
@@ -274,7 +275,7 @@ export class FakeFleet {
   addTask(
     instanceId: string,
     group: string,
-    status: Partial<Pick<FakeTask, 'lastStatus' | 'desiredStatus'>> = {},
+    status: Partial<Pick<FakeTask, 'lastStatus' | 'desiredStatus' | 'stoppedAt'>> = {},
   ): string {
     const cluster = this.instances.get(instanceId)?.cluster ?? 'web';
     const arn = `arn:aws:ecs:${REGION}:123456789012:task/${cluster}/${instanceId.slice(2, 8)}${this.tasks.size.toString().padStart(4, '0')}`;
@@ -290,7 +291,10 @@ export class FakeFleet {
   tick(): void {
     for (const task of this.tasks.values()) {
       if (this.unstoppable.has(task.arn)) continue;
-      if (task.lastStatus === 'STOPPING') task.lastStatus = 'STOPPED';
+      if (task.lastStatus === 'STOPPING') {
+        task.lastStatus = 'STOPPED';
+        task.stoppedAt = new Date(this.now);
+      }
       const host = this.instances.get(task.instanceId);
       const service = task.group.startsWith('service:') ? this.services.get(task.group.slice(8)) : undefined;
       const movable =
@@ -386,6 +390,7 @@ export class FakeFleet {
                 group: task.group,
                 lastStatus: task.lastStatus,
                 desiredStatus: task.desiredStatus,
+                ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
                 containerInstanceArn: this.instanceArn(task.instanceId),
               },
             ]

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '#config/limits.ts';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
 import { recordOutcome } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
@@ -164,5 +165,38 @@ describe('defect 3: settle keeps the hook alive, within its deadlines, and repor
     expect(asState(output).outcome).toBe('hook-lost');
     expect(fleet.eventTypes()).not.toContain('Drain Completed');
     expect(fleet.ledger.record(HOST)).toMatchObject({ status: 'finished', outcome: 'hook-lost' });
+  });
+});
+
+describe('defect 2: the drain state stays bounded whatever the host runs', () => {
+  it('keeps the state far under 256 KiB on a host with thousands of recently stopped short tasks', async () => {
+    // Arrange: a host that ran 3,000 one-minute jobs in the last hour (ECS lists them as STOPPED), and more
+    // keep arriving and stopping between checks.
+    fleet.addService('jobs', { schedulingStrategy: 'REPLICA' });
+    for (let i = 0; i < 3000; i++) {
+      fleet.addTask(HOST, 'service:jobs', {
+        desiredStatus: 'STOPPED',
+        lastStatus: 'STOPPED',
+        stoppedAt: new Date(T0.getTime() - (i + 1) * 1000),
+      });
+    }
+    const deps = fleet.deps();
+    const sizes: number[] = [];
+    let arrivals = 0;
+    const churn = (state: unknown) => {
+      sizes.push(Buffer.byteLength(JSON.stringify(state)));
+      if (arrivals >= 400) return;
+      for (let i = 0; i < 200; i++, arrivals++) {
+        fleet.addTask(HOST, 'service:jobs', { desiredStatus: 'STOPPED', lastStatus: 'STOPPED', stoppedAt: fleet.now });
+      }
+    };
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps, { beforeCheck: churn });
+    // Assert: every task is counted once, and no state comes near the payload limit.
+    const final = asState(output);
+    sizes.push(Buffer.byteLength(JSON.stringify(final)));
+    expect(final.outcome).toBe('drained');
+    expect(Math.max(...sizes)).toBeLessThan(LIMITS.sfnPayloadBytesMax / 8);
+    expect(fleet.ledger.record(HOST)?.tasks).toEqual({ service: 3401, daemon: 0, standalone: 0 });
   });
 });
