@@ -72,6 +72,10 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The invocation timed out on the client side, or the function ran past its own timeout: every step is
+  // safe to run again (it reads the fleet and the ledger before it acts).
+  'Lambda.ClientExecutionTimeoutException',
+  'Sandbox.Timedout',
 ];
 export const TRANSIENT_AWS_ERRORS = [
   'ThrottlingException',

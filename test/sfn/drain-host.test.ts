@@ -257,6 +257,16 @@ describe('the drain-host state machine', () => {
     expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);
   });
 
+  it('retries every Task on Lambda’s client timeout and the function’s own timeout (issue 10, defect 10)', () => {
+    const states = (definition.States ?? {}) as Record<string, { Retry?: { ErrorEquals: string[] }[] }>;
+    for (const name of routeAsl(definition).tasks.map((t) => t.name)) {
+      const retried = (states[name]?.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(
+        expect.arrayContaining(['Lambda.ClientExecutionTimeoutException', 'Sandbox.Timedout']),
+      );
+    }
+  });
+
   it('runs the real resolve handler from the template and rejects a malformed input before any AWS call', async () => {
     const routes = await handlerRoutes(template, definition);
     const fn = Object.values(template.Resources).find(

@@ -1,5 +1,6 @@
 import type { DrainState } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
+import { finish } from './drain.ts';
 import { heartbeatIfDue, markPending, required } from './hook.ts';
 import { clusterSize } from './hosts.ts';
 import { closeAbandonedDrain, holderIsRunning } from './reclaim.ts';
@@ -24,6 +25,11 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
   const cluster = required(state.cluster, 'cluster');
   if (state.request.kind === 'spot') {
     return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
+  }
+  // An operator may have released the host while it waited for a slot.
+  const record = await ledger.getDrain(config.region, state.request.instanceId, state.request.drainId);
+  if (record?.status === 'released') {
+    return finish(state, 'released', 'Released by an operator while waiting for a drain slot: not drained.');
   }
   const size = await clusterSize(deps.clients.ecs, cluster);
   const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);

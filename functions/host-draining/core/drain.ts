@@ -28,6 +28,8 @@ import {
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
+/** A forced drain completes at the latest this long before the hook's global timeout. */
+export const FORCE_END_MARGIN_SECONDS = 60;
 
 /**
  * The steps of a drain, each one Lambda invocation of functions/host-draining/drain.ts: 'Acquire Budget',
@@ -249,11 +251,17 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
         return poll(current, deps, now, true, `Deadline passed: stopping ${what}.`);
     }
   }
-  if (current.forcedAt && seconds(current.forcedAt, now) >= FORCE_GRACE_SECONDS) {
+  // The grace for forced stops ends early enough to complete before the hook's global timeout.
+  const hookEnds = current.hook
+    ? seconds(now, new Date(current.hook.globalDeadlineAt)) <= FORCE_END_MARGIN_SECONDS
+    : false;
+  if (current.forcedAt && (seconds(current.forcedAt, now) >= FORCE_GRACE_SECONDS || hookEnds)) {
     return finish(
       current,
       'forced',
-      `Tasks stopped at the deadline did not all reach STOPPED within ${FORCE_GRACE_SECONDS} s: continuing.`,
+      hookEnds
+        ? `Tasks stopped at the deadline had not all reached STOPPED ${FORCE_END_MARGIN_SECONDS} s before the hook's global timeout: continuing.`
+        : `Tasks stopped at the deadline did not all reach STOPPED within ${FORCE_GRACE_SECONDS} s: continuing.`,
       lifecycleFor(current),
     );
   }

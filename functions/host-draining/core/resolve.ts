@@ -211,7 +211,9 @@ export async function resolveRequest(
     deadlineAt,
     budget: {
       holder: activeDrain ? `${request.instanceId}#${activeDrain.drainId}` : `${request.instanceId}#${request.drainId}`,
-      held: activeDrain !== undefined,
+      // Only a release gives the running drain's slot back: a failed extend must not (its failure path
+      // runs Release Budget After Error with this state).
+      held: activeDrain !== undefined && request.kind === 'manual-release',
     },
     marked: false,
     waitSeconds: 0,

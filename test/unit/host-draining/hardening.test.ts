@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '#config/limits.ts';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
-import { recordOutcome } from '#functions/host-draining/core/finish.ts';
+import { recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';
@@ -198,5 +198,47 @@ describe('defect 2: the drain state stays bounded whatever the host runs', () =>
     expect(final.outcome).toBe('drained');
     expect(Math.max(...sizes)).toBeLessThan(LIMITS.sfnPayloadBytesMax / 8);
     expect(fleet.ledger.record(HOST)?.tasks).toEqual({ service: 3401, daemon: 0, standalone: 0 });
+  });
+});
+
+describe('defect 10: release, extend and force', () => {
+  it('stops a drain that is still waiting for budget when the host is released', async () => {
+    // Arrange: OTHER holds the only slot (running); HOST waits for it.
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
+    fleet.executions.set(EXEC_2, 'RUNNING');
+    await acquireBudget(asState(await resolveRequest(await terminateEvent(OTHER), deps, EXEC_2)), deps);
+    const waiting = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+    expect(waiting.phase).toBe('waiting-budget');
+    // Act: an operator releases HOST; its next Acquire Budget runs.
+    await drive({ action: 'release', instanceId: HOST }, fleet, deps);
+    const next = await acquireBudget(waiting, deps);
+    // Assert
+    expect(next.phase).toBe('finish');
+    expect(next.outcome).toBe('released');
+  });
+
+  it('leaves the running drain’s slot alone when an extend fails (its failure path releases nothing it does not hold)', async () => {
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
+    const running = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+    expect(running.budget.held).toBe(true);
+    const extend = asState(await resolveRequest({ action: 'extend', instanceId: HOST, minutes: 30 }, deps, EXEC_2));
+
+    // The extend's step failed: 'Release Budget After Error' runs with its state.
+    await releaseBudget(extend, deps);
+
+    expect(fleet.ledger.budgets.get('us-east-1#web')).toEqual(new Set([running.budget.holder]));
+  });
+
+  it('ends a forced drain before the hook’s global timeout even while stopped tasks take their time', async () => {
+    // Arrange: the deadline is the hook's global timeout less the margin; a task ignores StopTask.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 300, GlobalTimeout: 1200 });
+    fleet.unstoppable.add(fleet.taskOn(HOST)[0]!.arn);
+    const deps = fleet.deps(testConfig({ web: { deadlinePolicy: 'force', deadlineMinutes: 60 } }));
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    const completed = fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0];
+    expect(asState(output).outcome).toBe('forced');
+    expect(new Date(completed!.at).getTime()).toBeLessThan(T0.getTime() + 1200_000);
   });
 });
