@@ -27,6 +27,14 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
     });
     return state;
   }
+  // The intent is recorded before the call: a retry after a lost response finds it and knows that the
+  // action it no longer finds pending was completed by this drain, not by someone else.
+  const { region } = deps.config;
+  const { instanceId, drainId } = state.request;
+  const prior = (await deps.ledger.getDrain(region, instanceId, drainId))?.completing;
+  if (prior !== state.lifecycleResult) {
+    await deps.ledger.updateDrain(region, instanceId, drainId, { completing: state.lifecycleResult });
+  }
   try {
     await deps.clients.autoScaling.send(
       new CompleteLifecycleActionCommand({
@@ -51,6 +59,10 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
     // is reported as that, never as drained.
     if (state.outcome && HOOK_HELD_OUTCOMES.includes(state.outcome)) {
       const outcome = hookEndOutcome(state, deps.clock());
+      if (outcome === 'hook-lost' && prior === state.lifecycleResult) {
+        deps.logger.info('The lifecycle action was completed by an earlier attempt of this step (response lost)');
+        return { ...state, lifecycleCompleted: true };
+      }
       return { ...state, lifecycleCompleted: false, outcome, message: `${hookEndMessage(outcome)} (${state.message})` };
     }
     return {

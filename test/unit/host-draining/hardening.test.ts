@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '#config/limits.ts';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
-import { recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
+import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
+import { completeLifecycleAction, recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
+import type { DrainState } from '#functions/host-draining/state.ts';
 import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';
 
@@ -240,5 +242,28 @@ describe('defect 10: release, extend and force', () => {
     const completed = fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0];
     expect(asState(output).outcome).toBe('forced');
     expect(new Date(completed!.at).getTime()).toBeLessThan(T0.getTime() + 1200_000);
+  });
+});
+
+describe('a lost response of Complete Lifecycle Action (found by the chaos suite, seed 67160009)', () => {
+  it('keeps the real outcome when the retry finds the action it completed no longer pending', async () => {
+    // Arrange: a drain up to its completion.
+    const fresh = fleet.deps();
+    let state = asState(await resolveRequest(await terminateEvent(HOST), fresh, EXEC));
+    state = await acquireBudget(state, fresh);
+    state = await startDrain(state, fresh);
+    while (state.phase === 'draining') {
+      fleet.advance(state.waitSeconds);
+      fleet.tick();
+      state = await checkTasks(state, fresh);
+    }
+    const finishing: DrainState = state;
+    // Act: the first attempt completes the action, its response is lost; Step Functions retries the step.
+    await completeLifecycleAction(finishing, fresh);
+    const retried = await completeLifecycleAction(finishing, fresh);
+    // Assert
+    expect(retried.outcome).toBe('drained');
+    expect(retried.lifecycleCompleted).toBe(true);
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
   });
 });
