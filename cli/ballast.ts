@@ -20,8 +20,8 @@ import { REPORT_USAGE, reportCommand } from './report.ts';
  *   ballast report run.json > run.html   (the game-day page of a saved `npm start -- --json` run)
  *
  * Common: --region R (default AWS_REGION), --app NAME (default ballast), --json, --endpoint-url URL
- * (default AWS_ENDPOINT_URL: point it at the local cloud). Exit codes: 0 done (or started), 1 the workflow
- * failed, 2 bad usage or input (nothing was started), 3 an AWS error.
+ * (default AWS_ENDPOINT_URL: point it at the local cloud), --request-id ID (drain: the idempotency key),
+ * --timeout-seconds N (with --wait). Exit codes: see `EXIT`.
  */
 export const USAGE = `Usage:
   ballast drain <instance-id> [--cluster C] [--deadline-minutes N] [--deadline-policy continue|force|retain]
@@ -33,7 +33,19 @@ export const USAGE = `Usage:
   ${REPORT_USAGE}
 Options: --region R, --app NAME (default ballast), --json, --endpoint-url URL, --timeout-seconds N (with --wait)`;
 
-export const EXIT = { ok: 0, workflowFailed: 1, usage: 2, aws: 3 } as const;
+/**
+ * Exit codes. `ok`: started (without --wait), or done as asked: drained (or the dry-run plan), extended,
+ * released. `notDrained`: the workflow ended without doing what was asked (timed out, forced, retained,
+ * the hook expired or was lost, the host was gone or in no cluster, a duplicate or skipped request).
+ */
+export const EXIT = { ok: 0, workflowFailed: 1, usage: 2, aws: 3, notDrained: 4, waitTimedOut: 5 } as const;
+
+/** The outcome that means "done as asked", per command. */
+const DONE: Record<string, readonly string[]> = {
+  drain: ['drained', 'dry-run'],
+  extend: ['extended'],
+  release: ['released'],
+};
 
 export interface CliIo {
   out(line: string): void;
@@ -81,27 +93,33 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     return EXIT.usage;
   }
   const { command, instanceId, values } = parsed;
+  let parsedName: string | undefined;
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
     io.err('--region is required (or set AWS_REGION)');
     return EXIT.usage;
   }
-  const sfn =
-    io.sfn ?? new SFNClient({ region, ...(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {}) });
-  const app = values.app ?? 'ballast';
-  try {
-    const stateMachineArn = await findStateMachine(sfn, `${app}-drain-host`);
-    if (command === 'status')
-      return await status(sfn, stateMachineArn, Number(values.limit ?? '10'), values.json === true, io);
-    const input = manualInput(command, instanceId!, values);
+  // Validated before any AWS call: bad input is a usage error whatever the credentials.
+  const input = command === 'status' ? undefined : manualInput(command, instanceId!, values);
+  if (input) {
     const normalised = normaliseDrainHostInput(input, (io.now ?? (() => new Date()))());
     if (normalised.type !== 'request') {
       const problems = normalised.type === 'invalid' ? normalised.problems : [normalised.reason];
       io.err(`Invalid input, nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
       return EXIT.usage;
     }
-    const name = executionNameFor(normalised.request);
+    parsedName = executionNameFor(normalised.request);
+  }
+  const sfn =
+    io.sfn ?? new SFNClient({ region, ...(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {}) });
+  const app = values.app ?? 'ballast';
+  const json = values.json === true;
+  try {
+    const stateMachineArn = await findStateMachine(sfn, `${app}-drain-host`);
+    if (command === 'status') return await status(sfn, stateMachineArn, Number(values.limit ?? '10'), json, io);
+    const name = parsedName!;
     let executionArn: string;
+    let existing = false;
     try {
       const started = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
@@ -109,11 +127,17 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
       executionArn = started.executionArn!;
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
-      // The same request was already made: report that execution instead of starting another.
+      // The same request was already made: report that execution (as it really is) instead of starting another.
       executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      existing = true;
     }
     if (!values.wait) {
-      report(io, values.json === true, { executionArn, status: 'RUNNING' });
+      if (existing) {
+        const now = await describe(sfn, executionArn);
+        report(io, json, now);
+        return now.status === 'RUNNING' ? EXIT.ok : exitFor(command, now);
+      }
+      report(io, json, { executionArn, status: 'RUNNING' });
       return EXIT.ok;
     }
     const timeoutMs = Number(values['timeout-seconds'] ?? '3600') * 1000;
@@ -123,13 +147,23 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
       timeoutMs,
       io.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     );
-    report(io, values.json === true, final);
-    return final.status === 'SUCCEEDED' ? EXIT.ok : EXIT.workflowFailed;
+    report(io, json, final);
+    if (final.status === 'RUNNING') {
+      io.err(`Still running after --timeout-seconds ${values['timeout-seconds'] ?? '3600'}: ${executionArn}`);
+      return EXIT.waitTimedOut;
+    }
+    return exitFor(command, final);
   } catch (error) {
     const err = error as Error;
     io.err(`AWS error: ${err.name}: ${err.message}`);
     return EXIT.aws;
   }
+}
+
+/** The exit code of a finished execution: ok only when it did what the command asked. */
+function exitFor(command: string, outcome: Outcome): number {
+  if (outcome.status !== 'SUCCEEDED') return EXIT.workflowFailed;
+  return outcome.outcome !== undefined && (DONE[command] ?? []).includes(outcome.outcome) ? EXIT.ok : EXIT.notDrained;
 }
 
 function parse(argv: string[]) {
@@ -204,9 +238,27 @@ export async function findStateMachine(sfn: SFNClient, name: string): Promise<st
 interface Outcome {
   executionArn: string;
   status: string;
+  /** The drain's outcome (or 'duplicate' / 'skip' for a request that did nothing), read from the output. */
+  outcome?: string;
+  message?: string;
   output?: unknown;
   error?: string;
   cause?: string;
+}
+
+async function describe(sfn: SFNClient, executionArn: string): Promise<Outcome> {
+  const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const output = d.output ? (JSON.parse(d.output) as Record<string, unknown>) : undefined;
+  const outcome = output?.outcome ?? output?.action;
+  return {
+    executionArn,
+    status: d.status ?? 'UNKNOWN',
+    ...(typeof outcome === 'string' ? { outcome } : {}),
+    ...(typeof output?.message === 'string' ? { message: output.message } : {}),
+    ...(output ? { output } : {}),
+    ...(d.error ? { error: d.error } : {}),
+    ...(d.cause ? { cause: d.cause } : {}),
+  };
 }
 
 async function waitFor(
@@ -217,16 +269,8 @@ async function waitFor(
 ): Promise<Outcome> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2000; ; delay = Math.min(delay * 2, 30_000)) {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING' || Date.now() >= deadline) {
-      return {
-        executionArn,
-        status: d.status ?? 'UNKNOWN',
-        ...(d.output ? { output: JSON.parse(d.output) as unknown } : {}),
-        ...(d.error ? { error: d.error } : {}),
-        ...(d.cause ? { cause: d.cause } : {}),
-      };
-    }
+    const d = await describe(sfn, executionArn);
+    if (d.status !== 'RUNNING' || Date.now() >= deadline) return d;
     await sleep(delay);
   }
 }
@@ -260,6 +304,7 @@ function report(io: CliIo, json: boolean, outcome: Outcome): void {
     io.out(JSON.stringify(outcome));
     return;
   }
-  io.out(`${outcome.status}  ${outcome.executionArn}`);
+  io.out(`${outcome.status}${outcome.outcome ? ` (${outcome.outcome})` : ''}  ${outcome.executionArn}`);
+  if (outcome.message) io.out(`  ${outcome.message}`);
   if (outcome.error) io.out(`  ${outcome.error}: ${outcome.cause ?? ''}`);
 }

@@ -15,6 +15,10 @@ import { DRAIN_KINDS } from './drain-host-input.ts';
  *   (`timed-out`) or stopped what remained first (`forced`); Spot drains report what could not move.
  * - `Host Retained`: the deadline passed under the `retain` policy: the lifecycle action was ABANDONed, and
  *   with the group's retain lifecycle policy the instance stays (Retained) until a person decides.
+ * - `Drain Timed Out` also reports `hook-expired`: the lifecycle action ran out (heartbeat or global timeout)
+ *   before Ballast completed it, so the instance may have terminated while tasks or connections remained.
+ * - `Drain Hook Lost`: the lifecycle action was completed by someone else (console, CLI, another tool)
+ *   before Ballast finished: the drain stopped there (`hook-lost`).
  * - `Drain Skipped`: nothing to do (test notification, group not drained by Ballast, duplicate) or a
  *   rebalance soft mark / manual extend / release was applied.
  */
@@ -26,6 +30,7 @@ export const DRAIN_EVENT = {
   completed: 'Drain Completed',
   timedOut: 'Drain Timed Out',
   retained: 'Host Retained',
+  hookLost: 'Drain Hook Lost',
   skipped: 'Drain Skipped',
 } as const;
 export type DrainEventType = (typeof DRAIN_EVENT)[keyof typeof DRAIN_EVENT];
@@ -46,6 +51,8 @@ export const DRAIN_OUTCOMES = [
   'dry-run',
   'skipped',
   'duplicate',
+  'hook-expired',
+  'hook-lost',
 ] as const;
 export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
 

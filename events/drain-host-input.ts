@@ -144,7 +144,7 @@ export type NormalisedInput =
 
 /**
  * Normalises a raw execution input. `now` is the injected clock's time (manual inputs without a requestId
- * are idempotent within the same minute). Never throws: an invalid input comes back with problems that
+ * with the same content are idempotent within the same minute). Never throws: an invalid input comes back with problems that
  * each name the field and the fix.
  */
 export function normaliseDrainHostInput(raw: unknown, now: Date): NormalisedInput {
@@ -242,8 +242,10 @@ function lifecycleRequest(n: LifecycleFields): DrainRequest {
 
 function normaliseManual(raw: Record<string, unknown>, now: Date): NormalisedInput {
   return fromResult(ManualInput.safeParse(raw), (input) => {
+    // Without a requestId, the id is the request's content within its minute: the same request repeated
+    // (a pipeline retry) is one request, a different one (a dry run, then the real drain) is another.
     const minute = now.toISOString().slice(0, 16);
-    const sourceId = input.requestId ?? `manual-${minute}`;
+    const sourceId = input.requestId ?? `manual-${minute}-${contentHash(input)}`;
     const common = {
       instanceId: input.instanceId,
       eventTime: now.toISOString(),
@@ -291,6 +293,14 @@ export function describeIssues(error: z.ZodError): string[] {
     }
     return `${path}: ${issue.message}`;
   });
+}
+
+/** 12 hex digits of sha256 of a manual input's fields (keys sorted), the requestId aside. */
+function contentHash(input: Record<string, unknown>): string {
+  const fields = Object.entries(input)
+    .filter(([key, value]) => key !== 'requestId' && value !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 12);
 }
 
 /** A drain id: `<kind>-<20 hex digits of sha256(instanceId, source)>`, stable for the same source. */

@@ -70,6 +70,8 @@ export class HostDraining extends Construct {
   readonly resolveFunction: lambda.Function;
   readonly drainFunction: lambda.Function;
   readonly finishFunction: lambda.Function;
+  /** Frees the slot and closes the record of an execution that ended outside a Catch (status-change events). */
+  readonly reclaimFunction: lambda.Function;
   readonly rules: events.Rule[] = [];
   readonly hooks: autoscaling.CfnLifecycleHook[] = [];
   readonly deadLetterQueue: sqs.Queue;
@@ -111,6 +113,12 @@ export class HostDraining extends Construct {
       environment,
     });
 
+    this.reclaimFunction = factory.create(this, 'Reclaim', {
+      entry: 'functions/host-draining/reclaim.ts',
+      description: 'Ballast drain-host: reclaim the budget slot of an execution that ended outside its Catch',
+      environment,
+    });
+
     this.stateMachine = createStateMachine(this, 'Workflow', {
       stateMachineName: `${props.config.name}-drain-host`,
       comment:
@@ -136,12 +144,37 @@ export class HostDraining extends Construct {
       reason: 'This queue is the dead-letter queue of the drain rules; it needs no dead-letter queue of its own.',
     });
     this.createRules(props);
+    this.createReclaimRule();
     if (props.createHooks ?? true) this.createHooks(props);
 
     props.observability.watchStateMachine('DrainHost', this.stateMachine, 'Drain host');
     props.observability.watchFunction('DrainResolve', this.resolveFunction, 'Drain host: resolve');
     props.observability.watchFunction('DrainSteps', this.drainFunction, 'Drain host: drain steps');
     props.observability.watchFunction('DrainFinish', this.finishFunction, 'Drain host: finish');
+    props.observability.watchFunction('DrainReclaim', this.reclaimFunction, 'Drain host: reclaim');
+  }
+
+  /**
+   * Step Functions' status-change events of this workflow's executions that ended FAILED, TIMED_OUT or
+   * ABORTED go to the reclaim function: such an execution may never have reached 'Release Budget'.
+   */
+  private createReclaimRule(): void {
+    const made = new events.Rule(this, 'ReclaimRule', {
+      description: 'Ballast: free the drain budget slot of a drain-host execution that ended outside its Catch',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.LambdaFunction(this.reclaimFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+    this.rules.push(made);
   }
 
   private createRules(props: HostDrainingProps): void {
@@ -298,10 +331,26 @@ export class HostDraining extends Construct {
 
     const grant = (fn: lambda.Function, statements: iam.PolicyStatement[]) => {
       for (const s of statements) fn.addToRolePolicy(s);
-      props.ledger.grantReadWriteData(fn);
+      // The item operations the drain cores use (functions/shared/ledger.ts), nothing table-wide.
+      props.ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     };
     grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances]);
+    // 'Acquire Budget' checks that the holders of a full budget are still running.
+    const describeExecutions = statement(
+      'DescribeOwnExecutions',
+      ['states:DescribeExecution'],
+      [
+        stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${props.config.name}-drain-host:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    );
+    grant(this.reclaimFunction, []);
     grant(this.drainFunction, [
+      describeExecutions,
       readCluster,
       readInstances,
       readTasks,
@@ -348,13 +397,18 @@ export class HostDraining extends Construct {
       }
     };
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
-    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction]) {
+    acknowledge(
+      this.drainFunction,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:${props.config.name}-drain-host:*]`,
+      'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
+    );
+    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction, this.reclaimFunction]) {
       scoped(fn);
       if (table) {
         acknowledge(
           fn,
           `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(table)}.Arn>/index/*]`,
-          "grantReadWriteData includes the ledger's indexes (byKind), which the drain records are listed by.",
+          'The ledger grant covers its indexes (byKind), which the drain records are listed by.',
         );
       }
     }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -43,6 +43,16 @@ export class Observability extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, so the alarms' publisher must be allowed explicitly.
+    this.alerts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alerts.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${props.namePrefix}-${props.region}`,
       defaultInterval: Duration.hours(6),
@@ -69,7 +79,8 @@ export class Observability extends Construct {
     const period = Duration.minutes(5);
     const bad = new cloudwatch.MathExpression({
       label: 'failed + timed out + aborted',
-      expression: 'failed + timedOut + aborted',
+      // A metric with no data point in the period would make the plain sum have none either: fill with 0.
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
       usingMetrics: {
         failed: stateMachine.metricFailed({ period, statistic: 'Sum' }),
         timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),

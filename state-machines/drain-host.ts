@@ -72,6 +72,10 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The invocation timed out on the client side, or the function ran past its own timeout: every step is
+  // safe to run again (it reads the fleet and the ledger before it acts).
+  'Lambda.ClientExecutionTimeoutException',
+  'Sandbox.Timedout',
 ];
 export const TRANSIENT_AWS_ERRORS = [
   'ThrottlingException',
@@ -101,8 +105,14 @@ export function drainHostDefinition(scope: Construct, fns: DrainHostFunctions): 
   const launch = launchPhase(ns, fns, failure, finishing);
   const manual = manualPhase(ns, fns, failure, finishing, record);
 
-  // No Parameters: the raw execution input (the EventBridge event or the console input) goes to the function as is.
-  const resolve = lambdaStep(ns, S.resolve, fns.resolve);
+  // The raw execution input (the EventBridge event or the console input) as is, with the execution that owns
+  // the drain's ledger claim and budget slot (a retry of this step by the same execution carries on).
+  const resolve = lambdaStep(
+    ns,
+    S.resolve,
+    fns.resolve,
+    sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution.Id' }),
+  );
   resolve.addCatch(
     new sfn.Fail(ns, 'InvalidInput', {
       stateName: S.invalidInput,

@@ -1,13 +1,23 @@
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { handlerChain } from '#shared/middleware.ts';
 import { resolveRequest, type SkipOutput } from './core/resolve.ts';
 import { drainDeps } from './deps.ts';
 import type { DrainState } from './state.ts';
 
 /**
- * 'Resolve Request': the first state of drain-host. Input: the raw EventBridge event or the manual console
- * input (events/drain-host-input.ts). Throws InvalidInput (naming the field) before any mutating call.
+ * What the state machine passes to 'Resolve Request': the raw execution input (the EventBridge event or the
+ * manual console input) and the execution's id, which owns the ledger claim and the budget slot.
  */
-export const handler = handlerChain(
-  async (event: unknown, _context: Context): Promise<DrainState | SkipOutput> => resolveRequest(event, drainDeps()),
-);
+export const ResolveInput = z.object({ input: z.unknown(), execution: z.string().min(1) }).strict();
+
+/**
+ * 'Resolve Request': the first state of drain-host. Input: `{ input, execution }` (a bare raw input is
+ * accepted too, without an owner). Throws InvalidInput (naming the field) before any mutating call.
+ */
+export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState | SkipOutput> => {
+  const wrapped = ResolveInput.safeParse(event);
+  return wrapped.success
+    ? resolveRequest(wrapped.data.input, drainDeps(), wrapped.data.execution)
+    : resolveRequest(event, drainDeps());
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DRAIN_OUTCOMES, StuckService } from '#events/ballast-events.ts';
+import { DRAIN_OUTCOMES, StuckService, TaskCounts } from '#events/ballast-events.ts';
 import { DrainRequest } from '#events/drain-host-input.ts';
 
 /**
@@ -30,6 +30,9 @@ export const TrackedTask = z
   .strict();
 export type TrackedTask = z.output<typeof TrackedTask>;
 
+/** STOPPED tasks kept in the state (the rest are counted): ~150 bytes each. */
+export const STOPPED_TASKS_KEPT = 50;
+
 export const HookRef = z
   .object({
     group: z.string(),
@@ -48,6 +51,8 @@ export const DrainState = z
     action: z.enum(DRAIN_ACTIONS),
     phase: z.enum(DRAIN_PHASES),
     request: DrainRequest,
+    /** The execution that owns this drain (its ledger claim and budget slot): `$$.Execution.Id`. */
+    execution: z.string().optional(),
     region: z.string(),
     cluster: z.string().optional(),
     group: z.string().optional(),
@@ -85,7 +90,21 @@ export const DrainState = z
     waitSeconds: z.number().int().min(0),
     /** The settle delay (deregistration delay of the target groups involved, plus the policy's extra). */
     settleSeconds: z.number().int().min(0),
+    /** When the settle ends (set when the last task stopped; capped by the hook's global timeout). */
+    settleUntil: z.string().optional(),
+    /**
+     * Tasks being drained: every task not yet STOPPED, and the most recent STOPPED ones (at most
+     * `STOPPED_TASKS_KEPT`); older STOPPED tasks are only counted (`dropped`), so the state stays bounded
+     * on hosts that run thousands of short tasks.
+     */
     tasks: z.array(TrackedTask),
+    /** STOPPED tasks no longer listed in `tasks`, by class, and the services they belonged to. */
+    dropped: z
+      .object({ counts: TaskCounts, services: z.array(z.string()) })
+      .strict()
+      .optional(),
+    /** When 'Check Tasks' last listed the host: a STOPPED task that stopped before then was already seen. */
+    checkedAt: z.string().optional(),
     stuckServices: z.array(StuckService),
     forcedAt: z.string().optional(),
     outcome: z.enum(DRAIN_OUTCOMES).optional(),
@@ -93,6 +112,8 @@ export const DrainState = z
     /** The lifecycle action was completed (or found no longer pending). */
     lifecycleCompleted: z.boolean().optional(),
     message: z.string(),
+    /** Ballast events that could not be delivered after retries (reported in the drain record). */
+    undeliveredEvents: z.array(z.string()).optional(),
     /** Error caught by a Catch (present on failure paths only). */
     error: z.unknown().optional(),
   })

@@ -72,6 +72,23 @@ export class EventBus {
     }
   }
 
+  /** EventBridge invokes a Lambda target asynchronously: an error is retried by Lambda, then dropped (noted). */
+  private invokeAsync(arn: string, payload: unknown, event: AwsEvent, attempt: number): void {
+    this.world.clock
+      .spawn(`event ${event.id} → ${arn} (attempt ${attempt})`, () => this.targets.lambdas.invoke(arn, payload))
+      .catch((error: unknown) => {
+        const delay = ASYNC_RETRY_DELAYS_MS[attempt - 1];
+        const name = (error as { name?: string }).name ?? 'Error';
+        if (delay === undefined) {
+          this.world.note(event.region, 'lambda-dropped', `${arn.split(':').pop()}: ${name} after ${attempt} attempts`);
+          return;
+        }
+        this.world.clock.after(delay, `retry ${event.id} → ${arn}`, () =>
+          this.invokeAsync(arn, payload, event, attempt + 1),
+        );
+      });
+  }
+
   private deliver(rule: DeployedRule, target: RuleTarget, event: AwsEvent): void {
     this.deliveries.push({
       t: this.world.now(),
@@ -85,14 +102,15 @@ export class EventBus {
     if (target.arn.includes(':states:') && target.arn.includes(':stateMachine:')) {
       this.targets.sfn.start(target.arn, typeof payload === 'string' ? payload : JSON.stringify(payload), undefined);
     } else if (target.arn.startsWith('arn:aws:lambda:')) {
-      void this.world.clock.spawn(`event ${event.id} → ${target.arn}`, () =>
-        this.targets.lambdas.invoke(target.arn, payload),
-      );
+      this.invokeAsync(target.arn, payload, event, 1);
     } else if (target.arn.startsWith('arn:aws:sns:')) {
       this.world.note(event.region, 'alert', `${rule.name}: ${event['detail-type']} → ${target.arn.split(':').pop()}`);
     }
   }
 }
+
+/** Lambda's asynchronous invocation retries a function error twice, about 1 and 2 minutes apart. */
+const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
 /** Input, InputPath and InputTransformer, as EventBridge applies them. */
 export function transformInput(target: RuleTarget, event: AwsEvent, rule?: DeployedRule): unknown {

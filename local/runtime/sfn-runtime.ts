@@ -1,5 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import './polyfills.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
@@ -156,10 +157,27 @@ export class SfnRuntime {
     if (execution.status !== 'RUNNING') return; // stopped before it began
     const prepared = this.prepared.get(machine.arn)!;
     const clock = this.world.clock;
+    // An execution stopped from outside (StopExecution, its timeout) is asleep on the clock: the runner gives
+    // up at once, but the process must end inside its own slice, when its pending wake comes. So the process
+    // waits for that wake, and a handler woken after the stop goes no further.
+    let asleep: { woke: Promise<void>; wake: () => void } | undefined;
+    const sleep = async (ms: number): Promise<boolean> => {
+      let wake: () => void = () => undefined;
+      const woke = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      asleep = { woke, wake };
+      await clock.sleep(ms);
+      asleep = undefined;
+      if (execution.status === 'RUNNING') return true;
+      wake();
+      return false;
+    };
+    const never = new Promise<never>(() => undefined);
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [stateName, spec] of prepared.waits) {
       handlers[stateName] = async (waitInput) => {
-        await clock.sleep(waitMillis(spec, waitInput, clock.now()));
+        if (!(await sleep(waitMillis(spec, waitInput, clock.now())))) return never;
         return waitInput;
       };
     }
@@ -169,11 +187,23 @@ export class SfnRuntime {
         if (planner.pendingMs > 0) {
           const ms = planner.pendingMs;
           planner.pendingMs = 0;
-          await clock.sleep(ms);
+          if (!(await sleep(ms))) return never;
         }
-        if (execution.status !== 'RUNNING') throw Object.assign(new Error('aborted'), { name: 'States.Aborted' });
+        if (execution.status !== 'RUNNING') return never;
         try {
           const result = await this.runTask(machine, task.resource, taskInput);
+          if (execution.status !== 'RUNNING') return never;
+          // Step Functions' payload quota: a result over 256 KiB fails the execution with
+          // States.DataLimitExceeded, which no Retry or Catch (not even States.ALL) handles.
+          const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
+          if (bytes > LIMITS.sfnPayloadBytesMax) {
+            this.fail(
+              execution,
+              'States.DataLimitExceeded',
+              `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${LIMITS.sfnPayloadBytesMax}).`,
+            );
+            return never;
+          }
           planner.succeeded();
           return result;
         } catch (error) {
@@ -220,6 +250,8 @@ export class SfnRuntime {
       const err = caught instanceof Error ? caught : new Error(String(caught));
       outcome = { status: 'FAILED', error: err.name, cause: err.message };
     }
+    const pending = asleep;
+    if (pending && execution.status !== 'RUNNING') await pending.woke;
     clock.cancel(timeout);
     // The runner's log is read asynchronously and closes when the execution ends: let the reader catch
     // up, so the history is complete and in order before the final event.
@@ -312,7 +344,24 @@ export class SfnRuntime {
     this.statusChanged(execution);
   }
 
+  /** Ends a running execution FAILED with an error that no Catch sees (a quota), and stops its runner. */
+  private fail(execution: Execution, error: string, cause: string): void {
+    if (execution.status !== 'RUNNING') return;
+    this.finish(execution, 'FAILED', { error, cause });
+    execution.abort?.();
+  }
+
   private record(execution: Execution, type: string, stateName?: string, error?: string, cause?: string): void {
+    // Step Functions' history quota: the event that would be the 25,000th fails the execution instead.
+    if (execution.status === 'RUNNING' && execution.history.length >= LIMITS.sfnHistoryEventsMax - 1) {
+      this.fail(
+        execution,
+        'States.Runtime',
+        `The execution reached the maximum number of history events (${LIMITS.sfnHistoryEventsMax}).`,
+      );
+      return;
+    }
+    if (execution.status !== 'RUNNING' && !type.startsWith('Execution')) return;
     const id = execution.history.length + 1;
     execution.history.push({
       id,

@@ -1,6 +1,9 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
+import { LedgerStore } from '#shared/ledger.ts';
 import example from '../../ballast.config.ts';
 import { main as cli } from '../../cli/ballast.ts';
 
@@ -50,6 +53,42 @@ describe('a drain longer than the hook heartbeat timeout', () => {
     expect(report.stoppedAt).toBeLessThanOrEqual(hook!.endedAt);
     // The terminate drain, and the launch hook of the replacement host.
     expect(cloud.sfn.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  });
+});
+
+/** The ledger of the primary region's stack, read with the real SDK. */
+function ledgerOf(c: LocalCloud): LedgerStore {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(c.clientConfig(REGION)));
+  return new LedgerStore({ dynamo, tableName: c.stacks.find((s) => s.region === REGION)!.tableNames[0]! });
+}
+
+describe('a drain execution stopped from outside (issue 10, defect 1)', () => {
+  it('gives its budget slot back and closes its drain record as aborted', async () => {
+    cloud = await LocalCloud.start({
+      config: example,
+      seed: 6,
+      withBallast: true,
+      fleet: { standaloneTasks: [{ cluster: 'web', family: 'nightly-report', count: 1 }] },
+    });
+    const rw = cloud.world.region(REGION);
+    const host = [...rw.ecs.cluster('web')!.tasks.values()].find(
+      (t) => t.taskDefinition.family === 'nightly-report',
+    )!.ec2InstanceId;
+    rw.autoscaling.terminateInstance(host, false);
+    await cloud.runFor(5 * MINUTE);
+    const ledger = ledgerOf(cloud);
+    expect(await ledger.budgetHolders(REGION, 'web')).toHaveLength(1);
+    const running = cloud.sfn.executions.find((e) => e.status === 'RUNNING')!;
+
+    await new SFNClient(cloud.clientConfig(REGION)).send(
+      new StopExecutionCommand({ executionArn: running.executionArn, cause: 'operator stopped it' }),
+    );
+    await cloud.runFor(5 * MINUTE);
+
+    expect(running.status).toBe('ABORTED');
+    expect(await ledger.budgetHolders(REGION, 'web')).toEqual([]);
+    const [record] = await ledger.drainsOf(REGION, host);
+    expect(record).toMatchObject({ status: 'finished', outcome: 'execution-aborted', execution: running.executionArn });
   });
 });
 

@@ -168,6 +168,7 @@ describe('the HostDraining construct', () => {
     expect(functions.map((f) => f.Metadata['ballast:entry']).sort()).toEqual([
       'functions/host-draining/drain.ts',
       'functions/host-draining/finish.ts',
+      'functions/host-draining/reclaim.ts',
       'functions/host-draining/resolve.ts',
     ]);
     for (const fn of functions) {
@@ -177,6 +178,56 @@ describe('the HostDraining construct', () => {
       expect(config.deregistrationDelays.web).toEqual({ api: 30, frontend: 30 });
       expect(env.BALLAST_LEDGER_TABLE.Ref).toMatch(/LedgerTable/);
     }
+  });
+
+  it('sends the drain workflow’s failed, timed-out and aborted executions to the reclaim function', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) =>
+        r.Properties.EventPattern?.source?.[0] === 'aws.states' && r.Properties.Description?.includes('budget slot'),
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(JSON.stringify(rule.Properties.EventPattern.detail.stateMachineArn)).toMatch(/HostDraining.*Workflow/);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toMatch(/HostDrainingReclaim/);
+    expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+  });
+
+  it('lets the drain function describe only its own workflow’s executions', () => {
+    const describe = drainStatements().filter((s) => actionsOf(s).includes('states:DescribeExecution'));
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(resourcesOf(describe[0]!))).toContain(':execution:ballast-drain-host:*');
+  });
+
+  it('fills missing data points in the failures alarm’s sum (issue 10, defect 11)', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      String(a.Properties.AlarmDescription).startsWith('Drain host: an execution failed'),
+    );
+    const expression = alarms[0]!.Properties.Metrics.find((m: { Expression?: string }) => m.Expression).Expression;
+    expect(expression).toBe('FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
+  });
+
+  it('lets CloudWatch alarms of this account publish to the alerts topic (issue 10, defect 11)', () => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const cloudwatch = statements.filter(
+      (st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(cloudwatch).toHaveLength(1);
+    expect(cloudwatch[0]!.Action).toBe('sns:Publish');
+    expect(JSON.stringify(cloudwatch[0]!.Condition)).toContain('aws:SourceAccount');
+  });
+
+  it('gives the drain functions only the item operations they use on the ledger (issue 10, defect 11)', () => {
+    const ledgerActions = drainStatements()
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:'));
+    expect(ledgerActions).not.toContain('dynamodb:Scan');
+    expect(ledgerActions).not.toContain('dynamodb:BatchWriteItem');
+    expect(ledgerActions).not.toContain('dynamodb:DeleteItem');
+    expect(new Set(ledgerActions)).toEqual(
+      new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    );
   });
 
   it('alarms on failed drain executions', () => {

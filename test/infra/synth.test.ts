@@ -37,8 +37,8 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    // drain-host: resolve, drain, finish; region-failover: validate, steps
-    expect(functions).toHaveLength(5);
+    // drain-host: resolve, drain, finish, reclaim; region-failover: validate, steps
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');

@@ -62,7 +62,9 @@ const FINISH_STATES: Record<string, string> = {
 
 /** Routes every Lambda task to its core; `override` replaces some (to inject faults). */
 function coreRoutes(deps: DrainDeps, override: Record<string, TaskRoute> = {}): Record<string, TaskRoute> {
-  const routes: Record<string, TaskRoute> = { [S.resolve]: (input) => resolveRequest(input, deps) };
+  const routes: Record<string, TaskRoute> = {
+    [S.resolve]: (input: { input: unknown; execution: string }) => resolveRequest(input.input, deps, input.execution),
+  };
   const step =
     (ops: Record<string, (s: DrainState, d: DrainDeps) => Promise<DrainState>>) =>
     (input: { op: string; state: DrainState }) => {
@@ -140,7 +142,13 @@ describe('the drain-host state machine', () => {
     await runStateMachine({ definition, input: event, routes: coreRoutes(fleet.deps()) });
     const before = fleet.mutations.length;
 
-    const again = await runStateMachine({ definition, input: event, routes: coreRoutes(fleet.deps()) });
+    // A duplicate delivery starts another execution (EventBridge gives each its own name).
+    const again = await runStateMachine({
+      definition,
+      input: event,
+      routes: coreRoutes(fleet.deps()),
+      context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:ballast-drain-host:second' } },
+    });
 
     expect(again.status).toBe('SUCCEEDED');
     expect(again.visitedStates).toEqual([S.resolve, S.route, S.duplicate]);
@@ -247,6 +255,16 @@ describe('the drain-host state machine', () => {
       expect(fail.Cause ?? fail.CausePath).toBeTruthy();
     }
     expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);
+  });
+
+  it('retries every Task on Lambda’s client timeout and the function’s own timeout (issue 10, defect 10)', () => {
+    const states = (definition.States ?? {}) as Record<string, { Retry?: { ErrorEquals: string[] }[] }>;
+    for (const name of routeAsl(definition).tasks.map((t) => t.name)) {
+      const retried = (states[name]?.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(
+        expect.arrayContaining(['Lambda.ClientExecutionTimeoutException', 'Sandbox.Timedout']),
+      );
+    }
   });
 
   it('runs the real resolve handler from the template and rejects a malformed input before any AWS call', async () => {

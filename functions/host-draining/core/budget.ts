@@ -1,7 +1,9 @@
 import type { DrainState } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
+import { finish } from './drain.ts';
 import { heartbeatIfDue, markPending, required } from './hook.ts';
 import { clusterSize } from './hosts.ts';
+import { closeAbandonedDrain, holderIsRunning } from './reclaim.ts';
 import { capWait, nextWait, seconds } from './timing.ts';
 
 /**
@@ -23,6 +25,11 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
   const cluster = required(state.cluster, 'cluster');
   if (state.request.kind === 'spot') {
     return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
+  }
+  // An operator may have released the host while it waited for a slot.
+  const record = await ledger.getDrain(config.region, state.request.instanceId, state.request.drainId);
+  if (record?.status === 'released') {
+    return finish(state, 'released', 'Released by an operator while waiting for a drain slot: not drained.');
   }
   const size = await clusterSize(deps.clients.ecs, cluster);
   const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
@@ -78,7 +85,11 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
   };
 }
 
-/** Frees slots whose holder's drain is no longer active (an execution that died without releasing). */
+/**
+ * Frees slots whose holder's drain is no longer active: a record already finished, or one whose execution is
+ * not running any more (stopped from outside, timed out, failed without reaching a Catch). The latter's
+ * record is closed with the execution's real outcome (./reclaim.ts).
+ */
 async function sweepStaleHolders(state: DrainState, deps: DrainDeps, cluster: string): Promise<number> {
   let freed = 0;
   for (const holder of await deps.ledger.budgetHolders(deps.config.region, cluster)) {
@@ -89,7 +100,10 @@ async function sweepStaleHolders(state: DrainState, deps: DrainDeps, cluster: st
       deps.logger.warn('Freeing a stale drain budget slot', { cluster, holder, status: record?.status });
       await deps.ledger.releaseBudget(deps.config.region, cluster, holder);
       freed += 1;
+      continue;
     }
+    const owner = await holderIsRunning(record, deps);
+    if (!owner.running && (await closeAbandonedDrain(record, owner, deps))) freed += 1;
   }
   return freed;
 }

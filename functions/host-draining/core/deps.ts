@@ -5,13 +5,15 @@ import type { DrainConfig } from '../config.ts';
 
 /** What a host-draining core needs, injected (the handlers pass the real ones, tests pass mocks). */
 export interface DrainDeps {
-  readonly clients: Pick<Clients, 'ecs' | 'autoScaling' | 'eventBridge'>;
+  readonly clients: Pick<Clients, 'ecs' | 'autoScaling' | 'eventBridge' | 'sfn'>;
   readonly ledger: DrainLedger;
   readonly clock: Clock;
   readonly logger: DrainLogger;
   /** Global dry-run (BALLAST_DRY_RUN): no mutating call anywhere. */
   readonly dryRun: boolean;
   readonly config: DrainConfig;
+  /** Pauses between retries of rejected event entries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface DrainLogger {

@@ -1,22 +1,35 @@
 import { StopTaskCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
 import { DRAIN_EVENT } from '#events/ballast-events.ts';
-import type { DrainState, TrackedTask } from '../state.ts';
+import { type DrainState, STOPPED_TASKS_KEPT, type TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
-import { emit, eventDetail } from './emit.ts';
+import { emit, eventDetail, noteDelivery } from './emit.ts';
 import { heartbeatIfDue, required } from './hook.ts';
 import {
+  boundTasks,
   countByClass,
   describeContainerInstance,
   describeServices,
   describeTasks,
   listHostTasks,
   stuckServices,
+  totalCounts,
   trackTasks,
 } from './hosts.ts';
-import { capWait, nextWait, seconds } from './timing.ts';
+import {
+  addSeconds,
+  capWait,
+  GLOBAL_TIMEOUT_MARGIN_SECONDS,
+  heartbeatDueIn,
+  hookEndMessage,
+  hookEndOutcome,
+  nextWait,
+  seconds,
+} from './timing.ts';
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
+/** A forced drain completes at the latest this long before the hook's global timeout. */
+export const FORCE_END_MARGIN_SECONDS = 60;
 
 /**
  * The steps of a drain, each one Lambda invocation of functions/host-draining/drain.ts: 'Acquire Budget',
@@ -45,7 +58,12 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
     return finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
   }
-  const tasks = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn));
+  const bounded = boundTasks(
+    await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn)),
+    undefined,
+    STOPPED_TASKS_KEPT,
+  );
+  const tasks = bounded.tasks;
   const decisions: string[] = [];
   if (instance.status === 'DRAINING') {
     decisions.push('host already DRAINING: carrying on');
@@ -69,6 +87,8 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     ...state,
     startedAt: now.toISOString(),
     tasks,
+    ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
+    checkedAt: now.toISOString(),
     stuckServices: stuck,
     waitSeconds: 0,
   };
@@ -76,10 +96,10 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   const message = `Drain started (${decisions.join('; ')}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
   await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
     drainStartedAt: next.startedAt,
-    tasksAtStart: countByClass(tasks),
+    tasksAtStart: totalCounts(next),
     stuckServices: stuck,
   });
-  await emit(deps, DRAIN_EVENT.started, eventDetail(next, message));
+  next = noteDelivery(next, DRAIN_EVENT.started, await emit(deps, DRAIN_EVENT.started, eventDetail(next, message)));
 
   if (state.dryRun) {
     const plan = [
@@ -135,10 +155,26 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     );
   }
 
+  // Settling: every task stopped; the wait is split so that the hook gets its heartbeats.
+  if (current.settleUntil) {
+    const cut =
+      current.hook &&
+      current.settleUntil >= addSeconds(current.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS - 1);
+    const note = cut ? ` (cut by the lifecycle hook's global timeout at ${current.hook!.globalDeadlineAt})` : '';
+    return continueSettle(
+      current,
+      deps,
+      now,
+      `All tasks stopped; settling for the load balancers until ${current.settleUntil}${note}.`,
+    );
+  }
+
   // Refresh: new arrivals are recorded too; every task not yet seen STOPPED is described again.
+  // A listed task that is not tracked is new, unless it was already STOPPED at the last check (then it
+  // was seen and counted, and dropped from the state to keep it bounded).
   const known = new Set(current.tasks.map((t) => t.arn));
   const arrived = (await listHostTasks(ecs, cluster, arn)).filter((a) => !known.has(a));
-  const added = await trackTasks(ecs, cluster, arrived);
+  const added = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
   const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
   const described = await describeTasks(ecs, cluster, open);
   let progress = false;
@@ -152,8 +188,14 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     }),
     ...added,
   ];
-  if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.map((t) => t.arn) });
-  current = { ...current, tasks };
+  if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.length });
+  const bounded = boundTasks(tasks, current.dropped, STOPPED_TASKS_KEPT);
+  current = {
+    ...current,
+    tasks: bounded.tasks,
+    ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
+    checkedAt: now.toISOString(),
+  };
 
   // Services that cannot move: reported within one poll.
   const openServices = tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!);
@@ -164,10 +206,11 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     if (fresh.length > 0) {
       current = { ...current, stuckServices: [...current.stuckServices, ...fresh] };
       if (!first) {
-        await emit(
-          deps,
+        const text = `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`;
+        current = noteDelivery(
+          current,
           DRAIN_EVENT.stuck,
-          eventDetail(current, `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`),
+          await emit(deps, DRAIN_EVENT.stuck, eventDetail(current, text)),
         );
       }
     }
@@ -177,8 +220,8 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   const pastDeadline = now.getTime() >= new Date(current.deadlineAt).getTime();
 
   if (remaining.length === 0) {
-    if (current.forcedAt) return settle(current, deps, 'forced', 'Remaining tasks were stopped at the deadline.');
-    return settle(current, deps, 'drained', `All ${tasks.length} task(s) stopped.`);
+    if (current.forcedAt) return settle(current, deps, now, 'forced', 'Remaining tasks were stopped at the deadline.');
+    return settle(current, deps, now, 'drained', `All ${tasks.length} task(s) stopped.`);
   }
 
   if (pastDeadline && !current.forcedAt) {
@@ -208,11 +251,17 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
         return poll(current, deps, now, true, `Deadline passed: stopping ${what}.`);
     }
   }
-  if (current.forcedAt && seconds(current.forcedAt, now) >= FORCE_GRACE_SECONDS) {
+  // The grace for forced stops ends early enough to complete before the hook's global timeout.
+  const hookEnds = current.hook
+    ? seconds(now, new Date(current.hook.globalDeadlineAt)) <= FORCE_END_MARGIN_SECONDS
+    : false;
+  if (current.forcedAt && (seconds(current.forcedAt, now) >= FORCE_GRACE_SECONDS || hookEnds)) {
     return finish(
       current,
       'forced',
-      `Tasks stopped at the deadline did not all reach STOPPED within ${FORCE_GRACE_SECONDS} s: continuing.`,
+      hookEnds
+        ? `Tasks stopped at the deadline had not all reached STOPPED ${FORCE_END_MARGIN_SECONDS} s before the hook's global timeout: continuing.`
+        : `Tasks stopped at the deadline did not all reach STOPPED within ${FORCE_GRACE_SECONDS} s: continuing.`,
       lifecycleFor(current),
     );
   }
@@ -247,11 +296,8 @@ async function poll(
   const { poll: cfg } = deps.config;
   const next = await heartbeatIfDue(state, deps, now);
   if (next.lifecycleCompleted) {
-    return finish(
-      next,
-      'gone',
-      'The lifecycle action is no longer pending (completed elsewhere or expired): stopping.',
-    );
+    const outcome = hookEndOutcome(state, now);
+    return finish(next, outcome, `${hookEndMessage(outcome)} Stopping the drain.`);
   }
   const wanted =
     state.request.kind === 'spot'
@@ -274,16 +320,60 @@ async function poll(
   };
 }
 
-function settle(state: DrainState, deps: DrainDeps, outcome: 'drained' | 'forced', message: string): DrainState {
+/**
+ * The last task stopped: settle for the target groups' deregistration delay (plus the policy's extra), never
+ * past the hook's global timeout (less the margin to complete), heartbeating on the way.
+ */
+async function settle(
+  state: DrainState,
+  deps: DrainDeps,
+  now: Date,
+  outcome: 'drained' | 'forced',
+  message: string,
+): Promise<DrainState> {
   if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
-  const settleSeconds = settleSecondsFor(state, deps);
-  return {
+  const total = settleSecondsFor(state, deps);
+  let settleUntil = addSeconds(now, total);
+  let capped = '';
+  if (state.hook) {
+    const latest = addSeconds(state.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS);
+    if (latest < settleUntil) {
+      settleUntil = latest < now.toISOString() ? now.toISOString() : latest;
+      capped = ` (cut to ${Math.max(0, seconds(now, new Date(settleUntil)))} s by the lifecycle hook's global timeout at ${state.hook.globalDeadlineAt})`;
+    }
+  }
+  const settling: DrainState = {
     ...state,
-    phase: 'settle',
     outcome,
-    settleSeconds,
+    settleUntil,
     ...(state.hook ? { lifecycleResult: 'CONTINUE' as const } : {}),
-    message: `${message} Settling ${settleSeconds} s for the load balancers.`,
+  };
+  return continueSettle(settling, deps, now, `${message} Settling ${total} s for the load balancers${capped}.`);
+}
+
+/**
+ * One segment of the settle: the final one goes to 'Settle' (phase 'settle'); while the rest is longer than
+ * the time to the next heartbeat, the segment is a 'Wait Before Next Check' (phase 'draining') after which
+ * 'Check Tasks' heartbeats and comes back here.
+ */
+async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, message: string): Promise<DrainState> {
+  const settleUntil = required(state.settleUntil, 'settleUntil');
+  const next = await heartbeatIfDue(state, deps, now);
+  if (next.lifecycleCompleted) {
+    const outcome = hookEndOutcome(state, now);
+    return finish(next, outcome, `${hookEndMessage(outcome)} (${message})`);
+  }
+  const left = Math.max(0, seconds(now, new Date(settleUntil)));
+  const beat = heartbeatDueIn(next, now);
+  if (beat === undefined || left <= beat) {
+    return { ...next, phase: 'settle', settleSeconds: left, waitSeconds: 0, message };
+  }
+  const waitSeconds = Math.max(1, beat);
+  return {
+    ...next,
+    phase: 'draining',
+    waitSeconds,
+    message: `${message} ${left} s of settle left; next heartbeat in ${waitSeconds} s.`.trim(),
   };
 }
 
@@ -291,7 +381,10 @@ function settle(state: DrainState, deps: DrainDeps, outcome: 'drained' | 'forced
 export function settleSecondsFor(state: DrainState, deps: DrainDeps): number {
   const delays = deps.config.deregistrationDelays[state.cluster ?? ''] ?? {};
   const clusterMax = Math.max(0, ...Object.values(delays));
-  const services = new Set(state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!));
+  const services = new Set([
+    ...state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!),
+    ...(state.dropped?.services ?? []),
+  ]);
   let delay = 0;
   for (const service of services) delay = Math.max(delay, delays[service] ?? clusterMax);
   return delay + state.policy.settleSeconds;

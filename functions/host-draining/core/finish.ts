@@ -2,8 +2,9 @@ import { CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DRAIN_EVENT, type DrainEventType } from '#events/ballast-events.ts';
 import type { DrainState } from '../state.ts';
 import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
-import { emit, eventDetail } from './emit.ts';
-import { countByClass } from './hosts.ts';
+import { emit, eventDetail, noteDelivery } from './emit.ts';
+import { countByClass, totalCounts } from './hosts.ts';
+import { hookEndMessage, hookEndOutcome } from './timing.ts';
 
 /**
  * The end of every path: 'Complete Lifecycle Action', 'Release Budget', 'Record Outcome' (each one
@@ -11,6 +12,9 @@ import { countByClass } from './hosts.ts';
  * the work succeeded (or the deadline policy said so), and a lifecycle action that is no longer pending
  * (completed elsewhere, expired, instance gone) is recorded, not an error.
  */
+
+/** Outcomes reached while the host was held in its hook: a missing action at completion changes them. */
+const HOOK_HELD_OUTCOMES: readonly string[] = ['drained', 'forced', 'timed-out', 'retained'];
 
 /** 'Complete Lifecycle Action': CONTINUE or ABANDON, by token (or by instance id for manual drains). */
 export async function completeLifecycleAction(state: DrainState, deps: DrainDeps): Promise<DrainState> {
@@ -22,6 +26,14 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
       result: state.lifecycleResult,
     });
     return state;
+  }
+  // The intent is recorded before the call: a retry after a lost response finds it and knows that the
+  // action it no longer finds pending was completed by this drain, not by someone else.
+  const { region } = deps.config;
+  const { instanceId, drainId } = state.request;
+  const prior = (await deps.ledger.getDrain(region, instanceId, drainId))?.completing;
+  if (prior !== state.lifecycleResult) {
+    await deps.ledger.updateDrain(region, instanceId, drainId, { completing: state.lifecycleResult });
   }
   try {
     await deps.clients.autoScaling.send(
@@ -43,6 +55,16 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
         hook: hook.name,
       },
     );
+    // A drain that ends here expected the action to be pending: it expired or was completed elsewhere, and
+    // is reported as that, never as drained.
+    if (state.outcome && HOOK_HELD_OUTCOMES.includes(state.outcome)) {
+      const outcome = hookEndOutcome(state, deps.clock());
+      if (outcome === 'hook-lost' && prior === state.lifecycleResult) {
+        deps.logger.info('The lifecycle action was completed by an earlier attempt of this step (response lost)');
+        return { ...state, lifecycleCompleted: true };
+      }
+      return { ...state, lifecycleCompleted: false, outcome, message: `${hookEndMessage(outcome)} (${state.message})` };
+    }
     return {
       ...state,
       lifecycleCompleted: false,
@@ -67,7 +89,10 @@ export function eventTypeFor(state: DrainState): DrainEventType {
     case 'forced':
     case 'spot-deadline':
     case 'launch-timed-out':
+    case 'hook-expired':
       return DRAIN_EVENT.timedOut;
+    case 'hook-lost':
+      return DRAIN_EVENT.hookLost;
     case 'retained':
       return DRAIN_EVENT.retained;
     case 'marked':
@@ -91,16 +116,28 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
   const failed = state.error !== undefined;
   const message = failed ? `Drain failed: ${describeError(state.error)}` : state.message;
   const final: DrainState = { ...state, ...(outcome ? { outcome } : {}), message };
+  // The final event first (best effort, retried), so the record can say whether it was delivered.
+  let undelivered = state.undeliveredEvents ?? [];
+  if (!failed) {
+    const type = eventTypeFor(final);
+    const text =
+      type === DRAIN_EVENT.retained
+        ? `${message} A person must decide: terminate the instance, or release it with {"action": "release"} once safe.`
+        : message;
+    undelivered =
+      noteDelivery(final, type, await emit(deps, type, eventDetail(final, text, finishedAt))).undeliveredEvents ?? [];
+  }
   await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
     status: 'finished',
     outcome: failed ? 'failed' : outcome,
     finishedAt,
-    tasks: countByClass(state.tasks),
+    tasks: totalCounts(state),
     remaining: countByClass(state.tasks, (t) => !t.stopped),
     stuckServices: state.stuckServices,
     lifecycleResult: state.lifecycleResult,
     lifecycleCompleted: state.lifecycleCompleted ?? false,
     budgetOverridden: state.budget.overridden ?? false,
+    ...(undelivered.length > 0 ? { undeliveredEvents: undelivered } : {}),
     message,
   });
   await deps.ledger.appendOperation(now, state.request.drainId, {
@@ -114,16 +151,8 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     dryRun: state.dryRun,
     message,
   });
-  if (!failed) {
-    const type = eventTypeFor(final);
-    const text =
-      type === DRAIN_EVENT.retained
-        ? `${message} A person must decide: terminate the instance, or release it with {"action": "release"} once safe.`
-        : message;
-    await emit(deps, type, eventDetail(final, text, finishedAt));
-  }
   deps.logger.info('Drain finished', { drainId: state.request.drainId, outcome: failed ? 'failed' : outcome });
-  return final;
+  return undelivered.length > 0 ? { ...final, undeliveredEvents: undelivered } : final;
 }
 
 function describeError(error: unknown): string {

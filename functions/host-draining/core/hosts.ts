@@ -11,8 +11,8 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { LIMITS } from '#config/limits.ts';
-import type { StuckService } from '#events/ballast-events.ts';
-import type { TaskClass, TrackedTask } from '../state.ts';
+import type { StuckService, TaskCounts } from '#events/ballast-events.ts';
+import type { DrainState, TaskClass, TrackedTask } from '../state.ts';
 
 /**
  * Reading an ECS host: its container instance, every task on it (desired RUNNING *and* STOPPED: the
@@ -117,8 +117,16 @@ export function classify(task: Task, services: Map<string, Service>): TaskClass 
   return services.get(service)?.schedulingStrategy === 'DAEMON' ? 'daemon' : 'service';
 }
 
-/** Describes new task ARNs and returns them tracked and classified. */
-export async function trackTasks(ecs: ECSClient, cluster: string, arns: readonly string[]): Promise<TrackedTask[]> {
+/**
+ * Describes new task ARNs and returns them tracked and classified. With `stoppedSince`, a task that was
+ * already STOPPED by then is left out: it was seen (and counted) by an earlier check.
+ */
+export async function trackTasks(
+  ecs: ECSClient,
+  cluster: string,
+  arns: readonly string[],
+  stoppedSince?: string,
+): Promise<TrackedTask[]> {
   if (arns.length === 0) return [];
   const tasks = await describeTasks(ecs, cluster, arns);
   const services = await describeServices(
@@ -126,8 +134,15 @@ export async function trackTasks(ecs: ECSClient, cluster: string, arns: readonly
     cluster,
     [...tasks.values()].map(serviceOf).filter((s): s is string => s !== undefined),
   );
-  return arns.map((arn) => {
+  const since = stoppedSince ? new Date(stoppedSince).getTime() : undefined;
+  const seenBefore = (task: Task | undefined) =>
+    since !== undefined &&
+    task?.lastStatus === 'STOPPED' &&
+    task.stoppedAt !== undefined &&
+    task.stoppedAt.getTime() <= since;
+  return arns.flatMap((arn) => {
     const task = tasks.get(arn);
+    if (seenBefore(task) || (since !== undefined && !task)) return [];
     const service = task ? serviceOf(task) : undefined;
     return {
       arn,
@@ -135,7 +150,42 @@ export async function trackTasks(ecs: ECSClient, cluster: string, arns: readonly
       ...(service ? { service } : {}),
       stopped: !task || task.lastStatus === 'STOPPED',
     };
-  });
+  }) as TrackedTask[];
+}
+
+/**
+ * Bounds the tracked tasks: every open task stays, and the `keep` most recent STOPPED ones; older STOPPED
+ * tasks move into the `dropped` counts (with their services, for the settle delay).
+ */
+export function boundTasks(
+  tasks: readonly TrackedTask[],
+  dropped: { counts: TaskCounts; services: string[] } | undefined,
+  keep: number,
+): { tasks: TrackedTask[]; dropped?: { counts: TaskCounts; services: string[] } } {
+  const stopped = tasks.filter((t) => t.stopped);
+  const excess = stopped.length - keep;
+  if (excess <= 0) return { tasks: [...tasks], ...(dropped ? { dropped } : {}) };
+  const evicted = new Set(stopped.slice(0, excess));
+  const counts = { ...(dropped?.counts ?? { service: 0, daemon: 0, standalone: 0 }) };
+  const services = new Set(dropped?.services ?? []);
+  for (const task of evicted) {
+    counts[task.cls] += 1;
+    if (task.service) services.add(task.service);
+  }
+  return { tasks: tasks.filter((t) => !evicted.has(t)), dropped: { counts, services: [...services].sort() } };
+}
+
+/** Every task of the drain by class: those tracked and those only counted. */
+export function totalCounts(state: Pick<DrainState, 'tasks' | 'dropped'>): TaskCounts {
+  const counts = countByClass(state.tasks);
+  const dropped = state.dropped?.counts;
+  return dropped
+    ? {
+        service: counts.service + dropped.service,
+        daemon: counts.daemon + dropped.daemon,
+        standalone: counts.standalone + dropped.standalone,
+      }
+    : counts;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DrainDeps } from './deps.ts';
 import { finish } from './drain.ts';
 import { markPending, recordHeartbeat } from './hook.ts';
 import { describeContainerInstance } from './hosts.ts';
-import { addSeconds } from './timing.ts';
+import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /**
  * The rebalance mark and the operator actions: 'Mark Host' (rebalance recommendation), 'Extend Drain' and
@@ -40,7 +40,7 @@ export async function extendDrain(state: DrainState, deps: DrainDeps): Promise<D
   let deadlineAt = addSeconds(from, (state.request.extendMinutes ?? 0) * 60);
   let capped = '';
   if (state.hook) {
-    const latest = addSeconds(state.hook.globalDeadlineAt, -120);
+    const latest = addSeconds(state.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS);
     if (latest < deadlineAt) {
       deadlineAt = latest;
       capped = ` (capped by the lifecycle hook's global timeout, ${state.hook.globalDeadlineAt})`;

@@ -12,7 +12,7 @@ import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { findContainerInstance } from './hosts.ts';
-import { addSeconds } from './timing.ts';
+import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
 export interface SkipOutput {
@@ -25,15 +25,16 @@ export interface SkipOutput {
 /** Kinds that hold a host (extend and release act on the newest active one of these). */
 export const DRAINING_KINDS: readonly string[] = ['terminate', 'spot', 'manual-drain'];
 
-/** Seconds kept in hand before the hook's global timeout, to complete the action in time. */
-const GLOBAL_TIMEOUT_MARGIN_SECONDS = 120;
-
 /**
  * 'Resolve Request': validates and normalises the raw input, finds the group, the cluster and the container
  * instance, reads the lifecycle hook's timeouts, and takes the ledger lock of this drain. Nothing here
  * mutates the fleet: an invalid manual input throws InvalidInput (naming the field) before any change.
  */
-export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<DrainState | SkipOutput> {
+export async function resolveRequest(
+  raw: unknown,
+  deps: DrainDeps,
+  execution?: string,
+): Promise<DrainState | SkipOutput> {
   const now = deps.clock();
   const normalised = normaliseDrainHostInput(raw, now);
   if (normalised.type === 'invalid') throw new InvalidInput(normalised.problems);
@@ -190,6 +191,7 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
     action,
     phase: action === 'drain' ? 'waiting-budget' : 'finish',
     request,
+    ...(execution !== undefined ? { execution } : {}),
     region: config.region,
     ...(cluster !== undefined ? { cluster } : {}),
     ...(groupName !== undefined ? { group: groupName } : {}),
@@ -209,7 +211,9 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
     deadlineAt,
     budget: {
       holder: activeDrain ? `${request.instanceId}#${activeDrain.drainId}` : `${request.instanceId}#${request.drainId}`,
-      held: activeDrain !== undefined,
+      // Only a release gives the running drain's slot back: a failed extend must not (its failure path
+      // runs Release Budget After Error with this state).
+      held: activeDrain !== undefined && request.kind === 'manual-release',
     },
     marked: false,
     waitSeconds: 0,
@@ -232,6 +236,7 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
       sourceId: request.sourceId,
       deadlineAt,
       dryRun,
+      ...(execution !== undefined ? { execution } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
       ...(groupName !== undefined ? { group: groupName } : {}),
       ...(containerInstanceArn !== undefined ? { containerInstanceArn } : {}),
@@ -241,7 +246,10 @@ export async function resolveRequest(raw: unknown, deps: DrainDeps): Promise<Dra
     },
     now,
   );
-  if (claim.result === 'exists') {
+  // The same execution retrying this step after its claim was applied but the response lost: carry on.
+  const ours = claim.result === 'exists' && execution !== undefined && claim.existing?.execution === execution;
+  if (ours) deps.logger.info('The ledger claim is already this execution’s (a retried step): carrying on');
+  if (claim.result === 'exists' && !ours) {
     const message = `Duplicate: ${request.drainId} for ${request.instanceId} was received before (status ${String(claim.existing?.status ?? 'unknown')}); nothing changed.`;
     deps.logger.info(message, { drainId: request.drainId, instanceId: request.instanceId });
     return { action: 'duplicate', message, drainId: request.drainId, instanceId: request.instanceId };

@@ -7,6 +7,9 @@ import type { DrainState } from '../state.ts';
  * History budget: one poll is ~9 history events (Task 5, Choice 2, Wait 2). Doubling from 15 s to a 300 s
  * cap, a 48 h drain polls ~580 times: ~5,300 events, far under Step Functions' 25,000.
  */
+/** Seconds kept in hand before the hook's global timeout, to complete the action in time. */
+export const GLOBAL_TIMEOUT_MARGIN_SECONDS = 120;
+
 export const seconds = (from: string | Date, to: Date): number =>
   Math.floor((to.getTime() - new Date(from).getTime()) / 1000);
 
@@ -37,4 +40,25 @@ export function capWait(state: DrainState, wanted: number, now: Date): number {
   const beat = heartbeatDueIn(state, now);
   if (beat !== undefined) wait = Math.min(wait, Math.max(1, beat));
   return Math.max(1, Math.floor(wait));
+}
+
+/**
+ * Why a lifecycle action that Ballast expected to be pending is not: `hook-expired` when its heartbeat or
+ * global timeout has passed by Ballast's own count (Ballast could not heartbeat in time), else `hook-lost`
+ * (completed outside Ballast).
+ */
+export function hookEndOutcome(state: DrainState, now: Date): 'hook-expired' | 'hook-lost' {
+  if (!state.hook) return 'hook-lost';
+  const last = state.lastHeartbeatAt ?? state.request.eventTime;
+  const expired =
+    seconds(last, now) >= state.hook.heartbeatTimeoutSeconds ||
+    now.getTime() >= new Date(state.hook.globalDeadlineAt).getTime();
+  return expired ? 'hook-expired' : 'hook-lost';
+}
+
+/** The message of a drain whose lifecycle action was no longer pending. */
+export function hookEndMessage(outcome: 'hook-expired' | 'hook-lost'): string {
+  return outcome === 'hook-expired'
+    ? 'The lifecycle action expired (its heartbeat or global timeout ran out) before Ballast completed it: the instance may have terminated with tasks or connections left.'
+    : 'The lifecycle action was completed outside Ballast before the drain finished: the instance may have terminated before it was drained.';
 }

@@ -20,6 +20,7 @@ import {
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '#config/schema.ts';
 import type { DrainEventDetail } from '#events/ballast-events.ts';
@@ -43,6 +44,7 @@ export interface FakeTask {
   instanceId: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
+  stoppedAt?: Date;
 }
 
 export interface FakeService {
@@ -119,6 +121,8 @@ export class MemoryLedger implements DrainLedger {
   readonly drains = new Map<string, DrainRecord>();
   readonly budgets = new Map<string, Set<string>>();
   readonly operations: Record<string, unknown>[] = [];
+  /** The next claim is written, then its response is lost (the caller sees a network error). */
+  loseNextClaimResponse = false;
 
   private key(region: string, instanceId: string, drainId: string) {
     return `${region}#${instanceId}#${drainId}`;
@@ -128,6 +132,10 @@ export class MemoryLedger implements DrainLedger {
     const existing = this.drains.get(key);
     if (existing) return { result: 'exists' as const, existing };
     this.drains.set(key, { ...record });
+    if (this.loseNextClaimResponse) {
+      this.loseNextClaimResponse = false;
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    }
     return { result: 'claimed' as const };
   }
   async getDrain(region: string, instanceId: string, drainId: string) {
@@ -190,13 +198,19 @@ export class FakeFleet {
   readonly pendingActions = new Set<string>();
   /** Tasks that ignore StopTask (a stuck container): they never reach STOPPED. */
   readonly unstoppable = new Set<string>();
+  /** Step Functions executions by ARN and their status (DescribeExecution of an unknown one fails like AWS). */
+  readonly executions = new Map<string, 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED'>();
+  /** PutEvents entries rejected per entry (FailedEntryCount), by detail type: how many more times each fails. */
+  readonly failingEvents = new Map<string, number>();
 
   readonly ecsClient = new ECSClient({ region: REGION });
   readonly autoScalingClient = new AutoScalingClient({ region: REGION });
   readonly eventBridgeClient = new EventBridgeClient({ region: REGION });
+  readonly sfnClient = new SFNClient({ region: REGION });
   readonly ecs = mockClient(this.ecsClient);
   readonly autoScaling = mockClient(this.autoScalingClient);
   readonly eventBridge = mockClient(this.eventBridgeClient);
+  readonly sfn = mockClient(this.sfnClient);
   readonly ledger = new MemoryLedger();
 
   constructor() {
@@ -205,7 +219,13 @@ export class FakeFleet {
 
   deps(config: DrainConfig = testConfig(), options: { dryRun?: boolean } = {}): DrainDeps {
     return {
-      clients: { ecs: this.ecsClient, autoScaling: this.autoScalingClient, eventBridge: this.eventBridgeClient },
+      clients: {
+        ecs: this.ecsClient,
+        autoScaling: this.autoScalingClient,
+        eventBridge: this.eventBridgeClient,
+        sfn: this.sfnClient,
+      },
+      sleep: async () => {},
       ledger: this.ledger,
       clock: () => new Date(this.now),
       logger: silentLogger,
@@ -255,7 +275,7 @@ export class FakeFleet {
   addTask(
     instanceId: string,
     group: string,
-    status: Partial<Pick<FakeTask, 'lastStatus' | 'desiredStatus'>> = {},
+    status: Partial<Pick<FakeTask, 'lastStatus' | 'desiredStatus' | 'stoppedAt'>> = {},
   ): string {
     const cluster = this.instances.get(instanceId)?.cluster ?? 'web';
     const arn = `arn:aws:ecs:${REGION}:123456789012:task/${cluster}/${instanceId.slice(2, 8)}${this.tasks.size.toString().padStart(4, '0')}`;
@@ -271,7 +291,10 @@ export class FakeFleet {
   tick(): void {
     for (const task of this.tasks.values()) {
       if (this.unstoppable.has(task.arn)) continue;
-      if (task.lastStatus === 'STOPPING') task.lastStatus = 'STOPPED';
+      if (task.lastStatus === 'STOPPING') {
+        task.lastStatus = 'STOPPED';
+        task.stoppedAt = new Date(this.now);
+      }
       const host = this.instances.get(task.instanceId);
       const service = task.group.startsWith('service:') ? this.services.get(task.group.slice(8)) : undefined;
       const movable =
@@ -367,6 +390,7 @@ export class FakeFleet {
                 group: task.group,
                 lastStatus: task.lastStatus,
                 desiredStatus: task.desiredStatus,
+                ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
                 containerInstanceArn: this.instanceArn(task.instanceId),
               },
             ]
@@ -475,10 +499,25 @@ export class FakeFleet {
     asg.on(RecordLifecycleActionHeartbeatCommand).callsFake(lifecycle('autoscaling:RecordLifecycleActionHeartbeat'));
 
     this.eventBridge.on(PutEventsCommand).callsFake((input) => {
-      for (const entry of input.Entries ?? []) {
+      const entries = (input.Entries ?? []).map((entry: { DetailType?: string; Detail?: string }) => {
+        const failing = this.failingEvents.get(entry.DetailType ?? '') ?? 0;
+        if (failing > 0) {
+          this.failingEvents.set(entry.DetailType ?? '', failing - 1);
+          return { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' };
+        }
         this.events.push({ type: entry.DetailType ?? '', detail: JSON.parse(entry.Detail ?? '{}') });
+        return { EventId: 'e' };
+      });
+      return { FailedEntryCount: entries.filter((e: object) => 'ErrorCode' in e).length, Entries: entries };
+    });
+    this.sfn.on(DescribeExecutionCommand).callsFake((input) => {
+      const status = this.executions.get(input.executionArn ?? '');
+      if (!status) {
+        throw Object.assign(new Error(`Execution Does Not Exist: '${input.executionArn}'`), {
+          name: 'ExecutionDoesNotExist',
+        });
       }
-      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
+      return { executionArn: input.executionArn, status };
     });
   }
 }
