@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { drainHostInputJsonSchema } from './drain-host-input.ts';
+import { emergencyScaleInputJsonSchema, restoreScalingInputJsonSchema } from './emergency-scale-input.ts';
 
 /**
  * Writes the committed JSON Schemas from the zod schemas: `npx tsx events/write-schemas.ts`.
@@ -7,6 +8,8 @@ import { drainHostInputJsonSchema } from './drain-host-input.ts';
  */
 export const SCHEMA_FILES: Record<string, () => Record<string, unknown>> = {
   'drain-host-input.schema.json': drainHostInputJsonSchema,
+  'emergency-scale-input.schema.json': emergencyScaleInputJsonSchema,
+  'restore-scaling-input.schema.json': restoreScalingInputJsonSchema,
 };
 
 export function renderSchema(schema: Record<string, unknown>): string {

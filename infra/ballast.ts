@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { type BallastConfig, type BallastConfigInput, parseConfig } from '../config/schema.ts';
+import { EmergencyScaling } from './emergency-scaling.ts';
 import { BundledFunctionFactory, type FunctionFactory } from './function-factory.ts';
 import { HostDraining, type HostDrainingProps } from './host-draining.ts';
 import { Ledger } from './ledger.ts';
@@ -36,6 +37,7 @@ export class Ballast extends Construct {
   readonly observability: Observability;
   readonly functionFactory: FunctionFactory;
   readonly hostDraining: HostDraining;
+  readonly emergencyScaling: EmergencyScaling;
 
   constructor(scope: Construct, id: string, props: BallastProps) {
     super(scope, id);
@@ -59,6 +61,13 @@ export class Ballast extends Construct {
       observability: this.observability,
       functionFactory: this.functionFactory,
       ...props.hostDraining,
+    });
+    this.emergencyScaling = new EmergencyScaling(this, 'EmergencyScaling', {
+      config: this.config,
+      region: props.region,
+      ledger: this.ledger.table,
+      observability: this.observability,
+      functionFactory: this.functionFactory,
     });
   }
 }
