@@ -156,6 +156,10 @@ export const EmergencyScalingPolicySchema = z
     tierTimeoutMinutes: z.number().int().min(1).max(180).default(20),
     /** How often the raise polls ECS while it waits for running counts, in seconds. @default 30 */
     pollSeconds: z.number().int().min(5).max(600).default(30),
+    /** Restore in this many stages (the first puts the prior suspension back, the others lower MinCapacity). @default 3 */
+    restoreSteps: z.number().int().min(1).max(10).default(3),
+    /** Seconds between restore stages: at least the scale-in cooldown of your policies. @default 300 */
+    restoreStepSeconds: z.number().int().min(0).max(3600).default(300),
   })
   .strict();
 

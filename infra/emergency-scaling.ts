@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { BallastConfig } from '../config/schema.ts';
 import { SCALING_CONFIG_ENV, type ScalingConfig, scalingConfigFor } from '../functions/emergency-scaling/config.ts';
 import { EMERGENCY_SCALE_TIMEOUT, emergencyScaleDefinition } from '../state-machines/emergency-scale.ts';
+import { RESTORE_SCALING_TIMEOUT, restoreScalingDefinition } from '../state-machines/restore-scaling.ts';
 import type { FunctionFactory } from './function-factory.ts';
 import type { Observability } from './observability.ts';
 import { createStateMachine } from './state-machine-factory.ts';
@@ -38,7 +39,9 @@ export class EmergencyScaling extends Construct {
   readonly sampleFunction: lambda.Function;
   readonly validateFunction: lambda.Function;
   readonly raiseFunction: lambda.Function;
+  readonly restoreFunction: lambda.Function;
   readonly emergencyScale: sfn.StateMachine;
+  readonly restoreScaling: sfn.StateMachine;
   readonly sampleRule: events.Rule;
   readonly deadLetterQueue: sqs.Queue;
   /** The configuration slice the functions get as BALLAST_SCALING_CONFIG. */
@@ -91,6 +94,21 @@ export class EmergencyScaling extends Construct {
       timeout: Duration.seconds(120),
     });
 
+    this.restoreFunction = factory.create(this, 'Restore', {
+      entry: 'functions/emergency-scaling/restore.ts',
+      description: 'Ballast restore-scaling: validate, load, staged restore, verify',
+      environment,
+      timeout: Duration.seconds(120),
+    });
+
+    this.restoreScaling = createStateMachine(this, 'RestoreScaling', {
+      stateMachineName: this.restoreStateMachineName,
+      comment:
+        'Restores exactly what emergency-scale changed: staged (suspension first, then MinCapacity in steps), scheduled actions re-applied, groups back, verified against the snapshot; conflicts kept and reported.',
+      definitionBody: sfn.DefinitionBody.fromChainable(restoreScalingDefinition(this, this.restoreFunction)),
+      timeout: RESTORE_SCALING_TIMEOUT,
+    });
+
     this.emergencyScale = createStateMachine(this, 'EmergencyScale', {
       stateMachineName: `${props.config.name}-emergency-scale`,
       comment:
@@ -127,6 +145,8 @@ export class EmergencyScaling extends Construct {
     props.observability.watchFunction('ScalingSample', this.sampleFunction, 'Emergency scaling: sampler');
     props.observability.watchFunction('ScalingValidate', this.validateFunction, 'Emergency scale: validate');
     props.observability.watchFunction('ScalingRaise', this.raiseFunction, 'Emergency scale: steps');
+    props.observability.watchStateMachine('RestoreScaling', this.restoreScaling, 'Restore scaling');
+    props.observability.watchFunction('ScalingRestore', this.restoreFunction, 'Restore scaling: steps');
   }
 
   private grantPermissions(props: EmergencyScalingProps, restoreArn: string): void {
@@ -197,13 +217,25 @@ export class EmergencyScaling extends Construct {
     ];
     for (const s of raise) this.raiseFunction.addToRolePolicy(s);
     props.ledger.grantReadWriteData(this.raiseFunction);
+    // The restore makes the same kinds of calls back (no host size, no task definitions, no StartExecution).
+    const restoreSids = new Set([
+      'DescribeServices',
+      'DescribeGroups',
+      'UpdateServicesWithoutScalableTarget',
+      'DescribeScaling',
+      'RegisterEcsScalableTargets',
+      'RaiseGroups',
+      'EmitBallastEvents',
+    ]);
+    for (const s of raise.filter((x) => x.sid && restoreSids.has(x.sid))) this.restoreFunction.addToRolePolicy(s);
+    props.ledger.grantReadWriteData(this.restoreFunction);
 
     // Findings a person has checked: each names what needs the wildcard and why.
     const acknowledge = (fn: lambda.Function, id: string, reason: string) => {
       if (fn.role) Validations.of(fn.role).acknowledge({ id, reason });
     };
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    for (const fn of [this.sampleFunction, this.raiseFunction]) {
+    for (const fn of [this.sampleFunction, this.raiseFunction, this.restoreFunction]) {
       acknowledge(
         fn,
         'AwsSolutions-IAM5[Resource::*]',
@@ -218,15 +250,16 @@ export class EmergencyScaling extends Construct {
       );
     }
     for (const g of config.groups) {
-      acknowledge(
-        this.raiseFunction,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${g.name}]`,
-        `Auto Scaling group ARNs contain a UUID unknown at deploy time; the name (${g.name}) scopes it.`,
-      );
+      for (const fn of [this.raiseFunction, this.restoreFunction])
+        acknowledge(
+          fn,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${g.name}]`,
+          `Auto Scaling group ARNs contain a UUID unknown at deploy time; the name (${g.name}) scopes it.`,
+        );
     }
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
     if (table) {
-      for (const fn of [this.sampleFunction, this.raiseFunction]) {
+      for (const fn of [this.sampleFunction, this.raiseFunction, this.restoreFunction]) {
         acknowledge(
           fn,
           `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(table)}.Arn>/index/*]`,
@@ -234,16 +267,22 @@ export class EmergencyScaling extends Construct {
         );
       }
     }
-    const workflowRole = this.emergencyScale.role;
-    Validations.of(workflowRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing and CloudWatch Logs delivery of the state machine support no resource-level permissions.',
-    });
-    for (const fn of [this.validateFunction, this.raiseFunction]) {
-      Validations.of(workflowRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
-        reason: 'The workflow invokes its own functions, any version or alias of them.',
+    const workflows: [sfn.StateMachine, lambda.Function[]][] = [
+      [this.emergencyScale, [this.validateFunction, this.raiseFunction]],
+      [this.restoreScaling, [this.restoreFunction]],
+    ];
+    for (const [machine, fns] of workflows) {
+      Validations.of(machine.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing and CloudWatch Logs delivery of the state machine support no resource-level permissions.',
       });
+      for (const fn of fns) {
+        Validations.of(machine.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+          reason: 'The workflow invokes its own functions, any version or alias of them.',
+        });
+      }
     }
   }
 }

@@ -160,3 +160,55 @@ export type ScaleStateInput = z.input<typeof ScaleState>;
 export const ScaleStepInput = z
   .object({ op: z.string(), correlationId: z.string().optional(), state: ScaleState })
   .strict();
+
+/** The state of the restore-scaling workflow. */
+export const RESTORE_PHASES = ['load', 'nothing', 'stepping', 'verify', 'done'] as const;
+
+export const RestoreResource = z
+  .object({
+    kind: z.enum(['target', 'service', 'group']),
+    /** '<cluster>/<service>' or the group name. */
+    key: z.string(),
+    /** What Ballast set (and expects to find): min/max/suspended for targets, desired for services, min/max for groups. */
+    applied: z.record(z.string(), z.union([z.number(), z.boolean()])),
+    /** What the restore puts back (the snapshot, with the scheduled actions' min / max re-applied). */
+    final: z.record(z.string(), z.union([z.number(), z.boolean()])),
+    /** The last stage applied to it (0: none). */
+    stage: z.number().int(),
+    /** Someone changed it during the override: left as they set it. */
+    conflict: z.string().optional(),
+    scheduledFrom: z.string().optional(),
+  })
+  .strict();
+export type RestoreResource = z.output<typeof RestoreResource>;
+
+export const RestoreState = z
+  .object({
+    action: z.literal('restore'),
+    phase: z.enum(RESTORE_PHASES),
+    request: z
+      .object({
+        trigger: z.enum(['operator', 'expiry', 'recovery']),
+        overrideId: z.string().optional(),
+        reason: z.string().optional(),
+        owner: z.string().optional(),
+        requestId: z.string(),
+        dryRun: z.boolean(),
+        at: z.string(),
+      })
+      .strict(),
+    region: z.string(),
+    overrideId: z.string().optional(),
+    executionName: z.string().optional(),
+    stage: z.number().int().default(0),
+    stages: z.number().int().default(1),
+    resources: z.array(RestoreResource).default([]),
+    differences: z.array(z.string()).default([]),
+    notes: z.array(z.string()).default([]),
+    waitSeconds: z.number().int().min(0).default(0),
+    throttled: z.number().int().default(0),
+    message: z.string().optional(),
+    error: z.unknown().optional(),
+  })
+  .strict();
+export type RestoreState = z.output<typeof RestoreState>;

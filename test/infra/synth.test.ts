@@ -39,6 +39,7 @@ describe('npx cdk synth', () => {
     );
     expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([
       'functions/emergency-scaling/raise.ts',
+      'functions/emergency-scaling/restore.ts',
       'functions/emergency-scaling/sample.ts',
       'functions/emergency-scaling/validate.ts',
       'functions/host-draining/drain.ts',
