@@ -8,6 +8,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { executionNameFor, normaliseDrainHostInput } from '../events/drain-host-input.ts';
+import { SCALE_USAGE, scale } from './scale.ts';
 
 /**
  * `ballast`: start and watch Ballast's workflows from a terminal or a deploy pipeline.
@@ -16,6 +17,7 @@ import { executionNameFor, normaliseDrainHostInput } from '../events/drain-host-
  *   ballast extend <instance-id> --minutes N [--wait]
  *   ballast release <instance-id> [--result CONTINUE|ABANDON] [--wait]
  *   ballast status [--limit N]
+ *   ballast scale plan|raise|extend|restore|status …   (cli/scale.ts)
  *
  * Common: --region R (default AWS_REGION), --app NAME (default ballast), --json, --endpoint-url URL
  * (default AWS_ENDPOINT_URL: point it at the local cloud). Exit codes: 0 done (or started), 1 the workflow
@@ -27,6 +29,7 @@ export const USAGE = `Usage:
   ballast extend <instance-id> --minutes N [--reason TEXT] [--wait]
   ballast release <instance-id> [--result CONTINUE|ABANDON] [--reason TEXT] [--wait]
   ballast status [--limit N]
+${SCALE_USAGE}
 Options: --region R, --app NAME (default ballast), --json, --endpoint-url URL, --timeout-seconds N (with --wait)`;
 
 export const EXIT = { ok: 0, workflowFailed: 1, usage: 2, aws: 3 } as const;
@@ -43,6 +46,7 @@ export interface CliIo {
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  if (argv[0] === 'scale') return scale(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -155,7 +159,7 @@ function manualInput(command: string, instanceId: string, values: Record<string,
   return { ...base, ...(values.result ? { result: values.result } : {}) };
 }
 
-async function findStateMachine(sfn: SFNClient, name: string): Promise<string> {
+export async function findStateMachine(sfn: SFNClient, name: string): Promise<string> {
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(new ListStateMachinesCommand({ ...(nextToken ? { nextToken } : {}) }));
@@ -171,7 +175,7 @@ async function findStateMachine(sfn: SFNClient, name: string): Promise<string> {
   );
 }
 
-interface Outcome {
+export interface Outcome {
   executionArn: string;
   status: string;
   output?: unknown;
@@ -179,7 +183,7 @@ interface Outcome {
   cause?: string;
 }
 
-async function waitFor(
+export async function waitFor(
   sfn: SFNClient,
   executionArn: string,
   timeoutMs: number,
@@ -225,7 +229,7 @@ async function status(
   return EXIT.ok;
 }
 
-function report(io: CliIo, json: boolean, outcome: Outcome): void {
+export function report(io: CliIo, json: boolean, outcome: Outcome): void {
   if (json) {
     io.out(JSON.stringify(outcome));
     return;

@@ -28,6 +28,8 @@ export const LIMITS = {
   // Application Auto Scaling API Reference, DescribeScalableTargets / DescribeScheduledActions /
   // DescribeScalingPolicies: MaxResults is 1-50 (NextToken pages on); Ballast also names 50 ResourceIds a call.
   applicationAutoScalingDescribeMax: 50,
+  /** DescribeScalingPolicies: MaxResults is 1-10. */
+  applicationAutoScalingDescribePoliciesMax: 10,
 
   // DynamoDB API Reference, BatchWriteItem: at most 25 put or delete requests a call.
   dynamoBatchWriteMax: 25,

@@ -132,7 +132,7 @@ export async function describePolicyNames(deps: Deps, cluster: string, service: 
         ServiceNamespace: ECS_NAMESPACE,
         ResourceId: resourceIdOf(cluster, service),
         ScalableDimension: ECS_DIMENSION,
-        MaxResults: LIMITS.applicationAutoScalingDescribeMax,
+        MaxResults: LIMITS.applicationAutoScalingDescribePoliciesMax,
         ...(token ? { NextToken: token } : {}),
       }),
     );
