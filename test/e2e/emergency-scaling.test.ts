@@ -1,3 +1,5 @@
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
@@ -125,6 +127,57 @@ describe('ballast scale against the local cloud', () => {
       expect.stringMatching(/EmergencyScalingRaiseRole/),
       expect.stringMatching(/EmergencyScalingRestoreRole/),
     ]);
+  });
+
+  it('avoids the clamp trap: the naive order ends at max in the simulation, Ballast holds above it', async () => {
+    // Arrange: api's scalable target has a max below what we want to hold.
+    cloud = await LocalCloud.start({ config: example, seed: 15, withBallast: true });
+    const c = cloud;
+    const ecs = new ECSClient(c.clientConfig(REGION));
+    const aas = new ApplicationAutoScalingClient(c.clientConfig(REGION));
+    const max = 10;
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/web/api',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 2,
+        MaxCapacity: max,
+      }),
+    );
+    await c.runFor(5 * 60_000);
+    const want = max + 3;
+    const desired = () => c.world.region(REGION).ecs.cluster('web')!.services.get('api')!.desiredCount;
+
+    // Naive: a desired count above max, then suspend scaling: the registration snaps it back to max.
+    await ecs.send(new UpdateServiceCommand({ cluster: 'web', service: 'api', desiredCount: want }));
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/web/api',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        SuspendedState: { DynamicScalingInSuspended: true, ScheduledScalingSuspended: true },
+      }),
+    );
+    const naive = desired();
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/web/api',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        SuspendedState: { DynamicScalingInSuspended: false, ScheduledScalingSuspended: false },
+      }),
+    );
+    await c.runFor(10 * 60_000);
+
+    // Ballast: one registration with MinCapacity = target and MaxCapacity >= target.
+    const raised = await scaleCli(c, ['raise', '--count', `web/api=${want}`, '--reason', 'clamp trap', '--wait']);
+    await c.runFor(15 * 60_000);
+
+    expect(naive).toBe(max);
+    expect(raised.code).toBe(0);
+    expect(desired()).toBe(want);
+    expect(targetsOf(c)['service/web/api']).toMatchObject({ min: want, max: want });
   });
 
   it('rejects a malformed raise with exit code 2 and starts nothing', async () => {
