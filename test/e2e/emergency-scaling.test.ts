@@ -180,6 +180,33 @@ describe('ballast scale against the local cloud', () => {
     expect(targetsOf(c)['service/web/api']).toMatchObject({ min: want, max: want });
   });
 
+  it('restores on its own when the override expires, warning before', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 16, withBallast: true });
+    const c = cloud;
+    const snapshot = targetsOf(c);
+
+    const raised = await scaleCli(c, [
+      'raise',
+      '--multiplier',
+      '2',
+      '--reason',
+      'short hold',
+      '--hours',
+      '1',
+      '--wait',
+    ]);
+    await c.runFor(90 * 60_000);
+
+    expect(raised.code).toBe(0);
+    const byMachine = (name: string) => c.sfn.executions.filter((e) => e.stateMachineArn.endsWith(`:${name}`));
+    expect(byMachine('ballast-emergency-scale').map((e) => e.status)).toEqual(['SUCCEEDED']);
+    const restore = byMachine('ballast-restore-scaling');
+    expect(restore.map((e) => [e.name.startsWith('expiry-ovr-'), e.status])).toEqual([[true, 'SUCCEEDED']]);
+    expect(targetsOf(c)).toEqual(snapshot);
+    const events = c.bus.seen.filter((e) => e.source === 'ballast').map((e) => e['detail-type']);
+    expect(events).toEqual(['Scaling Override Applied', 'Scaling Override Expiring', 'Scaling Override Restored']);
+  });
+
   it('rejects a malformed raise with exit code 2 and starts nothing', async () => {
     cloud = await LocalCloud.start({ config: example, seed: 13, withBallast: true });
 
