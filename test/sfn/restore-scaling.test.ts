@@ -212,6 +212,36 @@ describe('the restore-scaling state machine', () => {
     expect(fleet.mutations).toEqual([]);
   });
 
+  it('puts back what a raise that failed half-way had applied', async () => {
+    // Arrange: the raise keeps failing at Check Tier after the critical tier was applied.
+    const routes = raiseRoutes();
+    routes[E.checkTier] = () => {
+      throw Object.assign(new Error('boom'), { name: 'Error' });
+    };
+    const failed = await runStateMachine({
+      definition: raiseDefinition,
+      input: { action: 'raise', reason: 'CloudWatch impaired', multiplier: 2, requestId: 'inc-8' },
+      routes,
+    });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('EmergencyScaleFailed');
+    expect(targetOf('web/api').suspended.in).toBe(true);
+    expect(targetOf('web/frontend').min).toBe(1); // the standard tier was never applied
+
+    // Act
+    const run = await runStateMachine({
+      definition: restoreDefinition,
+      input: { action: 'restore' },
+      routes: restoreRoutes(),
+    });
+
+    // Assert
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(targetOf('web/api')).toMatchObject({ min: 2, max: 10, suspended: { in: false, scheduled: false } }); // the snapshot (no scheduled action fired yet)
+    expect(targetOf('web/frontend')).toMatchObject({ min: 1, max: 10, suspended: { in: true } });
+    expect(fleet.events.find((e) => e.type === 'Scaling Override Restored')?.detail).toMatchObject({ conflicts: [] });
+  });
+
   it('goes on through throttling with no failed step', async () => {
     await raiseNow();
     fleet.throttleEvery = 2;

@@ -459,35 +459,7 @@ export async function recordOverride(state: ScaleState, deps: ScalingDeps): Prom
     status: 'holding',
     holdUntil,
     appliedAt: now.toISOString(),
-    plan: state.services.map((s) => ({
-      service: s.key,
-      target: s.target,
-      maxCapacity: s.maxCapacity,
-      lever: s.lever,
-      keepOutSuspended: s.keepOutSuspended,
-      reached: s.reached,
-      bound: s.bound,
-    })),
-    hosts: state.groups.map((g) => ({
-      group: g.name,
-      newMin: g.newMin,
-      newMax: g.newMax,
-      newDesired: g.newDesired,
-      applied: g.applied,
-    })),
-    actions: [
-      ...state.groups
-        .filter((g) => g.applied)
-        .map((g) => ({ call: 'autoscaling:UpdateAutoScalingGroup', resource: g.name, requestId: g.requestId })),
-      ...state.services
-        .filter((s) => s.applied && (s.lever === 'register' || s.target > s.desired))
-        .map((s) => ({
-          call: s.lever === 'register' ? 'application-autoscaling:RegisterScalableTarget' : 'ecs:UpdateService',
-          resource: s.key,
-          requestId: s.requestId,
-        })),
-    ],
-    tiers: state.tiers,
+    ...progressOf(state, false),
   });
   await deps.ledger.appendOperation(now, state.overrideId, {
     operation: 'emergency-scale',
@@ -510,6 +482,45 @@ export async function recordOverride(state: ScaleState, deps: ScalingDeps): Prom
     ),
   );
   return holdStep(next, now);
+}
+
+/**
+ * What the override record keeps of the raise, for the restore: per service the target and lever, per group
+ * the new sizes, and the actions with their request ids. `onlyApplied`: after a failure, only what was done.
+ */
+function progressOf(state: ScaleState, onlyApplied: boolean): Record<string, unknown> {
+  const services = state.services.filter((s) => !onlyApplied || s.applied);
+  return {
+    plan: services.map((s) => ({
+      service: s.key,
+      target: s.target,
+      maxCapacity: s.maxCapacity,
+      lever: s.lever,
+      keepOutSuspended: s.keepOutSuspended,
+      reached: s.reached,
+      bound: s.bound,
+    })),
+    hosts: state.groups.map((g) => ({
+      group: g.name,
+      newMin: g.newMin,
+      newMax: g.newMax,
+      newDesired: g.newDesired,
+      applied: g.applied,
+    })),
+    actions: [
+      ...state.groups
+        .filter((g) => g.applied)
+        .map((g) => ({ call: 'autoscaling:UpdateAutoScalingGroup', resource: g.name, requestId: g.requestId })),
+      ...services
+        .filter((s) => s.applied && (s.lever === 'register' || s.target > s.desired))
+        .map((s) => ({
+          call: s.lever === 'register' ? 'application-autoscaling:RegisterScalableTarget' : 'ecs:UpdateService',
+          resource: s.key,
+          requestId: s.requestId,
+        })),
+    ],
+    tiers: state.tiers,
+  };
 }
 
 /** When to wake next and whether the expiry warning is due. */
@@ -614,6 +625,8 @@ export async function recordFailure(state: ScaleState, deps: ScalingDeps): Promi
       status: 'holding',
       failedAt: now.toISOString(),
       failure: state.error,
+      // What was applied so far, so restore-scaling can put it back.
+      ...progressOf(state, true),
     });
   }
   await deps.ledger.appendOperation(now, `${state.overrideId}-failure`, {
