@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { executionNameFor, normaliseDrainHostInput } from '../events/drain-host-input.ts';
 import { REPORT_USAGE, reportCommand } from './report.ts';
+import { SCALE_USAGE, scale } from './scale.ts';
 
 /**
  * `ballast`: start and watch Ballast's workflows from a terminal or a deploy pipeline.
@@ -18,6 +19,7 @@ import { REPORT_USAGE, reportCommand } from './report.ts';
  *   ballast release <instance-id> [--result CONTINUE|ABANDON] [--wait]
  *   ballast status [--limit N]
  *   ballast report run.json > run.html   (the game-day page of a saved `npm start -- --json` run)
+ *   ballast scale plan|raise|extend|restore|status …   (cli/scale.ts)
  *
  * Common: --region R (default AWS_REGION), --app NAME (default ballast), --json, --endpoint-url URL
  * (default AWS_ENDPOINT_URL: point it at the local cloud), --request-id ID (drain: the idempotency key),
@@ -30,6 +32,7 @@ export const USAGE = `Usage:
   ballast release <instance-id> [--result CONTINUE|ABANDON] [--reason TEXT] [--wait]
   ballast status [--limit N]
   ballast failover start|status|promote|pause|resume|abort …   (ballast failover --help)
+${SCALE_USAGE}
   ${REPORT_USAGE}
 Options: --region R, --app NAME (default ballast), --json, --endpoint-url URL, --timeout-seconds N (with --wait)`;
 
@@ -85,6 +88,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     const { failoverMain } = await import('./failover.ts');
     return failoverMain(argv.slice(1), io === consoleIo ? { ...io, ...terminalPrompt() } : io);
   }
+  if (argv[0] === 'scale') return scale(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -235,7 +239,7 @@ export async function findStateMachine(sfn: SFNClient, name: string): Promise<st
   );
 }
 
-interface Outcome {
+export interface Outcome {
   executionArn: string;
   status: string;
   /** The drain's outcome (or 'duplicate' / 'skip' for a request that did nothing), read from the output. */
@@ -261,7 +265,7 @@ async function describe(sfn: SFNClient, executionArn: string): Promise<Outcome> 
   };
 }
 
-async function waitFor(
+export async function waitFor(
   sfn: SFNClient,
   executionArn: string,
   timeoutMs: number,
@@ -299,7 +303,7 @@ async function status(
   return EXIT.ok;
 }
 
-function report(io: CliIo, json: boolean, outcome: Outcome): void {
+export function report(io: CliIo, json: boolean, outcome: Outcome): void {
   if (json) {
     io.out(JSON.stringify(outcome));
     return;

@@ -22,6 +22,18 @@ export const LIMITS = {
   ecsDescribeContainerInstancesMax: 100,
   ecsListMaxResults: 100,
 
+  // EC2 Auto Scaling API Reference, DescribeAutoScalingGroups: MaxRecords is at most 100 (NextToken pages on).
+  autoScalingDescribeGroupsMaxRecords: 100,
+
+  // Application Auto Scaling API Reference, DescribeScalableTargets / DescribeScheduledActions /
+  // DescribeScalingPolicies: MaxResults is 1-50 (NextToken pages on); Ballast also names 50 ResourceIds a call.
+  applicationAutoScalingDescribeMax: 50,
+  /** DescribeScalingPolicies: MaxResults is 1-10. */
+  applicationAutoScalingDescribePoliciesMax: 10,
+
+  // DynamoDB API Reference, BatchWriteItem: at most 25 put or delete requests a call.
+  dynamoBatchWriteMax: 25,
+
   // Route 53 (Developer Guide, "Quotas").
   route53ChangesPerBatch: 100,
   route53WeightMin: 0,

@@ -150,6 +150,16 @@ export const EmergencyScalingPolicySchema = z
       .default(24),
     /** An override expires on its own after this many hours. @default 12 */
     expiresAfterHours: z.number().min(1).max(72).default(12),
+    /** How often the capacity sampler records running counts, in minutes. @default 1 */
+    sampleEveryMinutes: z.number().int().min(1).max(60).default(1),
+    /** How long one tier may take to reach its targets before the raise reports it and moves on, in minutes. @default 20 */
+    tierTimeoutMinutes: z.number().int().min(1).max(180).default(20),
+    /** How often the raise polls ECS while it waits for running counts, in seconds. @default 30 */
+    pollSeconds: z.number().int().min(5).max(600).default(30),
+    /** Restore in this many stages (the first puts the prior suspension back, the others lower MinCapacity). @default 3 */
+    restoreSteps: z.number().int().min(1).max(10).default(3),
+    /** Seconds between restore stages: at least the scale-in cooldown of your policies. @default 300 */
+    restoreStepSeconds: z.number().int().min(0).max(3600).default(300),
   })
   .strict();
 
@@ -369,6 +379,7 @@ export type AutoScalingGroupConfig = z.output<typeof AutoScalingGroupSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type DrainPolicy = z.output<typeof DrainPolicySchema>;
 export type FailoverPolicy = z.output<typeof FailoverPolicySchema>;
+export type EmergencyScalingPolicy = z.output<typeof EmergencyScalingPolicySchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { drainHostInputJsonSchema } from './drain-host-input.ts';
+import { emergencyScaleInputJsonSchema, restoreScalingInputJsonSchema } from './emergency-scale-input.ts';
 import { failoverInputJsonSchema } from './failover-input.ts';
 
 /**
@@ -9,6 +10,8 @@ import { failoverInputJsonSchema } from './failover-input.ts';
 export const SCHEMA_FILES: Record<string, () => Record<string, unknown>> = {
   'drain-host-input.schema.json': drainHostInputJsonSchema,
   'region-failover-input.schema.json': failoverInputJsonSchema,
+  'emergency-scale-input.schema.json': emergencyScaleInputJsonSchema,
+  'restore-scaling-input.schema.json': restoreScalingInputJsonSchema,
 };
 
 export function renderSchema(schema: Record<string, unknown>): string {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { type BallastConfig, type BallastConfigInput, parseConfig } from '../config/schema.ts';
+import { EmergencyScaling } from './emergency-scaling.ts';
 import { BundledFunctionFactory, type FunctionFactory } from './function-factory.ts';
 import { HostDraining, type HostDrainingProps } from './host-draining.ts';
 import { Ledger } from './ledger.ts';
@@ -38,6 +39,7 @@ export class Ballast extends Construct {
   readonly functionFactory: FunctionFactory;
   readonly hostDraining: HostDraining;
   readonly regionFailover: RegionFailover;
+  readonly emergencyScaling: EmergencyScaling;
 
   constructor(scope: Construct, id: string, props: BallastProps) {
     super(scope, id);
@@ -63,6 +65,13 @@ export class Ballast extends Construct {
       ...props.hostDraining,
     });
     this.regionFailover = new RegionFailover(this, 'RegionFailover', {
+      config: this.config,
+      region: props.region,
+      ledger: this.ledger.table,
+      observability: this.observability,
+      functionFactory: this.functionFactory,
+    });
+    this.emergencyScaling = new EmergencyScaling(this, 'EmergencyScaling', {
       config: this.config,
       region: props.region,
       ledger: this.ledger.table,

@@ -269,8 +269,8 @@ function stepPayload(op: string): sfn.TaskInput {
   return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.request.drainId', 'state.$': '$' });
 }
 
-/** A Lambda step whose result replaces the state, with explicit retries for transient errors. */
-function lambdaStep(
+/** A Lambda step whose result replaces the state, with explicit retries for transient errors (every workflow uses it). */
+export function lambdaStep(
   ns: Construct,
   stateName: string,
   fn: lambda.IFunction,

@@ -236,6 +236,34 @@ export const ecsService: ServiceDefinition<EcsRegion> = {
       },
     },
 
+    DescribeTaskDefinition: {
+      // AWS: DescribeTaskDefinition supports no resource-level permissions.
+      resources: () => [],
+      handler: (input: { taskDefinition?: string }, ctx) => {
+        const def = ecsOf(ctx).taskDefinition(required(input.taskDefinition, 'taskDefinition'));
+        if (!def) throw new AwsError('ClientException', 'Unable to describe task definition.');
+        return {
+          taskDefinition: {
+            taskDefinitionArn: def.arn,
+            family: def.family,
+            revision: def.revision,
+            status: 'ACTIVE',
+            cpu: String(def.cpu),
+            memory: String(def.memory),
+            requiresCompatibilities: ['EC2'],
+            containerDefinitions: [
+              {
+                name: def.containerName,
+                cpu: def.cpu,
+                memory: def.memory,
+                essential: true,
+                portMappings: [{ containerPort: def.containerPort, protocol: 'tcp' }],
+              },
+            ],
+          },
+        };
+      },
+    },
     RunTask: {
       resources: (input: { taskDefinition?: string }, ctx) => {
         const ref = input.taskDefinition ?? '';

@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import example from '../../ballast.config.ts';
+import { main as cli } from '../../cli/ballast.ts';
+import { RATE_LIMITS } from '../../config/limits.ts';
 import { LocalCloud } from '../../local/cloud.ts';
 import { day } from '../../local/scenarios/day.ts';
 import { runScenario } from '../../local/scenarios/runner.ts';
@@ -13,8 +16,9 @@ import { benchLargeFleet } from './large-fleet.ts';
  *     Lambda invocations;
  *  3. the history-event count of a 48-hour drain, against Step Functions' 25,000 limit;
  *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go;
- *  5. the local cloud at fleet scale (./large-fleet.ts).
- * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, large-fleet.
+ *  5. an emergency raise on the example fleet: time to every target, the rate-limit floor, calls, cost;
+ *  6. the local cloud at fleet scale (./large-fleet.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, raise, large-fleet.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -124,6 +128,50 @@ async function benchScaleIn(): Promise<void> {
   }
 }
 
+// 5. An emergency raise (multiplier 2) on the example fleet, started with `ballast scale raise --wait`.
+async function benchRaise(): Promise<void> {
+  console.log('\nEmergency raise, example fleet (3 services, 2 groups in us-east-1; not the 300-service fleet)');
+  const cloud = await LocalCloud.start({ config: example, seed: 1, withBallast: true });
+  try {
+    const started = performance.now();
+    const t0 = cloud.world.now();
+    const code = await cli(['scale', 'raise', '--multiplier', '2', '--reason', 'bench', '--region', REGION, '--wait'], {
+      out: () => undefined,
+      err: () => undefined,
+      sfn: new SFNClient(cloud.clientConfig(REGION)),
+      now: () => new Date(cloud.world.now()),
+      sleep: (ms) => cloud.runFor(ms),
+    });
+    const execution = cloud.sfn.executions.find((e) => e.stateMachineName === 'ballast-emergency-scale')!;
+    const recorded = execution.history.find((h) => (h as { stateName?: string }).stateName === 'Record Override');
+    const calls = cloud.endpoint.calls.filter((c) => c.t >= t0 && c.caller.includes('EmergencyScaling'));
+    const byBucket = new Map<string, number>();
+    for (const c of calls) {
+      const key = RATE_LIMITS[`${c.service}:${c.action}`] ? `${c.service}:${c.action}` : `${c.service}:*`;
+      if (RATE_LIMITS[key]) byBucket.set(key, (byBucket.get(key) ?? 0) + 1);
+    }
+    const floor = Math.max(
+      0,
+      ...[...byBucket].map(([k, n]) => Math.max(0, n - RATE_LIMITS[k]!.burst) / RATE_LIMITS[k]!.perSecond),
+    );
+    const seconds = recorded ? (recorded.timestamp - execution.startDate) / 1000 : Number.NaN;
+    row('exit code of ballast scale raise --wait', code);
+    row('simulated seconds from start to every target reached', seconds);
+    row('rate-limit floor of the same calls (published buckets), s', floor.toFixed(1));
+    row(
+      'API calls by the emergency-scaling roles / throttled',
+      `${calls.length} / ${calls.filter((c) => c.outcome === 'throttled').length}`,
+    );
+    row(
+      'state transitions / cost at $25 per million',
+      `${execution.transitions} / $${((execution.transitions * 25) / 1e6).toFixed(6)}`,
+    );
+    row('real seconds', ((performance.now() - started) / 1000).toFixed(2));
+  } finally {
+    await cloud.stop();
+  }
+}
+
 const SECTIONS: Record<string, () => Promise<void>> = {
   day: benchDay,
   drain: async () => {
@@ -133,6 +181,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     });
   },
   'scale-in': benchScaleIn,
+  raise: benchRaise,
   'large-fleet': () => benchLargeFleet(row),
 };
 const wanted = process.argv.slice(2);

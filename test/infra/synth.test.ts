@@ -37,8 +37,18 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    // drain-host: resolve, drain, finish, reclaim; region-failover: validate, steps
-    expect(functions).toHaveLength(6);
+    expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([
+      'functions/emergency-scaling/raise.ts',
+      'functions/emergency-scaling/restore.ts',
+      'functions/emergency-scaling/sample.ts',
+      'functions/emergency-scaling/validate.ts',
+      'functions/host-draining/drain.ts',
+      'functions/host-draining/finish.ts',
+      'functions/host-draining/reclaim.ts',
+      'functions/host-draining/resolve.ts',
+      'functions/region-failover/steps.ts',
+      'functions/region-failover/validate.ts',
+    ]);
     for (const fn of functions) {
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');

@@ -15,7 +15,9 @@
  *
  * Not modelled: AWS managed policies (`externalManagedPolicyArns`, whose documents are not in the template —
  * a role that has any is evaluated without them, so it may be denied more than in AWS), permission boundaries,
- * SCPs, resource policies, and request context keys other than `ecs:cluster` (derived from an ECS ARN).
+ * SCPs, resource policies, and request context keys other than `ecs:cluster` (derived from an ECS ARN) and
+ * Application Auto Scaling's `service-namespace` / `scalable-dimension` (the request's; the local cloud models
+ * ECS service DesiredCount targets only, so a scalable-target ARN there is always one of those).
  */
 import { runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
@@ -46,6 +48,12 @@ const ECS_ARN = /^arn:([^:]+):ecs:([^:]+):(\d+):(cluster|container-instance|task
 
 /** ECS scopes actions by cluster with the `ecs:cluster` condition key; AWS derives it from the resource. */
 function contextFor(resource: string): Record<string, string> {
+  if (/^arn:[^:]+:application-autoscaling:[^:]*:\d+:scalable-target\//.test(resource)) {
+    return {
+      'application-autoscaling:service-namespace': 'ecs',
+      'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+    };
+  }
   const m = ECS_ARN.exec(resource);
   if (!m) return {};
   const [, partition, region, account, , cluster] = m;

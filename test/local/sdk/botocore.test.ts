@@ -63,9 +63,11 @@ describe('a running LocalCloud driven by boto3', () => {
         ['AWS/ECS', 'CPUUtilization', 'GreaterThanThreshold', 'UTC'],
         ['AWS/ECS', 'CPUUtilization', 'LessThanThreshold', 'UTC'],
       ]);
-      expect(out.stateMachines).toEqual([
+      expect((out.stateMachines as string[][]).sort()).toEqual([
         ['ballast-drain-host', 'STANDARD'],
+        ['ballast-emergency-scale', 'STANDARD'],
         ['ballast-region-failover', 'STANDARD'],
+        ['ballast-restore-scaling', 'STANDARD'],
       ]);
       expect(out.putEvents).toEqual({
         failed: 1,

@@ -3,6 +3,7 @@ import {
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   InvalidParameterException,
@@ -171,6 +172,19 @@ describe('ECS through the SDK v3 client', () => {
     expect(stoppedTask).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'sdk test' });
     expect(noDefinition).toBeInstanceOf(ClientException);
     expect((noDefinition as Error).message).toBe('TaskDefinition not found.');
+  });
+
+  it('DescribeTaskDefinition gives the size of a service task definition, and ClientException for an unknown one', async () => {
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['api'] }))).services![0]!;
+    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition! }));
+    const unknown = await ecs
+      .send(new DescribeTaskDefinitionCommand({ taskDefinition: 'nope:1' }))
+      .catch((e: unknown) => e);
+
+    expect(described.taskDefinition).toMatchObject({ taskDefinitionArn: service.taskDefinition, status: 'ACTIVE' });
+    expect(Number(described.taskDefinition!.cpu)).toBeGreaterThan(0);
+    expect(Number(described.taskDefinition!.memory)).toBeGreaterThan(0);
+    expect(unknown).toBeInstanceOf(ClientException);
   });
 
   it('ListServices pages; DescribeServices describes and reports the missing; UpdateService scales', async () => {
