@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { caughtStep, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The drain-host workflow (Standard, JSONPath). The input is the raw EventBridge event or the manual
@@ -66,31 +66,6 @@ export interface DrainHostFunctions {
   readonly finish: lambda.IFunction;
 }
 
-/** Errors worth retrying: Lambda's own, and AWS throttling or 5xx surfacing from the handlers. */
-export const TRANSIENT_LAMBDA_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  // The invocation timed out on the client side, or the function ran past its own timeout: every step is
-  // safe to run again (it reads the fleet and the ledger before it acts).
-  'Lambda.ClientExecutionTimeoutException',
-  'Sandbox.Timedout',
-];
-export const TRANSIENT_AWS_ERRORS = [
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-  'ServerException',
-  'ServiceUnavailable',
-  'InternalFailure',
-  'InternalServerError',
-  'TimeoutError',
-  'AwsTransient',
-];
-
 /** Longest a drain execution may run: the hook's 48 h global cap, plus room to finish. */
 export const DRAIN_HOST_TIMEOUT = Duration.hours(50);
 
@@ -98,7 +73,7 @@ export const DRAIN_HOST_TIMEOUT = Duration.hours(50);
 export function drainHostDefinition(scope: Construct, fns: DrainHostFunctions): sfn.IChainable {
   const ns = new Construct(scope, 'Definition');
   const failure = failurePath(ns, fns);
-  const record = stepOf(ns, S.recordOutcome, fns.finish, 'record', failure);
+  const record = opStep(ns, S.recordOutcome, fns.finish, 'record', failure);
   record.next(new sfn.Succeed(ns, 'Done', { stateName: S.done }));
   const finishing = finishPhase(ns, fns, failure, record);
   const drainLoop = drainPhase(ns, fns, failure, finishing);
@@ -163,13 +138,13 @@ function drainPhase(
   failure: sfn.IChainable,
   finishing: sfn.IChainable,
 ): sfn.IChainable {
-  const acquire = stepOf(ns, S.acquireBudget, fns.drain, 'acquire', failure);
+  const acquire = opStep(ns, S.acquireBudget, fns.drain, 'acquire', failure);
   const waitForBudget = new sfn.Wait(ns, 'WaitForBudget', {
     stateName: S.waitForBudget,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   });
-  const start = stepOf(ns, S.startDrain, fns.drain, 'start', failure);
-  const check = stepOf(ns, S.checkTasks, fns.drain, 'check', failure);
+  const start = opStep(ns, S.startDrain, fns.drain, 'start', failure);
+  const check = opStep(ns, S.checkTasks, fns.drain, 'check', failure);
   const waitBeforeNextCheck = new sfn.Wait(ns, 'WaitBeforeNextCheck', {
     stateName: S.waitBeforeNextCheck,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
@@ -198,7 +173,7 @@ function launchPhase(
   failure: sfn.IChainable,
   finishing: sfn.IChainable,
 ): sfn.IChainable {
-  const checkLaunch = stepOf(ns, S.checkLaunch, fns.drain, 'launch', failure);
+  const checkLaunch = opStep(ns, S.checkLaunch, fns.drain, 'launch', failure);
   const waitForHost = new sfn.Wait(ns, 'WaitForHost', {
     stateName: S.waitForHost,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
@@ -217,11 +192,11 @@ function manualPhase(
   finishing: sfn.IChainable,
   record: sfn.IChainable,
 ) {
-  const mark = stepOf(ns, S.markHost, fns.drain, 'mark', failure);
+  const mark = opStep(ns, S.markHost, fns.drain, 'mark', failure);
   mark.next(record);
-  const extend = stepOf(ns, S.extendDrain, fns.drain, 'extend', failure);
+  const extend = opStep(ns, S.extendDrain, fns.drain, 'extend', failure);
   extend.next(record);
-  const release = stepOf(ns, S.releaseHost, fns.drain, 'release', failure);
+  const release = opStep(ns, S.releaseHost, fns.drain, 'release', failure);
   release.next(finishing);
   return { mark, extend, release };
 }
@@ -233,8 +208,8 @@ function finishPhase(
   failure: sfn.IChainable,
   record: sfn.IChainable,
 ): sfn.IChainable {
-  const complete = stepOf(ns, S.completeLifecycleAction, fns.finish, 'complete', failure);
-  const release = stepOf(ns, S.releaseBudget, fns.finish, 'release-budget', failure);
+  const complete = opStep(ns, S.completeLifecycleAction, fns.finish, 'complete', failure);
+  const release = opStep(ns, S.releaseBudget, fns.finish, 'release-budget', failure);
   return complete.next(release).next(record);
 }
 
@@ -246,54 +221,13 @@ function failurePath(ns: Construct, fns: DrainHostFunctions): sfn.IChainable {
     cause:
       'A drain step kept failing after retries; its budget slot was released and the failure recorded in the ledger. The lifecycle hook (if any) follows its DefaultResult when its heartbeat runs out. Read the failed step in the execution history, fix the cause, then drain the instance by hand: {"action": "drain", "instanceId": "i-..."}.',
   });
-  const recordFailure = lambdaStep(ns, S.recordFailure, fns.finish, stepPayload('record'));
+  const recordFailure = lambdaStep(ns, S.recordFailure, fns.finish, payload('record'));
   recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
-  const release = lambdaStep(ns, S.releaseBudgetAfterError, fns.finish, stepPayload('release-budget'));
+  const release = lambdaStep(ns, S.releaseBudgetAfterError, fns.finish, payload('release-budget'));
   release.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
   return release.next(recordFailure).next(failed);
 }
 
-function stepOf(
-  ns: Construct,
-  stateName: string,
-  fn: lambda.IFunction,
-  op: string,
-  failure: sfn.IChainable,
-): sfn.TaskStateBase {
-  const step = lambdaStep(ns, stateName, fn, stepPayload(op));
-  step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
-  return step;
-}
-
-function stepPayload(op: string): sfn.TaskInput {
-  return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.request.drainId', 'state.$': '$' });
-}
-
-/** A Lambda step whose result replaces the state, with explicit retries for transient errors (every workflow uses it). */
-export function lambdaStep(
-  ns: Construct,
-  stateName: string,
-  fn: lambda.IFunction,
-  payload?: sfn.TaskInput,
-): tasks.LambdaInvoke {
-  const step = new tasks.LambdaInvoke(ns, stateName.replace(/[^A-Za-z0-9]/g, ''), {
-    stateName,
-    lambdaFunction: fn,
-    ...(payload ? { payload } : {}),
-    payloadResponseOnly: true,
-    retryOnServiceExceptions: false,
-    // No ResultPath: the result replaces the state (aws-local-stepfunctions 3.0.0 ignores an explicit "$").
-  });
-  step.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
-  // About 12 minutes of retries at most (5 s doubling to 2 min, full jitter): an API blip of a few minutes
-  // must not end a drain that may have hours to go.
-  step.addRetry({
-    errors: TRANSIENT_AWS_ERRORS,
-    interval: Duration.seconds(5),
-    maxAttempts: 10,
-    backoffRate: 2,
-    maxDelay: Duration.seconds(120),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return step;
-}
+const payload = (op: string) => opPayload(op, '$.request.drainId');
+const opStep = (ns: Construct, name: string, fn: lambda.IFunction, op: string, failure: sfn.IChainable) =>
+  caughtStep(ns, name, fn, payload(op), failure);

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep } from './drain-host.ts';
+import { caughtStep, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The emergency-scale workflow (Standard, JSONPath): hold capacity while CloudWatch-driven autoscaling is
@@ -75,7 +75,7 @@ export const EMERGENCY_SCALE_TIMEOUT = Duration.hours(80);
 export function emergencyScaleDefinition(scope: Construct, fns: EmergencyScaleFunctions): sfn.IChainable {
   const ns = new Construct(scope, 'Definition');
   const failure = failurePath(ns, fns);
-  const step = (name: string, op: string) => stepOf(ns, name, fns.raise, op, failure);
+  const step = (name: string, op: string) => opStep(ns, name, fns.raise, op, failure);
 
   const released = new sfn.Succeed(ns, 'Released', { stateName: S.released });
   const hold = holdPhase(ns, step, released);
@@ -225,18 +225,6 @@ function failurePath(ns: Construct, fns: EmergencyScaleFunctions): sfn.IChainabl
   return recordFailure.next(failed);
 }
 
-function stepOf(
-  ns: Construct,
-  stateName: string,
-  fn: lambda.IFunction,
-  op: string,
-  failure: sfn.IChainable,
-): sfn.TaskStateBase {
-  const step = lambdaStep(ns, stateName, fn, payload(op));
-  step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
-  return step;
-}
-
-function payload(op: string): sfn.TaskInput {
-  return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.overrideId', 'state.$': '$' });
-}
+const payload = (op: string) => opPayload(op, '$.overrideId');
+const opStep = (ns: Construct, name: string, fn: lambda.IFunction, op: string, failure: sfn.IChainable) =>
+  caughtStep(ns, name, fn, payload(op), failure);

@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { REGION_FAILOVER_TIMEOUT_SECONDS } from '../functions/region-failover/config.ts';
-import { TRANSIENT_AWS_ERRORS, TRANSIENT_LAMBDA_ERRORS } from './drain-host.ts';
+import { caughtStep, opPayload, lambdaStep as sharedLambdaStep, URGENT_AWS_RETRY } from './steps.ts';
 
 /**
  * The region-failover workflow (Standard, JSONPath), deployed in every region and started in the destination.
@@ -88,18 +87,18 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
   const ns = new Construct(scope, 'Definition');
   const failure = failurePath(ns, fns);
   const done = new sfn.Succeed(ns, 'Done', { stateName: S.done });
-  const scaleDown = stepOf(ns, S.scaleDownOldRegion, fns.steps, 'scale-down', failure).next(done);
+  const scaleDown = opStep(ns, S.scaleDownOldRegion, fns.steps, 'scale-down', failure).next(done);
   const bake = new sfn.Wait(ns, 'Bake', {
     stateName: S.bake,
     comment: 'policies.failover.scaleDownAfterBakeSeconds after completion, before the old region is scaled down.',
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   }).next(scaleDown);
-  const complete = stepOf(ns, S.completeFailover, fns.steps, 'complete', failure).next(
+  const complete = opStep(ns, S.completeFailover, fns.steps, 'complete', failure).next(
     new sfn.Choice(ns, 'ScaleDownAfterBake', { stateName: S.bakeThenScaleDown })
       .when(sfn.Condition.stringEquals('$.phase', 'baking'), bake)
       .otherwise(done),
   );
-  const abort = stepOf(ns, S.abortFailover, fns.steps, 'abort', failure).next(
+  const abort = opStep(ns, S.abortFailover, fns.steps, 'abort', failure).next(
     new sfn.Succeed(ns, 'Aborted', { stateName: S.aborted }),
   );
   const traffic = trafficPhase(ns, fns, failure, complete, abort);
@@ -136,7 +135,7 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
 
 /** Check Readiness: read only; the result in the output and, when it changed, a Readiness Changed event. */
 function readinessPhase(ns: Construct, fns: RegionFailoverFunctions): sfn.IChainable {
-  const step = lambdaStep(ns, S.checkReadiness, fns.steps, stepPayload('readiness'));
+  const step = lambdaStep(ns, S.checkReadiness, fns.steps, payload('readiness'));
   step.addCatch(
     new sfn.Fail(ns, 'ReadinessFailed', {
       stateName: S.readinessFailed,
@@ -151,7 +150,7 @@ function readinessPhase(ns: Construct, fns: RegionFailoverFunctions): sfn.IChain
 
 /** Record Command: the operator's promote / pause / resume / abort, for the failover in progress to pick up. */
 function commandPhase(ns: Construct, fns: RegionFailoverFunctions): sfn.IChainable {
-  const step = lambdaStep(ns, S.recordCommand, fns.steps, stepPayload('command'));
+  const step = lambdaStep(ns, S.recordCommand, fns.steps, payload('command'));
   step.addCatch(
     new sfn.Fail(ns, 'CommandRejected', {
       stateName: S.commandRejected,
@@ -171,7 +170,7 @@ function fencePhase(
   failure: sfn.IChainable,
   next: sfn.IChainable,
 ): sfn.IChainable {
-  const fence = lambdaStep(ns, S.acquireFence, fns.steps, stepPayload('fence'));
+  const fence = lambdaStep(ns, S.acquireFence, fns.steps, payload('fence'));
   // A fence copy that cannot be reached: retried a few times, then a plain failure (nothing changed).
   fence.addRetry({ errors: ['FenceUnreachable'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
   fence.addCatch(
@@ -221,8 +220,8 @@ function capacityPhase(
   failure: sfn.IChainable,
   traffic: sfn.IChainable,
 ): sfn.IChainable {
-  const raise = stepOf(ns, S.raiseCapacity, fns.steps, 'raise', failure);
-  const check = stepOf(ns, S.checkCapacity, fns.steps, 'capacity', failure);
+  const raise = opStep(ns, S.raiseCapacity, fns.steps, 'raise', failure);
+  const check = opStep(ns, S.checkCapacity, fns.steps, 'capacity', failure);
   const wait = new sfn.Wait(ns, 'WaitForCapacity', {
     stateName: S.waitForCapacity,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
@@ -247,24 +246,24 @@ function trafficPhase(
   complete: sfn.IChainable,
   abort: sfn.IChainable,
 ): sfn.IChainable {
-  const shift = stepOf(ns, S.shiftTraffic, fns.steps, 'shift', failure);
+  const shift = opStep(ns, S.shiftTraffic, fns.steps, 'shift', failure);
   const waitForChange = new sfn.Wait(ns, 'WaitForChange', {
     stateName: S.waitForChange,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   });
-  const checkChange = stepOf(ns, S.checkChange, fns.steps, 'change', failure);
+  const checkChange = opStep(ns, S.checkChange, fns.steps, 'change', failure);
   const waitForClients = new sfn.Wait(ns, 'WaitForClients', {
     stateName: S.waitForClients,
     comment: 'The records TTL: resolvers hold the previous answer this long after INSYNC.',
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   });
   const hold = new sfn.Wait(ns, 'HoldRung', { stateName: S.holdRung, time: sfn.WaitTime.secondsPath('$.waitSeconds') });
-  const watch = stepOf(ns, S.watchRung, fns.steps, 'watch', failure);
+  const watch = opStep(ns, S.watchRung, fns.steps, 'watch', failure);
   const waitWhilePaused = new sfn.Wait(ns, 'WaitWhilePaused', {
     stateName: S.waitWhilePaused,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   });
-  const checkCommands = stepOf(ns, S.checkCommands, fns.steps, 'paused', failure);
+  const checkCommands = opStep(ns, S.checkCommands, fns.steps, 'paused', failure);
   const unexpected = new sfn.Fail(ns, 'UnexpectedPhase', {
     stateName: S.unexpectedPhase,
     error: 'UnexpectedPhase',
@@ -302,50 +301,14 @@ function failurePath(ns: Construct, fns: RegionFailoverFunctions): sfn.IChainabl
     cause:
       'A failover step kept failing after retries. The fence was released; the ledger record and the Failover Failed event say how much traffic is on the destination and what capacity was raised. Read the failed step in the execution history, fix the cause, then start the failover again (it resumes from the same weights) or abort it.',
   });
-  const recordFailure = lambdaStep(ns, S.recordFailure, fns.steps, stepPayload('fail'));
+  const recordFailure = lambdaStep(ns, S.recordFailure, fns.steps, payload('fail'));
   recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
   return recordFailure.next(failed);
 }
 
-function stepOf(
-  ns: Construct,
-  stateName: string,
-  fn: lambda.IFunction,
-  op: string,
-  failure: sfn.IChainable,
-): sfn.TaskStateBase {
-  const step = lambdaStep(ns, stateName, fn, stepPayload(op));
-  step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
-  return step;
-}
-
-function stepPayload(op: string): sfn.TaskInput {
-  return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.failoverId', 'state.$': '$' });
-}
-
-/** A Lambda step whose result replaces the state, with explicit retries for transient errors. */
-function lambdaStep(
-  ns: Construct,
-  stateName: string,
-  fn: lambda.IFunction,
-  payload?: sfn.TaskInput,
-): tasks.LambdaInvoke {
-  const step = new tasks.LambdaInvoke(ns, stateName.replace(/[^A-Za-z0-9]/g, ''), {
-    stateName,
-    lambdaFunction: fn,
-    ...(payload ? { payload } : {}),
-    payloadResponseOnly: true,
-    retryOnServiceExceptions: false,
-  });
-  step.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
-  // Shorter than the drain's: a failover is urgent, and Route 53's PriorRequestNotComplete clears in seconds.
-  step.addRetry({
-    errors: TRANSIENT_AWS_ERRORS,
-    interval: Duration.seconds(2),
-    maxAttempts: 8,
-    backoffRate: 2,
-    maxDelay: Duration.seconds(30),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return step;
-}
+const payload = (op: string) => opPayload(op, '$.failoverId');
+/** A failover is urgent: its steps retry AWS errors for seconds, not minutes. */
+const lambdaStep = (ns: Construct, name: string, fn: lambda.IFunction, input?: sfn.TaskInput) =>
+  sharedLambdaStep(ns, name, fn, input, URGENT_AWS_RETRY);
+const opStep = (ns: Construct, name: string, fn: lambda.IFunction, op: string, failure: sfn.IChainable) =>
+  caughtStep(ns, name, fn, payload(op), failure, URGENT_AWS_RETRY);

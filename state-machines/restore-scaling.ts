@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep } from './drain-host.ts';
+import { lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The restore-scaling workflow (Standard, JSONPath): puts back exactly what emergency-scale changed, in
@@ -113,6 +113,4 @@ export function restoreScalingDefinition(scope: Construct, fn: lambda.IFunction)
   return receive.next(validate).next(load);
 }
 
-function payload(op: string): sfn.TaskInput {
-  return sfn.TaskInput.fromObject({ op, 'correlationId.$': '$.request.requestId', 'state.$': '$' });
-}
+const payload = (op: string) => opPayload(op, '$.request.requestId');
