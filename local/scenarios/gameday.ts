@@ -61,7 +61,8 @@ export const gameday: Scenario<void> = {
   notes(cloud) {
     return PHASES.map((phase) => {
       const { total, failed } = failedBetween(cloud, phase);
-      const built = phase === PHASES[0] ? '' : ' (Ballast capability not built yet: nothing acts)';
+      const built =
+        phase === PHASES[0] ? '' : ' (the game day does not start Ballast for this phase yet: nothing acts)';
       return `phase '${phase.name}': ${failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} requests failed${built}`;
     });
   },
