@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { caughtStep, lambdaStep, opPayload } from './steps.ts';
+import { catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The drain-host workflow (Standard, JSONPath). The input is the raw EventBridge event or the manual
@@ -88,24 +88,20 @@ export function drainHostDefinition(scope: Construct, fns: DrainHostFunctions): 
     fns.resolve,
     sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution.Id' }),
   );
-  resolve.addCatch(
-    new sfn.Fail(ns, 'InvalidInput', {
+  catchInputErrors(
+    ns,
+    resolve,
+    {
       stateName: S.invalidInput,
-      error: 'InvalidInput',
-      causePath: '$.error.Cause',
       comment:
         'The input is malformed; the cause names the field and the fix. Correct it (see events/schemas/drain-host-input.schema.json) and start again. Nothing was changed.',
-    }),
-    { errors: ['InvalidInput'], resultPath: '$.error' },
-  );
-  resolve.addCatch(
-    new sfn.Fail(ns, 'ResolveFailed', {
+    },
+    {
+      id: 'ResolveFailed',
       stateName: S.resolveFailed,
-      error: 'ResolveFailed',
       cause:
         'Could not resolve the request (group, cluster, container instance, hook or ledger lock) after retries; nothing was changed. Read the Resolve Request error in the execution history, fix it (IAM, configuration), then start the execution again with the same input.',
-    }),
-    { errors: ['States.ALL'], resultPath: '$.error' },
+    },
   );
 
   const route = new sfn.Choice(ns, 'RouteRequest', { stateName: S.route })

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { caughtStep, lambdaStep, opPayload } from './steps.ts';
+import { catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The emergency-scale workflow (Standard, JSONPath): hold capacity while CloudWatch-driven autoscaling is
@@ -120,24 +120,20 @@ export function emergencyScaleDefinition(scope: Construct, fns: EmergencyScaleFu
     parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
   });
   const validate = lambdaStep(ns, S.validate, fns.validate);
-  validate.addCatch(
-    new sfn.Fail(ns, 'InvalidInput', {
+  catchInputErrors(
+    ns,
+    validate,
+    {
       stateName: S.invalidInput,
-      error: 'InvalidInput',
-      causePath: '$.error.Cause',
       comment:
         'The input is malformed; the cause names the field and the fix. Correct it (see events/schemas/emergency-scale-input.schema.json) and start again. Nothing was changed.',
-    }),
-    { errors: ['InvalidInput'], resultPath: '$.error' },
-  );
-  validate.addCatch(
-    new sfn.Fail(ns, 'ValidateFailed', {
+    },
+    {
+      id: 'ValidateFailed',
       stateName: S.validateFailed,
-      error: 'ValidateFailed',
       cause:
         'Could not validate the input (the function failed after retries); nothing was changed. Read the Validate Input error in the execution history (configuration, IAM), fix it, then start again with the same input.',
-    }),
-    { errors: ['States.ALL'], resultPath: '$.error' },
+    },
   );
   const route = new sfn.Choice(ns, 'RouteRequest', { stateName: S.route })
     .when(sfn.Condition.stringEquals('$.action', 'plan'), plan)

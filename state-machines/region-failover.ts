@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { REGION_FAILOVER_TIMEOUT_SECONDS } from '../functions/region-failover/config.ts';
-import { caughtStep, opPayload, lambdaStep as sharedLambdaStep, URGENT_AWS_RETRY } from './steps.ts';
+import { catchInputErrors, caughtStep, opPayload, lambdaStep as sharedLambdaStep, URGENT_AWS_RETRY } from './steps.ts';
 
 /**
  * The region-failover workflow (Standard, JSONPath), deployed in every region and started in the destination.
@@ -107,24 +107,20 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
   const command = commandPhase(ns, fns);
 
   const validate = lambdaStep(ns, S.validate, fns.validate);
-  validate.addCatch(
-    new sfn.Fail(ns, 'InvalidInput', {
+  catchInputErrors(
+    ns,
+    validate,
+    {
       stateName: S.invalidInput,
-      error: 'InvalidInput',
-      causePath: '$.error.Cause',
       comment:
         'The input is malformed; the cause names the field and the fix (see events/schemas/region-failover-input.schema.json). Nothing was changed.',
-    }),
-    { errors: ['InvalidInput'], resultPath: '$.error' },
-  );
-  validate.addCatch(
-    new sfn.Fail(ns, 'ValidateFailed', {
+    },
+    {
+      id: 'ValidateFailed',
       stateName: S.validateFailed,
-      error: 'ValidateFailed',
       cause:
         'Could not validate the request (configuration or ledger) after retries; nothing was changed. Read the Validate Request error in the execution history, fix it (IAM, configuration), then start again with the same input.',
-    }),
-    { errors: ['States.ALL'], resultPath: '$.error' },
+    },
   );
   const route = new sfn.Choice(ns, 'RouteRequest', { stateName: S.route })
     .when(sfn.Condition.stringEquals('$.action', 'command'), command)

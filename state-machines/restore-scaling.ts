@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep, opPayload } from './steps.ts';
+import { catchInputErrors, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The restore-scaling workflow (Standard, JSONPath): puts back exactly what emergency-scale changed, in
@@ -91,24 +91,20 @@ export function restoreScalingDefinition(scope: Construct, fn: lambda.IFunction)
     parameters: { validate: true, 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
   });
   const validate = lambdaStep(ns, S.validate, fn);
-  validate.addCatch(
-    new sfn.Fail(ns, 'InvalidInput', {
+  catchInputErrors(
+    ns,
+    validate,
+    {
       stateName: S.invalidInput,
-      error: 'InvalidInput',
-      causePath: '$.error.Cause',
       comment:
         'The input is malformed; the cause names the field and the fix (events/schemas/restore-scaling-input.schema.json). Nothing was changed.',
-    }),
-    { errors: ['InvalidInput'], resultPath: '$.error' },
-  );
-  validate.addCatch(
-    new sfn.Fail(ns, 'ValidateFailed', {
+    },
+    {
+      id: 'ValidateFailed',
       stateName: S.validateFailed,
-      error: 'ValidateFailed',
       cause:
         'Could not validate the input (the function failed after retries); nothing was changed. Read the error in the execution history, fix it, then start again.',
-    }),
-    { errors: ['States.ALL'], resultPath: '$.error' },
+    },
   );
   return receive.next(validate).next(load);
 }

@@ -104,3 +104,29 @@ export function caughtStep(
 export function opPayload(op: string, correlationPath: string): sfn.TaskInput {
   return sfn.TaskInput.fromObject({ op, 'correlationId.$': correlationPath, 'state.$': '$' });
 }
+
+/**
+ * The two Catches of a workflow's first step, neither of which changes anything: malformed input ends in
+ * `InvalidInput`, whose cause (from the handler) names the field and the fix; anything else that is left
+ * after the retries ends in the named Fail state with a cause a person can act on.
+ */
+export function catchInputErrors(
+  ns: Construct,
+  step: sfn.TaskStateBase,
+  invalid: { readonly stateName: string; readonly comment: string },
+  failed: { readonly id: string; readonly stateName: string; readonly cause: string },
+): void {
+  step.addCatch(
+    new sfn.Fail(ns, 'InvalidInput', {
+      stateName: invalid.stateName,
+      error: 'InvalidInput',
+      causePath: '$.error.Cause',
+      comment: invalid.comment,
+    }),
+    { errors: ['InvalidInput'], resultPath: '$.error' },
+  );
+  step.addCatch(new sfn.Fail(ns, failed.id, { stateName: failed.stateName, error: failed.id, cause: failed.cause }), {
+    errors: ['States.ALL'],
+    resultPath: '$.error',
+  });
+}
