@@ -1,3 +1,4 @@
+import * as autoScalingModel from '@aws-sdk/client-auto-scaling';
 import { LIMITS } from '../../config/limits.ts';
 import { AwsError, required, validationError } from '../core/aws-error.ts';
 import { type Page, paginate } from '../core/paginate.ts';
@@ -73,6 +74,7 @@ export const autoScalingService: ServiceDefinition<AutoScalingRegion> = {
   signingName: 'autoscaling',
   iamPrefix: 'autoscaling',
   protocol: 'awsQuery',
+  schemas: autoScalingModel,
   xmlNamespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
   operations: {
     DescribeAutoScalingGroups: (

@@ -1,3 +1,4 @@
+import * as cloudWatchModel from '@aws-sdk/client-cloudwatch';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
 import type { CloudWatchRegion } from './model.ts';
 
@@ -21,6 +22,7 @@ export const cloudWatchService: ServiceDefinition<CloudWatchRegion> = {
   signingName: 'monitoring',
   iamPrefix: 'cloudwatch',
   protocol: 'awsQuery',
+  schemas: cloudWatchModel,
   xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
   operations: {
     DescribeAlarms: (input, ctx) => cw(ctx).describeAlarms(input),

@@ -70,6 +70,11 @@ export interface ServiceDefinition<M = unknown> {
   readonly xmlNamespace?: string;
   /** Route 53 is global: its calls are recorded against us-east-1, where its control plane lives. */
   readonly global?: boolean;
+  /**
+   * awsQuery services: the service's model, i.e. the operation schemas its AWS SDK v3 client package exports
+   * (`PutMetricData$`, …). The query codec decodes each request by its operation's input shape.
+   */
+  readonly schemas?: Readonly<Record<string, unknown>>;
   /** restXml services: their REST bindings (the codec reads them from here). */
   readonly restXml?: RestXmlTables;
   /** The model a call in `region` acts on (bound by the world's service table, `bindModel`). */

@@ -1,3 +1,4 @@
+import * as elbModel from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsError } from '../core/aws-error.ts';
 import type { OperationContext, ServiceDefinition } from '../core/service.ts';
 import type { ElbRegion, SimTarget, SimTargetGroup } from './model.ts';
@@ -82,6 +83,7 @@ export const elbService: ServiceDefinition<ElbRegion> = {
   signingName: 'elasticloadbalancing',
   iamPrefix: 'elasticloadbalancing',
   protocol: 'awsQuery',
+  schemas: elbModel,
   xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
   operations: {
     // The Describe actions support no resource-level permissions.

@@ -1,3 +1,5 @@
+import * as autoScalingModel from '@aws-sdk/client-auto-scaling';
+import * as cloudWatchModel from '@aws-sdk/client-cloudwatch';
 import { AwsError } from '#local/core/aws-error.ts';
 import type { VirtualClock } from '#local/core/clock.ts';
 import { type ApiFault, Kernel } from '#local/core/kernel.ts';
@@ -154,6 +156,7 @@ export function fakeAutoScaling(capture: AutoScalingCapture = {}): ServiceDefini
     signingName: 'autoscaling',
     iamPrefix: 'autoscaling',
     protocol: 'awsQuery',
+    schemas: autoScalingModel,
     xmlNamespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
     operations: {
       DescribeAutoScalingGroups: (input: { AutoScalingGroupNames?: string[]; MaxRecords?: number }) => {
@@ -306,6 +309,7 @@ export function fakeCloudWatch(capture: CloudWatchCapture = {}): ServiceDefiniti
     iamPrefix: 'cloudwatch',
     protocol: 'awsJson1_0',
     targetPrefix: 'GraniteServiceVersion20100801',
+    schemas: cloudWatchModel,
     xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
     operations: {
       DescribeAlarms: (_input: unknown, ctx) => ({

@@ -1,3 +1,4 @@
+import * as autoScalingModel from '@aws-sdk/client-auto-scaling';
 import {
   AutoScalingClient,
   CreateOrUpdateTagsCommand,
@@ -5,9 +6,10 @@ import {
   PutScheduledUpdateGroupActionCommand,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
+import * as cloudWatchModel from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalEndpoint, startEndpoint } from '#local/server/endpoint.ts';
-import { decodeQueryParams } from '#local/server/query-protocol.ts';
+import { decodeByShape, inputSchemaOf, queryTree } from '#local/server/query-shapes.ts';
 import { type AutoScalingCapture, allServices, authHeader, clientConfig, fakeWorld, START } from './fixtures.ts';
 
 describe('the endpoint speaking awsQuery to the real SDK v3 client', () => {
@@ -130,20 +132,50 @@ describe('the endpoint speaking awsQuery to the real SDK v3 client', () => {
   });
 });
 
-describe('decodeQueryParams', () => {
-  it('builds lists, maps, nested structures and flattened lists from the query keys', () => {
+describe('decodeByShape (the operation input shapes of the SDK client packages)', () => {
+  it('builds lists, maps and nested structures, typing each value by its shape, not by its looks', () => {
     const params = new URLSearchParams(
-      'A.member.2.B=y&A.member.1.B=x&A.member.1.C.member.1=7&M.entry.1.key=k1&M.entry.1.value=v1&M.entry.2.key=k2&M.entry.2.value=12' +
-        '&S.Nested.Flag=false&S.Nested.Ratio=0.5&InstanceId.1=i-1&InstanceId.2=i-2&Empty=&Zip=02139',
+      'Namespace=42&MetricData.member.2.MetricName=b&MetricData.member.2.Value=2&MetricData.member.1.MetricName=007' +
+        '&MetricData.member.1.Value=1.5&MetricData.member.1.Values.member.1=3&MetricData.member.1.Timestamp=2026-11-25T02:00:00Z' +
+        '&MetricData.member.1.Dimensions.member.1.Name=Stage&MetricData.member.1.Dimensions.member.1.Value=true' +
+        '&MetricData.member.1.StatisticValues.Sum=0.5&StrictEntityValidation=false',
     );
 
-    expect(decodeQueryParams(params)).toEqual({
-      A: [{ B: 'x', C: [7] }, { B: 'y' }],
-      M: { k1: 'v1', k2: '12' },
-      S: { Nested: { Flag: false, Ratio: 0.5 } },
-      InstanceId: ['i-1', 'i-2'],
-      Empty: '',
-      Zip: '02139',
+    expect(decodeByShape(queryTree(params), inputSchemaOf(cloudWatchModel, 'PutMetricData')!)).toEqual({
+      Namespace: '42',
+      MetricData: [
+        {
+          MetricName: '007',
+          Value: 1.5,
+          Values: [3],
+          Timestamp: new Date('2026-11-25T02:00:00Z'),
+          Dimensions: [{ Name: 'Stage', Value: 'true' }],
+          StatisticValues: { Sum: 0.5 },
+        },
+        { MetricName: 'b', Value: 2 },
+      ],
+      StrictEntityValidation: false,
     });
+  });
+
+  it('reads an empty list as Name=', () => {
+    const tags = new URLSearchParams('AutoScalingGroupNames=&MaxRecords=10');
+
+    expect(decodeByShape(queryTree(tags), inputSchemaOf(autoScalingModel, 'DescribeAutoScalingGroups')!)).toEqual({
+      AutoScalingGroupNames: [],
+      MaxRecords: 10,
+    });
+  });
+
+  it('refuses a value that does not fit its shape, naming the parameter', () => {
+    const bad = new URLSearchParams('AutoScalingGroupName=web&DesiredCapacity=two');
+
+    expect(() => decodeByShape(queryTree(bad), inputSchemaOf(autoScalingModel, 'SetDesiredCapacity')!)).toThrow(
+      "Value 'two' for parameter DesiredCapacity is invalid: it must be a number.",
+    );
+  });
+
+  it('has no input shape for an action the model does not have', () => {
+    expect(inputSchemaOf(cloudWatchModel, 'LaunchRockets')).toBeUndefined();
   });
 });
