@@ -84,11 +84,20 @@ const config: BallastConfigInput = {
   },
   policies: {
     drain: { deadlinePolicy: 'continue', deadlineMinutes: 120, budgetHosts: 2, budgetPercent: 34 },
-    emergencyScaling: { maxMultiplier: 1.5, historyHours: 24, expiresAfterHours: 12 },
+    emergencyScaling: {
+      maxMultiplier: 1.5,
+      historyHours: 24,
+      expiresAfterHours: 12,
+      // The detector acts on its own for the customer-facing tiers and only recommends for batch work
+      // (the schema's default is 'recommend' everywhere: opt in per tier).
+      detector: { everyMinutes: 2, modes: { critical: 'auto', standard: 'auto', batch: 'recommend' } },
+      sampleEveryMinutes: 5,
+    },
     failover: {
       mode: 'ladder',
       rungs: [1, 5, 25, 50, 100],
       rungHoldSeconds: 300,
+      readinessIntervalMinutes: 60,
       cutBackErrorRate: 0.02,
       share: 100,
       loadBalancers: { 'us-east-1': ['app/web/0123456789abcdef'], 'us-west-2': ['app/web/fedcba9876543210'] },

@@ -60,6 +60,8 @@ export const LIMITS = {
   // CloudWatch GetMetricData: at most 500 queries a call (API Reference); metrics at 60 s resolution.
   cloudWatchMetricDataQueriesMax: 500,
   cloudWatchStandardPeriodSeconds: 60,
+  // CloudWatch DescribeAlarms: at most 100 AlarmNames a call (API Reference).
+  cloudWatchDescribeAlarmsNamesMax: 100,
 
   // Step Functions (Developer Guide, "Service quotas").
   sfnHistoryEventsMax: 25_000,

@@ -137,6 +137,47 @@ export const DnsSchema = z
   })
   .strict();
 
+const DetectorMode = z.enum(['auto', 'recommend'], { message: "must be 'auto' or 'recommend'" });
+
+export const DetectorPolicySchema = z
+  .object({
+    /** Run the detector at all (a scheduled rule every `everyMinutes`). @default true */
+    enabled: z.boolean().default(true),
+    /** How often the detector evaluates, in minutes. @default 1 */
+    everyMinutes: z.number().int().min(1).max(60).default(1),
+    /**
+     * What the detector's raise holds, as a multiple of each service's reference (the larger of running now and
+     * the recent peak): autoscaling is blind, so it holds headroom above what it last saw (capped by the
+     * ceiling). 1 holds the reference itself. @default 1.5
+     */
+    raiseMultiplier: z.number().min(1).max(10).default(1.5),
+    /** Independent signals needed at once (of canary, insufficient-data, pending-without-scaling, health-event). @default 2 */
+    quorum: z.number().int().min(1).max(4).default(2),
+    /** Share of the configured services' target-tracking alarms in INSUFFICIENT_DATA that counts as a signal. @default 0.5 */
+    insufficientDataShare: z.number().gt(0).max(1).default(0.5),
+    /** The quorum must hold this long before the detector acts, in seconds. @default 180 */
+    dwellSeconds: z.number().int().min(0).max(3600).default(180),
+    /** Recovery (no quorum) must hold this long before the detector clears and restores, in seconds. @default 900 */
+    clearSeconds: z.number().int().min(60).max(86_400).default(900),
+    /** The canary counts as failing when its newest data point is older than this, in seconds. @default 300 */
+    canaryStaleSeconds: z.number().int().min(120).max(3600).default(300),
+    /** Tasks pending this long while the desired count stays put count as a signal, in seconds. @default 300 */
+    pendingSeconds: z.number().int().min(60).max(3600).default(300),
+    /**
+     * Per tier, what detection does: `auto` starts emergency-scale for the tier's services, `recommend` only
+     * emits the plan (a plan-only run). @default every tier 'recommend'
+     */
+    modes: z
+      .object({
+        critical: DetectorMode.default('recommend'),
+        standard: DetectorMode.default('recommend'),
+        batch: DetectorMode.default('recommend'),
+      })
+      .strict()
+      .default({ critical: 'recommend', standard: 'recommend', batch: 'recommend' }),
+  })
+  .strict();
+
 export const EmergencyScalingPolicySchema = z
   .object({
     /** Raise floors to at most this multiple of the recent peak. @default 1.5 */
@@ -160,6 +201,8 @@ export const EmergencyScalingPolicySchema = z
     restoreSteps: z.number().int().min(1).max(10).default(3),
     /** Seconds between restore stages: at least the scale-in cooldown of your policies. @default 300 */
     restoreStepSeconds: z.number().int().min(0).max(3600).default(300),
+    /** The impairment detector (README "Emergency scaling", detector). */
+    detector: DetectorPolicySchema.default(DetectorPolicySchema.parse({})),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BallastConfig } from '../config/schema.ts';
 import { SCALING_CONFIG_ENV, type ScalingConfig, scalingConfigFor } from '../functions/emergency-scaling/config.ts';
+import { CANARY, HEALTH_SERVICES } from '../functions/emergency-scaling/core/signals.ts';
 import { EMERGENCY_SCALE_TIMEOUT, emergencyScaleDefinition } from '../state-machines/emergency-scale.ts';
 import { RESTORE_SCALING_TIMEOUT, restoreScalingDefinition } from '../state-machines/restore-scaling.ts';
 import type { FunctionFactory } from './function-factory.ts';
@@ -40,6 +41,11 @@ export class EmergencyScaling extends Construct {
   readonly validateFunction: lambda.Function;
   readonly raiseFunction: lambda.Function;
   readonly restoreFunction: lambda.Function;
+  /** The impairment detector (scheduled; also records AWS Health events). */
+  readonly detectFunction: lambda.Function;
+  /** The detector's schedule; absent when `detector.enabled` is false. */
+  readonly detectRule?: events.Rule;
+  readonly healthRule: events.Rule;
   readonly emergencyScale: sfn.StateMachine;
   readonly restoreScaling: sfn.StateMachine;
   readonly sampleRule: events.Rule;
@@ -94,6 +100,23 @@ export class EmergencyScaling extends Construct {
       timeout: Duration.seconds(120),
     });
 
+    const scaleArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `${props.config.name}-emergency-scale`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.detectFunction = factory.create(this, 'Detect', {
+      entry: 'functions/emergency-scaling/detect.ts',
+      description: 'Ballast emergency scaling: detect impaired autoscaling (canary, alarms, pending, AWS Health)',
+      environment: {
+        ...environment,
+        BALLAST_SCALE_STATE_MACHINE_ARN: scaleArn,
+        BALLAST_RESTORE_STATE_MACHINE_ARN: restoreArn,
+      },
+      timeout: Duration.seconds(50),
+    });
+
     this.restoreFunction = factory.create(this, 'Restore', {
       entry: 'functions/emergency-scaling/restore.ts',
       description: 'Ballast restore-scaling: validate, load, staged restore, verify',
@@ -140,13 +163,93 @@ export class EmergencyScaling extends Construct {
       ],
     });
 
+    const detector = this.scalingConfig.policy.detector;
+    const toDetector = () =>
+      new targets.LambdaFunction(this.detectFunction, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(5),
+      });
+    if (detector.enabled) {
+      this.detectRule = new events.Rule(this, 'DetectSchedule', {
+        description: 'Ballast: evaluate whether CloudWatch-driven autoscaling is impaired',
+        schedule: events.Schedule.rate(Duration.minutes(detector.everyMinutes)),
+        targets: [toDetector()],
+      });
+    }
+    this.healthRule = new events.Rule(this, 'HealthEvents', {
+      description:
+        'Ballast: AWS Health issues for CloudWatch, ECS, Auto Scaling and EC2 (the detector confirms with them)',
+      eventPattern: {
+        source: ['aws.health'],
+        detailType: ['AWS Health Event'],
+        detail: { service: [...HEALTH_SERVICES], eventTypeCategory: ['issue'] },
+      },
+      targets: [toDetector()],
+    });
+
     this.grantPermissions(props, restoreArn);
+    this.grantDetector(props, scaleArn, restoreArn);
     props.observability.watchStateMachine('EmergencyScale', this.emergencyScale, 'Emergency scale');
     props.observability.watchFunction('ScalingSample', this.sampleFunction, 'Emergency scaling: sampler');
+    props.observability.watchFunction('ScalingDetect', this.detectFunction, 'Emergency scaling: detector');
     props.observability.watchFunction('ScalingValidate', this.validateFunction, 'Emergency scale: validate');
     props.observability.watchFunction('ScalingRaise', this.raiseFunction, 'Emergency scale: steps');
     props.observability.watchStateMachine('RestoreScaling', this.restoreScaling, 'Restore scaling');
     props.observability.watchFunction('ScalingRestore', this.restoreFunction, 'Restore scaling: steps');
+  }
+
+  /** The detector: its canary, the services' target-tracking alarms, ECS reads, starting the two workflows. */
+  private grantDetector(props: EmergencyScalingProps, scaleArn: string, restoreArn: string): void {
+    const stack = Stack.of(this);
+    const config = this.scalingConfig;
+    const alarmArns = config.services.map((s) =>
+      stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: `TargetTracking-service/${s.cluster}/${s.name}-*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const serviceArns = config.services.map((s) =>
+      stack.formatArn({
+        service: 'ecs',
+        resource: 'service',
+        resourceName: `${s.cluster}/${s.name}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    const fn = this.detectFunction;
+    const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }));
+    add('PublishCanary', ['cloudwatch:PutMetricData'], ['*'], {
+      StringEquals: { 'cloudwatch:namespace': CANARY.namespace },
+    });
+    add('ReadCanary', ['cloudwatch:GetMetricData'], ['*']);
+    if (alarmArns.length > 0) add('ReadTargetTrackingAlarms', ['cloudwatch:DescribeAlarms'], alarmArns);
+    add('FindTargetTrackingAlarms', ['application-autoscaling:DescribeScalingPolicies'], ['*']);
+    if (serviceArns.length > 0) add('DescribeServices', ['ecs:DescribeServices'], serviceArns);
+    add('StartWorkflows', ['states:StartExecution'], [scaleArn, restoreArn]);
+    add(
+      'EmitBallastEvents',
+      ['events:PutEvents'],
+      [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+    );
+    props.ledger.grantReadWriteData(fn);
+    if (fn.role) {
+      Validations.of(fn.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'PutMetricData and GetMetricData support no resource-level permissions (PutMetricData is limited to the Ballast/Canary namespace by condition); DescribeScalingPolicies supports none either (read-only).',
+      });
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      for (const s of config.services) {
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:TargetTracking-service/${s.cluster}/${s.name}-*]`,
+          reason: `The target-tracking alarms of ${s.cluster}/${s.name} end in a random id that Application Auto Scaling chooses (read-only).`,
+        });
+      }
+    }
   }
 
   private grantPermissions(props: EmergencyScalingProps, restoreArn: string): void {
@@ -259,7 +362,7 @@ export class EmergencyScaling extends Construct {
     }
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
     if (table) {
-      for (const fn of [this.sampleFunction, this.raiseFunction, this.restoreFunction]) {
+      for (const fn of [this.sampleFunction, this.raiseFunction, this.restoreFunction, this.detectFunction]) {
         acknowledge(
           fn,
           `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(table)}.Arn>/index/*]`,

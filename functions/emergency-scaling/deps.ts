@@ -20,6 +20,7 @@ export function scalingDeps(): ScalingDeps {
     'BALLAST_DRY_RUN',
     SCALING_CONFIG_ENV,
     'BALLAST_RESTORE_STATE_MACHINE_ARN',
+    'BALLAST_SCALE_STATE_MACHINE_ARN',
     'AWS_ACCESS_KEY_ID',
     'AWS_ENDPOINT_URL',
   ]
@@ -31,6 +32,7 @@ export function scalingDeps(): ScalingDeps {
     ...commonEnv,
     [SCALING_CONFIG_ENV]: z.string().min(1),
     BALLAST_RESTORE_STATE_MACHINE_ARN: z.string().min(1).optional(),
+    BALLAST_SCALE_STATE_MACHINE_ARN: z.string().min(1).optional(),
   });
   const config = parseScalingConfig(env[SCALING_CONFIG_ENV]);
   const aws = clients(env.AWS_REGION);
@@ -47,6 +49,11 @@ export function scalingDeps(): ScalingDeps {
     dryRun: env.BALLAST_DRY_RUN,
     config,
     ...(env.BALLAST_RESTORE_STATE_MACHINE_ARN ? { restoreStateMachineArn: env.BALLAST_RESTORE_STATE_MACHINE_ARN } : {}),
+    appName: env.BALLAST_APP_NAME,
+    stateMachines: {
+      ...(env.BALLAST_SCALE_STATE_MACHINE_ARN ? { emergencyScale: env.BALLAST_SCALE_STATE_MACHINE_ARN } : {}),
+      ...(env.BALLAST_RESTORE_STATE_MACHINE_ARN ? { restoreScaling: env.BALLAST_RESTORE_STATE_MACHINE_ARN } : {}),
+    },
   };
   made.set(key, deps);
   return deps;

@@ -25,7 +25,8 @@ export const cloudWatchService: ServiceDefinition<CloudWatchRegion> = {
   schemas: cloudWatchModel,
   xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
   operations: {
-    DescribeAlarms: (input, ctx) => cw(ctx).describeAlarms(input),
+    // DescribeAlarms authorizes against the alarms it names (IAM resource type `alarm`).
+    DescribeAlarms: { handler: (input, ctx) => cw(ctx).describeAlarms(input), resources: alarmArns },
     PutMetricData: (input, ctx) => cw(ctx).putMetricData(input),
     GetMetricData: (input, ctx) => cw(ctx).getMetricData(input),
     PutMetricAlarm: { handler: (input, ctx) => cw(ctx).putMetricAlarm(input), resources: alarmArns },

@@ -13,6 +13,7 @@ import {
   evaluateAlarm,
   type TreatMissingData,
 } from './alarm.ts';
+import { HEALTH_NOTICE_LAG_MS, postHealthNotice } from './health.ts';
 import { type Dimension, MetricStore, STATISTICS, type Statistic } from './metrics.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface ImpairOptions {
   readonly failReads?: boolean;
   /** Restore on its own after this many virtual milliseconds. */
   readonly forMs?: number;
+  /** When AWS Health posts its notice, after the impairment began (health.ts). @default 75 minutes */
+  readonly healthNoticeAfterMs?: number;
 }
 
 interface WatchedService {
@@ -72,6 +75,7 @@ export class CloudWatchRegion {
   private readonly watched = new Map<string, WatchedService>();
   private impairment: { readonly since: number; readonly failReads: boolean; timer?: TimerHandle } | undefined;
   private ticker: TimerHandle | undefined;
+  private healthNotice: { readonly since: number; readonly lag: number; readonly posted: boolean } | undefined;
 
   constructor(
     readonly kernel: Kernel,
@@ -88,7 +92,15 @@ export class CloudWatchRegion {
   /** From now on, metrics stop: PutMetricData fails, AWS's own metrics are lost, alarms starve. */
   impair(options: ImpairOptions = {}): void {
     this.kernel.clock.cancel(this.impairment?.timer);
-    this.impairment = { since: this.kernel.now(), failReads: options.failReads ?? false };
+    const since = this.kernel.now();
+    this.impairment = { since, failReads: options.failReads ?? false };
+    const lag = options.healthNoticeAfterMs ?? HEALTH_NOTICE_LAG_MS;
+    this.kernel.clock.after(lag, `health notice ${this.region}`, () => {
+      postHealthNotice(this.kernel, this.region, since, 'open');
+      this.healthNotice = { since, lag, posted: true };
+      if (!this.impairment || this.impairment.since !== since) this.closeHealthNotice();
+    });
+    this.healthNotice = { since, lag, posted: false };
     if (options.forMs !== undefined) {
       this.impairment.timer = this.kernel.clock.after(options.forMs, `cloudwatch ${this.region} restore`, () =>
         this.restore(),
@@ -103,6 +115,16 @@ export class CloudWatchRegion {
     this.kernel.clock.cancel(this.impairment.timer);
     this.impairment = undefined;
     this.kernel.note(this.region, 'cloudwatch', 'CloudWatch restored: data points flow again');
+    if (this.healthNotice?.posted) this.closeHealthNotice();
+  }
+
+  private closeHealthNotice(): void {
+    const notice = this.healthNotice;
+    if (!notice) return;
+    this.healthNotice = undefined;
+    this.kernel.clock.after(notice.lag / 2, `health notice ${this.region} closed`, () =>
+      postHealthNotice(this.kernel, this.region, notice.since, 'closed'),
+    );
   }
 
   private failWhenImpaired(read: boolean): void {

@@ -120,13 +120,16 @@ export async function deployStack(
     });
   }
 
-  const rules = eventRules(stack.template, ctx).filter((rule) => rule.pattern !== undefined);
+  const rules = eventRules(stack.template, ctx).filter(
+    (rule) => rule.pattern !== undefined || rule.scheduleExpression !== undefined,
+  );
   for (const rule of rules) {
     target.bus.addRule({
       name: rule.name,
       arn: rule.arn,
       region: stack.region,
-      pattern: rule.pattern,
+      ...(rule.pattern !== undefined ? { pattern: rule.pattern } : {}),
+      ...(rule.scheduleExpression !== undefined ? { scheduleExpression: rule.scheduleExpression } : {}),
       enabled: rule.state !== 'DISABLED',
       targets: rule.targets.map((t) => ({
         id: t.id,

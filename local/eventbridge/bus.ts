@@ -22,7 +22,10 @@ export interface DeployedRule {
   readonly name: string;
   readonly arn: string;
   readonly region: string;
-  readonly pattern: unknown;
+  /** An event pattern, or absent for a scheduled rule. */
+  readonly pattern?: unknown;
+  /** `rate(…)` of a scheduled rule (cron is not simulated: the deployer refuses it). */
+  readonly scheduleExpression?: string;
   readonly enabled: boolean;
   readonly targets: RuleTarget[];
 }
@@ -38,6 +41,7 @@ export interface Delivery {
 
 export class EventBus {
   private readonly rules: DeployedRule[] = [];
+  private readonly scheduled: DeployedRule[] = [];
   readonly deliveries: Delivery[] = [];
   /** Every event seen on any bus (world and PutEvents), for tests and the timeline. */
   readonly seen: AwsEvent[] = [];
@@ -51,11 +55,31 @@ export class EventBus {
   }
 
   addRule(rule: DeployedRule): void {
+    if (rule.scheduleExpression !== undefined) {
+      this.schedule(rule);
+      return;
+    }
     this.rules.push(rule);
   }
 
+  /**
+   * A scheduled rule: EventBridge sends a `Scheduled Event` (source `aws.events`, the rule's ARN as resource)
+   * to its targets every period, the first one period after the rule is created.
+   */
+  private schedule(rule: DeployedRule): void {
+    const periodMs = ratePeriodMs(rule.scheduleExpression!);
+    this.scheduled.push(rule);
+    if (!rule.enabled) return;
+    const fire = () => {
+      const event = this.world.emit(rule.region, 'aws.events', 'Scheduled Event', {}, [rule.arn]);
+      for (const target of rule.targets) this.deliver(rule, target, event);
+      this.world.clock.after(periodMs, `schedule ${rule.name}`, fire);
+    };
+    this.world.clock.after(periodMs, `schedule ${rule.name}`, fire);
+  }
+
   listRules(region: string): DeployedRule[] {
-    return this.rules.filter((r) => r.region === region);
+    return [...this.rules, ...this.scheduled].filter((r) => r.region === region);
   }
 
   /** Routes one event to every enabled rule of its region that matches. */
@@ -68,6 +92,7 @@ export class EventBus {
     }
     for (const rule of this.rules) {
       if (!rule.enabled || rule.region !== event.region || !this.matcher(rule.pattern, event)) continue;
+      if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') continue;
       for (const target of rule.targets) this.deliver(rule, target, event);
     }
   }
@@ -107,6 +132,19 @@ export class EventBus {
       this.world.note(event.region, 'alert', `${rule.name}: ${event['detail-type']} → ${target.arn.split(':').pop()}`);
     }
   }
+}
+
+/** `rate(5 minutes)` to milliseconds; AWS's singular/plural rule (1 minute, 2 minutes) is enforced. */
+export function ratePeriodMs(expression: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!match) throw new Error(`Schedule '${expression}': the local cloud runs rate(…) schedules only`);
+  const n = Number(match[1]);
+  const unit = match[2]!;
+  if (n < 1 || (n === 1) !== !unit.endsWith('s')) {
+    throw new Error(`Schedule '${expression}': use '1 ${unit.replace(/s$/, '')}' or 'N ${unit.replace(/s?$/, 's')}'`);
+  }
+  const ms = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit.replace(/s$/, '') as 'minute' | 'hour' | 'day'];
+  return n * ms;
 }
 
 /** Lambda's asynchronous invocation retries a function error twice, about 1 and 2 minutes apart. */

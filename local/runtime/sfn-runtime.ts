@@ -64,6 +64,7 @@ export interface Execution {
 }
 
 export class SfnRuntime {
+  private readonly validatedDefinitions = new WeakSet<object>();
   private readonly machines = new Map<string, DeployedStateMachine>();
   private readonly prepared = new Map<string, PreparedDefinition>();
   readonly executions: Execution[] = [];
@@ -221,9 +222,12 @@ export class SfnRuntime {
             execution.abort?.();
           })
         : undefined;
+    // The definition is validated once per deployed definition (ajv compiles the ASL schema each time).
+    const validated = this.validatedDefinitions.has(prepared.definition);
     const stateMachine = new StateMachine(prepared.definition as never, {
-      validationOptions: { checkArn: false, checkPaths: true },
+      validationOptions: validated ? { noValidate: true } : { checkArn: false, checkPaths: true },
     });
+    this.validatedDefinitions.add(prepared.definition);
     const zeroRetries = Object.fromEntries([...prepared.retries.keys()].map((name) => [name, 0]));
     const run = stateMachine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries },

@@ -1,19 +1,32 @@
 import type { LocalCloud } from '../cloud.ts';
+import {
+  clock,
+  emergencyScalingTimes,
+  prepareScalingConfiguration,
+  restoredExactly,
+  scalingConfiguration,
+} from './cloudwatch-impairment.ts';
 import { executionsSucceeded, hooksCompletedAfterTasksStopped, noTaskKilledWithItsHost } from './invariants.ts';
 import { hours, minutes, type Scenario, type ScenarioPhase } from './types.ts';
 
 const PHASES: ScenarioPhase[] = [
   { name: 'night-time scale-in', from: minutes(30), until: hours(2), handledBy: 'host draining' },
-  { name: 'CloudWatch impaired + traffic surge', from: hours(3), until: hours(6) },
+  { name: 'CloudWatch impaired + traffic surge', from: hours(3), until: hours(6), handledBy: 'emergency scaling' },
   { name: 'regional outage of the primary', from: hours(8), until: hours(10) },
 ];
 
 /**
  * The default game day, in the primary region: a night-time scale-in, later a CloudWatch impairment with a
  * traffic surge (as on 2020-11-25), later the whole region failing. Host draining handles the first;
- * emergency scaling and region failover are not built yet, so the last two show what happens without them.
+ * emergency scaling the second (its detector sees the impairment, raises, holds, and restores once CloudWatch
+ * is back); the game day does not start region failover yet, so the last phase shows what happens without it.
  */
-export const gameday: Scenario<void> = {
+interface GamedayState {
+  /** The scaling configuration just before the impairment, to compare after the restore. */
+  before?: Record<string, unknown>;
+}
+
+export const gameday: Scenario<GamedayState> = {
   name: 'gameday',
   description: 'night-time scale-in, then CloudWatch impaired with a traffic surge, then a regional outage',
   durationMs: hours(10),
@@ -23,11 +36,16 @@ export const gameday: Scenario<void> = {
     const region = cloud.config.primaryRegion;
     const world = cloud.world;
     const rw = world.region(region);
+    const state: GamedayState = {};
+    world.clock.after(PHASES[1]!.from - minutes(30), 'scaling set-up', () =>
+      prepareScalingConfiguration(cloud, region),
+    );
     world.clock.after(PHASES[0]!.from, 'scale-in', () => {
       world.note(region, 'incident', 'night-time scale-in: web-hosts 6 → 4');
       rw.autoscaling.setDesiredCapacity('web-hosts', 4);
     });
     world.clock.after(PHASES[1]!.from, 'cloudwatch impaired', () => {
+      state.before = scalingConfiguration(cloud, region);
       world.note(region, 'incident', 'CloudWatch impaired for 3 h: metrics stop, alarms go INSUFFICIENT_DATA');
       rw.cloudwatch.impair({ forMs: hours(3) });
     });
@@ -43,8 +61,9 @@ export const gameday: Scenario<void> = {
       world.note(region, 'incident', `${region} is back`);
       rw.down = false;
     });
+    return state;
   },
-  invariants(cloud) {
+  invariants(cloud, state) {
     const region = cloud.config.primaryRegion;
     const scaleIn = failedBetween(cloud, PHASES[0]!);
     const base = [
@@ -56,15 +75,27 @@ export const gameday: Scenario<void> = {
       noTaskKilledWithItsHost(cloud, region),
     ];
     if (!cloud.withBallast) return base;
-    return [...base, ...hooksCompletedAfterTasksStopped(cloud, region), executionsSucceeded(cloud, 'drain-host')];
+    return [
+      ...base,
+      ...hooksCompletedAfterTasksStopped(cloud, region),
+      executionsSucceeded(cloud, 'drain-host'),
+      restoredExactly(state.before ?? {}, scalingConfiguration(cloud, region)),
+    ];
   },
   notes(cloud) {
-    return PHASES.map((phase) => {
+    const region = cloud.config.primaryRegion;
+    const lines = PHASES.map((phase) => {
       const { total, failed } = failedBetween(cloud, phase);
-      const built =
-        phase === PHASES[0] ? '' : ' (the game day does not start Ballast for this phase yet: nothing acts)';
+      const built = phase === PHASES[2] ? ' (the game day does not start region failover yet: nothing acts)' : '';
       return `phase '${phase.name}': ${failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} requests failed${built}`;
     });
+    if (cloud.withBallast) {
+      const t = emergencyScalingTimes(cloud, region, PHASES[1]!.from);
+      lines.push(
+        `emergency scaling: CloudWatch impaired at ${clock(PHASES[1]!.from)}, detected at ${clock(t.detected)}, capacity in place at ${clock(t.applied)}, restored at ${clock(t.restored)}`,
+      );
+    }
+    return lines;
   },
 };
 

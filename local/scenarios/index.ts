@@ -1,3 +1,4 @@
+import { cloudwatchOutage } from './cloudwatch-outage.ts';
 import { day } from './day.ts';
 import { gameday } from './gameday.ts';
 import { instanceRefresh } from './instance-refresh.ts';
@@ -11,6 +12,7 @@ export const SCENARIOS: Record<string, Scenario<any>> = {
   'scale-in': scaleIn,
   'instance-refresh': instanceRefresh,
   'spot-interruption': spotInterruption,
+  'cloudwatch-outage': cloudwatchOutage,
   day,
 };
 

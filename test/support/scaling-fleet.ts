@@ -10,6 +10,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeContainerInstancesCommand,
@@ -201,6 +202,8 @@ export class ScalingFleet {
         autoScaling: this.autoScaling,
         applicationAutoScaling: this.aas,
         eventBridge: this.eventBridge,
+        // The detector's CloudWatch reads are exercised in the local cloud (test/e2e/emergency-scaling-detector.test.ts).
+        cloudWatch: new CloudWatchClient({ region: REGION }),
         sfn: this.sfn,
       },
       history: { dynamo: this.dynamo, tableName: this.tableName },
@@ -210,6 +213,8 @@ export class ScalingFleet {
       dryRun: false,
       config,
       restoreStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ballast-restore-scaling',
+      appName: 'ballast',
+      stateMachines: {},
       ...extra,
     };
   }

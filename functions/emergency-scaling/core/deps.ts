@@ -7,7 +7,10 @@ import type { ScalingConfig } from '../config.ts';
 
 /** What an emergency-scaling core needs, injected (the handlers pass the real ones, tests pass mocks). */
 export interface ScalingDeps {
-  readonly clients: Pick<Clients, 'ecs' | 'autoScaling' | 'applicationAutoScaling' | 'eventBridge' | 'sfn'>;
+  readonly clients: Pick<
+    Clients,
+    'ecs' | 'autoScaling' | 'applicationAutoScaling' | 'cloudWatch' | 'eventBridge' | 'sfn'
+  >;
   /** The ledger table: capacity history, snapshots, override records, the lock. */
   readonly history: HistoryStore;
   readonly ledger: Pick<LedgerStore, 'appendOperation'>;
@@ -18,4 +21,8 @@ export interface ScalingDeps {
   readonly config: ScalingConfig;
   /** The restore-scaling state machine (started when an override expires). */
   readonly restoreStateMachineArn?: string;
+  /** The app's name (BALLAST_APP_NAME): the canary metric's dimension. */
+  readonly appName: string;
+  /** The workflows the detector starts. */
+  readonly stateMachines: { readonly emergencyScale?: string; readonly restoreScaling?: string };
 }
