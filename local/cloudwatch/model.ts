@@ -135,6 +135,11 @@ export class CloudWatchRegion {
 
   // ---- Domain API (used by Application Auto Scaling, the fleet builder and scenarios) ----------------
 
+  /** AWS's metrics for one ECS service stop (its alarms starve and go INSUFFICIENT_DATA; nothing else changes). */
+  unwatchEcsService(cluster: string, service: string): void {
+    this.watched.delete(`${cluster}/${service}`);
+  }
+
   /** Publishes AWS's own metrics for an ECS service every minute (AWS/ECS CPUUtilization, task counts). */
   watchEcsService(cluster: string, service: string): void {
     const key = `${cluster}/${service}`;

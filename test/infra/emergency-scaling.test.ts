@@ -29,8 +29,44 @@ describe('the EmergencyScaling construct', () => {
     });
   });
 
-  it('samples capacity on a schedule (every minute by default) into the ledger', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  it('runs the detector on a schedule and on AWS Health issues, with least privilege', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.health'],
+        'detail-type': ['AWS Health Event'],
+        detail: { service: ['CLOUDWATCH', 'ECS', 'AUTOSCALING', 'EC2'], eventTypeCategory: ['issue'] },
+      },
+    });
+    const detector = statementsOf('Detect');
+    const nonLedger = detector
+      .flatMap(actionsOf)
+      .filter((a) => !/^(dynamodb|logs|xray):/.test(a))
+      .sort();
+
+    expect(nonLedger).toEqual([
+      'application-autoscaling:DescribeScalingPolicies',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricData',
+      'cloudwatch:PutMetricData',
+      'ecs:DescribeServices',
+      'events:PutEvents',
+      'states:StartExecution',
+    ]);
+    expect(bySid('Detect', 'PublishCanary')?.Condition).toEqual({
+      StringEquals: { 'cloudwatch:namespace': 'Ballast/Canary' },
+    });
+    const alarms = json(resourcesOf(bySid('Detect', 'ReadTargetTrackingAlarms')!));
+    expect(alarms).toContain('alarm:TargetTracking-service/web/api-*');
+    expect(alarms).toContain('alarm:TargetTracking-service/workers/jobs-*');
+    expect(alarms).not.toContain('"*"');
+    const started = json(resourcesOf(bySid('Detect', 'StartWorkflows')!));
+    expect(started).toContain('stateMachine:ballast-emergency-scale');
+    expect(started).toContain('stateMachine:ballast-restore-scaling');
+  });
+
+  it('samples capacity on a schedule (the example fleet: every 5 minutes) into the ledger', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
     const sampler = statementsOf('Sample');
     expect(sampler.flatMap(actionsOf)).not.toContain('cloudwatch:GetMetricData');
     expect(

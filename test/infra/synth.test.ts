@@ -38,6 +38,7 @@ describe('npx cdk synth', () => {
       (r) => r.Type === 'AWS::Lambda::Function',
     );
     expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([
+      'functions/emergency-scaling/detect.ts',
       'functions/emergency-scaling/raise.ts',
       'functions/emergency-scaling/restore.ts',
       'functions/emergency-scaling/sample.ts',
