@@ -27,9 +27,6 @@ export interface EmergencyScalingProps {
   readonly functionFactory: FunctionFactory;
 }
 
-/** Lambda keeps all environment variables within 4 KB. */
-const ENV_BUDGET_BYTES = 3500;
-
 /**
  * Emergency scaling: holds capacity when CloudWatch-driven autoscaling is blind, then restores exactly. It
  * creates the capacity sampler (a scheduled rule every `sampleEveryMinutes`), the emergency-scale state
@@ -61,12 +58,8 @@ export class EmergencyScaling extends Construct {
       throw new Error(`EmergencyScaling: region '${props.region}' is not in config.regions`);
     }
     this.scalingConfig = scalingConfigFor(props.config, props.region);
-    const json = JSON.stringify(this.scalingConfig);
-    if (Buffer.byteLength(json) > ENV_BUDGET_BYTES) {
-      throw new Error(
-        `EmergencyScaling: ${SCALING_CONFIG_ENV} would be ${Buffer.byteLength(json)} bytes; Lambda allows 4 KB of environment. Fewer services per region, or shorter names.`,
-      );
-    }
+    // Shipped in the bundle, not the environment: it outgrows Lambda's 4 KB at fleet scale.
+    const config = { [SCALING_CONFIG_ENV]: JSON.stringify(this.scalingConfig) };
     const stack = Stack.of(this);
     this.restoreStateMachineName = `${props.config.name}-restore-scaling`;
     const restoreArn = stack.formatArn({
@@ -79,24 +72,26 @@ export class EmergencyScaling extends Construct {
       BALLAST_LEDGER_TABLE: props.ledger.tableName,
       BALLAST_APP_NAME: props.config.name,
       BALLAST_DRY_RUN: 'false',
-      [SCALING_CONFIG_ENV]: json,
     };
     const factory = props.functionFactory;
     this.sampleFunction = factory.create(this, 'Sample', {
       entry: 'functions/emergency-scaling/sample.ts',
       description: 'Ballast emergency scaling: sample running counts into the capacity history',
       environment,
+      config,
       timeout: Duration.seconds(50),
     });
     this.validateFunction = factory.create(this, 'Validate', {
       entry: 'functions/emergency-scaling/validate.ts',
       description: 'Ballast emergency-scale: validate the console input',
       environment,
+      config,
     });
     this.raiseFunction = factory.create(this, 'Raise', {
       entry: 'functions/emergency-scaling/raise.ts',
       description: 'Ballast emergency-scale: lock, snapshot, plan, raise, wait, hold, extend',
       environment: { ...environment, BALLAST_RESTORE_STATE_MACHINE_ARN: restoreArn },
+      config,
       timeout: Duration.seconds(120),
     });
 
@@ -114,6 +109,7 @@ export class EmergencyScaling extends Construct {
         BALLAST_SCALE_STATE_MACHINE_ARN: scaleArn,
         BALLAST_RESTORE_STATE_MACHINE_ARN: restoreArn,
       },
+      config,
       timeout: Duration.seconds(50),
     });
 
@@ -121,6 +117,7 @@ export class EmergencyScaling extends Construct {
       entry: 'functions/emergency-scaling/restore.ts',
       description: 'Ballast restore-scaling: validate, load, staged restore, verify',
       environment,
+      config,
       timeout: Duration.seconds(120),
     });
 

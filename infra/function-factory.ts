@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -6,6 +9,20 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CONFIG_FILE_ENV, CONFIG_FILE_NAME } from '../functions/shared/config-file.ts';
+
+/** Lambda keeps all environment variables of a function within 4 KB (keys and values). */
+export const LAMBDA_ENVIRONMENT_BYTES = 4096;
+
+/** Writes the configuration documents to a synth-time file the bundling step copies into the asset. */
+function writeConfigFile(config: Record<string, string>): string {
+  const content = JSON.stringify(config);
+  const dir = path.join(os.tmpdir(), 'ballast-config', createHash('sha256').update(content).digest('hex').slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  writeFileSync(file, content);
+  return file;
+}
 
 /** The repository root: handler entries are given relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,6 +34,12 @@ export interface BallastFunctionProps {
   readonly handler?: string;
   readonly description: string;
   readonly environment?: Record<string, string>;
+  /**
+   * Configuration documents too large for the environment (Lambda allows 4 KB in all), by name, e.g.
+   * `{ BALLAST_DRAIN_CONFIG: json }`: shipped in the bundle as ballast-config.json and read with
+   * `configValue(name)` (functions/shared/config-file.ts).
+   */
+  readonly config?: Record<string, string>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -53,6 +76,23 @@ export class BundledFunctionFactory implements FunctionFactory {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.description}`,
     });
+    const configFile = props.config ? writeConfigFile(props.config) : undefined;
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'ballast',
+      POWERTOOLS_METRICS_NAMESPACE: 'Ballast',
+      ...(configFile ? { [CONFIG_FILE_ENV]: CONFIG_FILE_NAME } : {}),
+      ...props.environment,
+    };
+    const envBytes = Object.entries(environment).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    if (envBytes > LAMBDA_ENVIRONMENT_BYTES) {
+      throw new Error(
+        `${id}: the environment would be ${envBytes} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_BYTES}. Pass large values as \`config\` (they ship in the bundle).`,
+      );
+    }
     const fn = new nodejs.NodejsFunction(ns, 'Function', {
       entry: path.join(PROJECT_ROOT, props.entry),
       handler: props.handler ?? 'handler',
@@ -69,12 +109,7 @@ export class BundledFunctionFactory implements FunctionFactory {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'ballast',
-        POWERTOOLS_METRICS_NAMESPACE: 'Ballast',
-        ...props.environment,
-      },
+      environment,
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
@@ -86,12 +121,25 @@ export class BundledFunctionFactory implements FunctionFactory {
         mainFields: ['module', 'main'],
         externalModules: ['@aws-sdk/*'],
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        ...(configFile
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => [
+                  `cp ${JSON.stringify(configFile)} ${JSON.stringify(path.join(output, CONFIG_FILE_NAME))}`,
+                ],
+              },
+            }
+          : {}),
       },
     });
     logGroup.grantWrite(role);
     // Where the handler lives, so the local cloud (and the test harness) can run the real handler for this ARN.
     (fn.node.defaultChild as lambda.CfnFunction).addMetadata('ballast:entry', props.entry);
     (fn.node.defaultChild as lambda.CfnFunction).addMetadata('ballast:handler', props.handler ?? 'handler');
+    // What the bundle's ballast-config.json holds, for the local cloud (it runs handlers from source).
+    if (props.config) (fn.node.defaultChild as lambda.CfnFunction).addMetadata('ballast:config', props.config);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',

@@ -55,9 +55,6 @@ export interface HostDrainingProps {
   readonly taggedGroups?: boolean;
 }
 
-/** Lambda keeps all environment variables within 4 KB. */
-const ENV_BUDGET_BYTES = 3500;
-
 /**
  * Host draining: drains ECS container instances before EC2 Auto Scaling terminates them, with nothing
  * dropped. It creates the drain-host state machine (`<name>-drain-host`), its three functions, the
@@ -83,40 +80,39 @@ export class HostDraining extends Construct {
     const fleet = props.config.regions[props.region];
     if (!fleet) throw new Error(`HostDraining: region '${props.region}' is not in config.regions`);
     this.drainConfig = drainConfigFor(props.config, props.region);
-    const drainConfigJson = JSON.stringify(this.drainConfig);
-    if (Buffer.byteLength(drainConfigJson) > ENV_BUDGET_BYTES) {
-      throw new Error(
-        `HostDraining: ${DRAIN_CONFIG_ENV} would be ${Buffer.byteLength(drainConfigJson)} bytes; Lambda allows 4 KB of environment. Fewer groups/services per region, or shorter names.`,
-      );
-    }
     const environment = {
       BALLAST_LEDGER_TABLE: props.ledger.tableName,
       BALLAST_APP_NAME: props.config.name,
       BALLAST_DRY_RUN: 'false',
-      [DRAIN_CONFIG_ENV]: drainConfigJson,
     };
+    // Shipped in the bundle, not the environment: it outgrows Lambda's 4 KB at fleet scale.
+    const config = { [DRAIN_CONFIG_ENV]: JSON.stringify(this.drainConfig) };
     const factory = props.functionFactory;
     this.resolveFunction = factory.create(this, 'Resolve', {
       entry: 'functions/host-draining/resolve.ts',
       description: 'Ballast drain-host: validate and resolve a drain request',
       environment,
+      config,
     });
     this.drainFunction = factory.create(this, 'Drain', {
       entry: 'functions/host-draining/drain.ts',
       description: 'Ballast drain-host: budget, start, check, launch, mark, extend, release',
       environment,
+      config,
       timeout: Duration.seconds(120),
     });
     this.finishFunction = factory.create(this, 'Finish', {
       entry: 'functions/host-draining/finish.ts',
       description: 'Ballast drain-host: complete the lifecycle action, release the budget, record',
       environment,
+      config,
     });
 
     this.reclaimFunction = factory.create(this, 'Reclaim', {
       entry: 'functions/host-draining/reclaim.ts',
       description: 'Ballast drain-host: reclaim the budget slot of an execution that ended outside its Catch',
       environment,
+      config,
     });
 
     this.stateMachine = createStateMachine(this, 'Workflow', {

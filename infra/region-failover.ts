@@ -24,9 +24,6 @@ export interface RegionFailoverProps {
   readonly functionFactory: FunctionFactory;
 }
 
-/** Lambda keeps all environment variables within 4 KB. */
-const ENV_BUDGET_BYTES = 3500;
-
 /**
  * Region failover, deployed in every region's stack: the `<name>-region-failover` state machine (started in
  * the destination region, by an operator, the CLI or a pipeline), its two functions, and IAM scoped to the
@@ -45,26 +42,23 @@ export class RegionFailover extends Construct {
   constructor(scope: Construct, id: string, props: RegionFailoverProps) {
     super(scope, id);
     this.failoverConfig = failoverConfigFor(props.config, props.region);
-    const json = JSON.stringify(this.failoverConfig);
-    if (Buffer.byteLength(json) > ENV_BUDGET_BYTES) {
-      throw new Error(
-        `RegionFailover: ${FAILOVER_CONFIG_ENV} would be ${Buffer.byteLength(json)} bytes; Lambda allows 4 KB of environment. Fewer services per region, or shorter names.`,
-      );
-    }
     const environment = {
       BALLAST_LEDGER_TABLE: props.ledger.tableName,
       BALLAST_APP_NAME: props.config.name,
-      [FAILOVER_CONFIG_ENV]: json,
     };
+    // Shipped in the bundle, not the environment: it outgrows Lambda's 4 KB at fleet scale.
+    const config = { [FAILOVER_CONFIG_ENV]: JSON.stringify(this.failoverConfig) };
     this.validateFunction = props.functionFactory.create(this, 'Validate', {
       entry: 'functions/region-failover/validate.ts',
       description: 'Ballast region-failover: validate a failover or an operator command',
       environment,
+      config,
     });
     this.stepsFunction = props.functionFactory.create(this, 'Steps', {
       entry: 'functions/region-failover/steps.ts',
       description: 'Ballast region-failover: fence, capacity, traffic, watch, complete, abort',
       environment,
+      config,
       timeout: Duration.seconds(120),
     });
     this.stateMachine = createStateMachine(this, 'Workflow', {

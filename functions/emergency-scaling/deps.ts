@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clients } from '#shared/clients.ts';
+import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
 import { LedgerStore } from '#shared/ledger.ts';
 import { logger, systemClock } from '#shared/powertools.ts';
@@ -19,6 +20,7 @@ export function scalingDeps(): ScalingDeps {
     'BALLAST_LEDGER_TABLE',
     'BALLAST_DRY_RUN',
     SCALING_CONFIG_ENV,
+    CONFIG_FILE_ENV,
     'BALLAST_RESTORE_STATE_MACHINE_ARN',
     'BALLAST_SCALE_STATE_MACHINE_ARN',
     'AWS_ACCESS_KEY_ID',
@@ -30,11 +32,10 @@ export function scalingDeps(): ScalingDeps {
   if (cached) return cached;
   const env = readEnv({
     ...commonEnv,
-    [SCALING_CONFIG_ENV]: z.string().min(1),
     BALLAST_RESTORE_STATE_MACHINE_ARN: z.string().min(1).optional(),
     BALLAST_SCALE_STATE_MACHINE_ARN: z.string().min(1).optional(),
   });
-  const config = parseScalingConfig(env[SCALING_CONFIG_ENV]);
+  const config = parseScalingConfig(configValue(SCALING_CONFIG_ENV));
   const aws = clients(env.AWS_REGION);
   const deps: ScalingDeps = {
     clients: aws,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { clients } from '#shared/clients.ts';
+import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
 import { LedgerStore } from '#shared/ledger.ts';
 import { logger, systemClock } from '#shared/powertools.ts';
@@ -20,6 +20,7 @@ export function drainDeps(): DrainDeps {
     'BALLAST_LEDGER_TABLE',
     'BALLAST_DRY_RUN',
     DRAIN_CONFIG_ENV,
+    CONFIG_FILE_ENV,
     'AWS_ACCESS_KEY_ID',
     'AWS_ENDPOINT_URL',
   ]
@@ -27,8 +28,8 @@ export function drainDeps(): DrainDeps {
     .join('\u0000');
   const cached = made.get(key);
   if (cached) return cached;
-  const env = readEnv({ ...commonEnv, [DRAIN_CONFIG_ENV]: z.string().min(1) });
-  const config = parseDrainConfig(env[DRAIN_CONFIG_ENV]);
+  const env = readEnv(commonEnv);
+  const config = parseDrainConfig(configValue(DRAIN_CONFIG_ENV));
   const aws = clients(env.AWS_REGION);
   const deps: DrainDeps = {
     clients: aws,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { clients } from '#shared/clients.ts';
+import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
 import { logger, systemClock } from '#shared/powertools.ts';
 import { FAILOVER_CONFIG_ENV, parseFailoverConfig } from './config.ts';
@@ -14,13 +14,20 @@ import { FailoverStore } from './core/store.ts';
 const made = new Map<string, FailoverDeps>();
 
 export function failoverDeps(): FailoverDeps {
-  const key = ['AWS_REGION', 'BALLAST_LEDGER_TABLE', FAILOVER_CONFIG_ENV, 'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL']
+  const key = [
+    'AWS_REGION',
+    'BALLAST_LEDGER_TABLE',
+    FAILOVER_CONFIG_ENV,
+    CONFIG_FILE_ENV,
+    'AWS_ACCESS_KEY_ID',
+    'AWS_ENDPOINT_URL',
+  ]
     .map((name) => process.env[name] ?? '')
     .join('\u0000');
   const cached = made.get(key);
   if (cached) return cached;
-  const env = readEnv({ ...commonEnv, [FAILOVER_CONFIG_ENV]: z.string().min(1) });
-  const config = parseFailoverConfig(env[FAILOVER_CONFIG_ENV]);
+  const env = readEnv(commonEnv);
+  const config = parseFailoverConfig(configValue(FAILOVER_CONFIG_ENV));
   const storeIn = (region: string) =>
     new FailoverStore({
       dynamo: clients(region).dynamo,

@@ -27,7 +27,11 @@ export const cloudWatchService: ServiceDefinition<CloudWatchRegion> = {
   operations: {
     // DescribeAlarms authorizes against the alarms it names (IAM resource type `alarm`).
     DescribeAlarms: { handler: (input, ctx) => cw(ctx).describeAlarms(input), resources: alarmArns },
-    PutMetricData: (input, ctx) => cw(ctx).putMetricData(input),
+    PutMetricData: {
+      handler: (input, ctx) => cw(ctx).putMetricData(input),
+      conditionKeys: (input: { Namespace?: string }): Record<string, string> =>
+        input.Namespace ? { 'cloudwatch:namespace': input.Namespace } : {},
+    },
     GetMetricData: (input, ctx) => cw(ctx).getMetricData(input),
     PutMetricAlarm: { handler: (input, ctx) => cw(ctx).putMetricAlarm(input), resources: alarmArns },
     DeleteAlarms: { handler: (input, ctx) => cw(ctx).deleteAlarms(input), resources: alarmArns },

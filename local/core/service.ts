@@ -37,6 +37,9 @@ export interface Operation<M = unknown> {
   /** The ARNs the call acts on, for IAM enforcement and the call record. Default: `*`. */
   // biome-ignore lint/suspicious/noExplicitAny: see above.
   readonly resources?: (input: any, ctx: OperationContext<M>) => string[];
+  /** IAM condition keys AWS takes from the request (e.g. `cloudwatch:namespace` of PutMetricData). */
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  readonly conditionKeys?: (input: any) => Record<string, string>;
 }
 
 /** restXml bindings: method and path template to operation, and the XML list and scalar types of fields. */

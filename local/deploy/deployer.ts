@@ -1,12 +1,27 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONFIG_FILE_ENV } from '../../functions/shared/config-file.ts';
 import type { Kernel } from '../core/kernel.ts';
 import type { Caller } from '../core/service.ts';
 import type { EventBus } from '../eventbridge/bus.ts';
 import type { AslDefinition } from '../runtime/asl-virtual-time.ts';
 import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
 import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
+
+/** A function's ballast-config.json as the bundle would hold it, in a content-addressed temporary file. */
+function localConfigFile(config: Record<string, string>): string {
+  const content = JSON.stringify(config);
+  const dir = path.join(os.tmpdir(), 'ballast-local-config');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${createHash('sha256').update(content).digest('hex').slice(0, 24)}.json`);
+  writeFileSync(file, content);
+  return file;
+}
+
 import {
   type CfnTemplate,
   deploymentContext,
@@ -101,7 +116,8 @@ export async function deployStack(
       region: stack.region,
       entry: fn.entry,
       handlerExport: fn.handlerExport ?? 'handler',
-      environment: fn.environment,
+      // The bundle's configuration file, written where the handler's BALLAST_CONFIG_FILE points.
+      environment: fn.config ? { ...fn.environment, [CONFIG_FILE_ENV]: localConfigFile(fn.config) } : fn.environment,
       accessKeyId: keyFor(fn.roleArn),
       timeoutSeconds: fn.timeoutSeconds,
     });

@@ -229,6 +229,8 @@ export interface LambdaFunctionInfo {
   readonly runtime: string | undefined;
   readonly architectures: string[];
   readonly environment: Record<string, string>;
+  /** What the bundle's ballast-config.json holds (the `ballast:config` metadata the function factory writes). */
+  readonly config: Record<string, string> | undefined;
   readonly roleLogicalId: string | undefined;
   readonly roleArn: string;
   /** @default 3 (AWS's default) */
@@ -259,6 +261,9 @@ export function lambdaFunctions(template: CfnTemplate, context: ResolveContext):
       runtime: asString(p.Runtime),
       architectures: Array.isArray(p.Architectures) ? p.Architectures.map(String) : ['x86_64'],
       environment: env,
+      config: isRecord(resource.Metadata?.['ballast:config'])
+        ? (resource.Metadata['ballast:config'] as Record<string, string>)
+        : undefined,
       roleLogicalId: referencedLogicalId(p.Role),
       roleArn: resolveIntrinsics<string>(p.Role, ctx),
       timeoutSeconds: asNumber(p.Timeout) ?? 3,

@@ -134,6 +134,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
 
     const ctx = { kernel: world, region, caller, now: t, model: service.modelOf?.(region) };
     const resources = resourcesOf(() => operation.resources?.(input, ctx));
+    const conditionKeys = operation.conditionKeys?.(input);
     const gate = pipeline.gate({
       protocol: codec.protocol,
       iamPrefix: service.iamPrefix,
@@ -142,6 +143,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
       global: service.global ?? false,
       caller,
       resources,
+      ...(conditionKeys ? { conditionKeys } : {}),
     });
     const latency = gate.latencyMs > 0 ? { latencyMs: gate.latencyMs } : {};
     if (!gate.pass) return fail(action, gate.error, gate.outcome, { resources, ...latency });

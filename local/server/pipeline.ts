@@ -27,7 +27,14 @@ export interface CallRecord {
   latencyMs?: number;
 }
 
-export type Authorizer = (request: { caller: Caller; action: string; resources: string[]; region: string }) => {
+export type Authorizer = (request: {
+  caller: Caller;
+  action: string;
+  resources: string[];
+  region: string;
+  /** Condition keys from the request (Operation.conditionKeys). */
+  conditionKeys?: Record<string, string>;
+}) => {
   allowed: boolean;
   reason?: string;
 };
@@ -41,6 +48,7 @@ export interface GateRequest {
   readonly global: boolean;
   readonly caller: Caller;
   readonly resources: string[];
+  readonly conditionKeys?: Record<string, string>;
 }
 
 export type GateResult =
@@ -95,6 +103,7 @@ export class CallPipeline {
         action: iamAction,
         resources: call.resources,
         region: call.region,
+        ...(call.conditionKeys ? { conditionKeys: call.conditionKeys } : {}),
       });
       if (!decision.allowed) {
         const resource = call.resources[0] ?? '*';

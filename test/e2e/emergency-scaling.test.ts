@@ -203,7 +203,9 @@ describe('ballast scale against the local cloud', () => {
     const restore = byMachine('ballast-restore-scaling');
     expect(restore.map((e) => [e.name.startsWith('expiry-ovr-'), e.status])).toEqual([[true, 'SUCCEEDED']]);
     expect(targetsOf(c)).toEqual(snapshot);
-    const events = c.bus.seen.filter((e) => e.source === 'ballast').map((e) => e['detail-type']);
+    const events = c.bus.seen
+      .filter((e) => e.source === 'ballast' && e['detail-type'].startsWith('Scaling '))
+      .map((e) => e['detail-type']);
     expect(events).toEqual(['Scaling Override Applied', 'Scaling Override Expiring', 'Scaling Override Restored']);
   });
 

@@ -173,7 +173,8 @@ describe('the HostDraining construct', () => {
     ]);
     for (const fn of functions) {
       const env = fn.Properties.Environment.Variables;
-      const config = DrainConfig.parse(JSON.parse(env.BALLAST_DRAIN_CONFIG));
+      const config = DrainConfig.parse(JSON.parse(fn.Metadata['ballast:config'].BALLAST_DRAIN_CONFIG));
+      expect(env.BALLAST_CONFIG_FILE).toBe('ballast-config.json');
       expect(config.groups['worker-hosts']?.policy).toMatchObject({ deadlinePolicy: 'force', standaloneTasks: 'stop' });
       expect(config.deregistrationDelays.web).toEqual({ api: 30, frontend: 30 });
       expect(env.BALLAST_LEDGER_TABLE.Ref).toMatch(/LedgerTable/);

@@ -80,7 +80,7 @@ describe('the RegionFailover construct', () => {
       'functions/region-failover/validate.ts',
     ]);
     for (const fn of functions) {
-      const config = FailoverConfig.parse(JSON.parse(fn.Properties.Environment.Variables.BALLAST_FAILOVER_CONFIG));
+      const config = FailoverConfig.parse(JSON.parse(fn.Metadata['ballast:config'].BALLAST_FAILOVER_CONFIG));
       expect(config.region).toBe('us-west-2');
       expect(Object.keys(config.regions).sort()).toEqual(['us-east-1', 'us-west-2']);
       expect(config.policy.rungs).toEqual([1, 5, 25, 50, 100]);

@@ -64,16 +64,25 @@ describe('npx cdk synth', () => {
         r.Type === 'AWS::Lambda::Function' && r.Metadata?.['ballast:entry'] === 'functions/host-draining/resolve.ts',
     )!;
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    const assetDir = path.join(outdir, fn.Metadata!['aws:asset:path']!);
+    // The configuration is in the bundle, as Lambda unpacks it to LAMBDA_TASK_ROOT (not in the environment).
+    expect(env.BALLAST_DRAIN_CONFIG).toBeUndefined();
+    expect(env.BALLAST_CONFIG_FILE).toBe('ballast-config.json');
+    expect(Object.keys(JSON.parse(readFileSync(path.join(assetDir, 'ballast-config.json'), 'utf8')))).toEqual([
+      'BALLAST_DRAIN_CONFIG',
+    ]);
     const saved = { ...process.env };
+    delete process.env.BALLAST_DRAIN_CONFIG;
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
       BALLAST_LEDGER_TABLE: 'ballast-ledger',
-      BALLAST_DRAIN_CONFIG: String(env.BALLAST_DRAIN_CONFIG),
+      BALLAST_CONFIG_FILE: String(env.BALLAST_CONFIG_FILE),
+      LAMBDA_TASK_ROOT: assetDir,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     try {
-      const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
+      const bundle = path.join(assetDir, 'index.mjs');
       const { handler } = (await import(pathToFileURL(bundle).href)) as {
         handler: (e: unknown, c: unknown) => Promise<unknown>;
       };

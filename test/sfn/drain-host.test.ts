@@ -274,9 +274,8 @@ describe('the drain-host state machine', () => {
         r.Type === 'AWS::Lambda::Function' &&
         (r.Metadata as Record<string, unknown> | undefined)?.['ballast:entry'] === 'functions/host-draining/resolve.ts',
     );
-    const properties = (fn?.Properties ?? {}) as { Environment?: { Variables?: Record<string, unknown> } };
-    const env = properties.Environment?.Variables ?? {};
-    process.env.BALLAST_DRAIN_CONFIG = String(env.BALLAST_DRAIN_CONFIG);
+    const bundled = (fn?.Metadata as { 'ballast:config'?: Record<string, string> } | undefined)?.['ballast:config'];
+    process.env.BALLAST_DRAIN_CONFIG = String(bundled?.BALLAST_DRAIN_CONFIG);
     process.env.BALLAST_LEDGER_TABLE = 'ballast-ledger';
     const unrouted = (): never => {
       throw new Error('must not be reached');

@@ -527,10 +527,8 @@ describe('the region-failover state machine', () => {
         (r.Metadata as Record<string, unknown> | undefined)?.['ballast:entry'] ===
           'functions/region-failover/validate.ts',
     );
-    const env =
-      ((fn?.Properties ?? {}) as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ??
-      {};
-    process.env.BALLAST_FAILOVER_CONFIG = String(env.BALLAST_FAILOVER_CONFIG);
+    const bundled = (fn?.Metadata as { 'ballast:config'?: Record<string, string> } | undefined)?.['ballast:config'];
+    process.env.BALLAST_FAILOVER_CONFIG = String(bundled?.BALLAST_FAILOVER_CONFIG);
     process.env.BALLAST_LEDGER_TABLE = 'ballast-ledger';
     const unrouted = (): never => {
       throw new Error('must not be reached');

@@ -15,7 +15,8 @@
  *
  * Not modelled: AWS managed policies (`externalManagedPolicyArns`, whose documents are not in the template —
  * a role that has any is evaluated without them, so it may be denied more than in AWS), permission boundaries,
- * SCPs, resource policies, and request context keys other than `ecs:cluster` (derived from an ECS ARN) and
+ * SCPs, resource policies, and request context keys other than those an operation declares from its request
+ * (`Operation.conditionKeys`, e.g. `cloudwatch:namespace`), `ecs:cluster` (derived from an ECS ARN) and
  * Application Auto Scaling's `service-namespace` / `scalable-dimension` (the request's; the local cloud models
  * ECS service DesiredCount targets only, so a scalable-target ARN there is always one of those).
  */
@@ -65,14 +66,14 @@ function rolesOf(source: RoleSource): readonly RoleInfo[] {
   return (list as readonly (DeployedStack | RoleInfo)[]).flatMap((item) => ('roles' in item ? item.roles : [item]));
 }
 
-function evaluate(role: RoleInfo, action: string, resource: string): string {
+function evaluate(role: RoleInfo, action: string, resource: string, request: Record<string, string>): string {
   const accountId = /^arn:[^:]+:iam::(\d+):/.exec(role.arn)?.[1] ?? '';
   const simulation: Simulation = {
     request: {
       principal: role.arn,
       action,
       resource: { resource, accountId },
-      contextVariables: contextFor(resource),
+      contextVariables: { ...contextFor(resource), ...request },
     },
     identityPolicies: role.policyDocuments.map((policy, i) => ({ name: `${role.logicalId}-${i}`, policy })),
     serviceControlPolicies: [],
@@ -90,22 +91,22 @@ export function iamAuthorizer(source: RoleSource): IamAuthorizer {
   const cache = new WeakMap<RoleInfo, Map<string, string>>();
   const decisions: IamAuthorizerDecision[] = [];
 
-  const decide = (role: RoleInfo, action: string, resource: string): string => {
+  const decide = (role: RoleInfo, action: string, resource: string, request: Record<string, string>): string => {
     let byRequest = cache.get(role);
     if (!byRequest) {
       byRequest = new Map();
       cache.set(role, byRequest);
     }
-    const key = `${action}\n${resource}`;
+    const key = `${action}\n${resource}\n${JSON.stringify(request)}`;
     let result = byRequest.get(key);
     if (result === undefined) {
-      result = evaluate(role, action, resource);
+      result = evaluate(role, action, resource, request);
       byRequest.set(key, result);
     }
     return result;
   };
 
-  const authorize: Authorizer = ({ caller, action, resources }) => {
+  const authorize: Authorizer = ({ caller, action, resources, conditionKeys }) => {
     const roleArn = caller.roleArn;
     if (!roleArn) return { allowed: true };
     const role = rolesOf(source).find((r) => r.arn === roleArn);
@@ -115,7 +116,7 @@ export function iamAuthorizer(source: RoleSource): IamAuthorizer {
       return { allowed: false, reason: `the role ${roleArn} is not known to the IAM authorizer` };
     }
     for (const resource of targets) {
-      const result = decide(role, action, resource);
+      const result = decide(role, action, resource, conditionKeys ?? {});
       const allowed = result === 'Allowed';
       decisions.push({ roleArn, action, resource, allowed, result });
       if (!allowed) {
