@@ -324,18 +324,22 @@ export class ScalingFleet {
         ];
       }),
     }));
-    aas.on(DescribeScheduledActionsCommand as never).callsFake((input: { ResourceId: string }) => ({
-      ScheduledActions: (this.services.get(input.ResourceId.replace(/^service\//, ''))?.target?.scheduled ?? []).map(
-        (a) => ({
+    // Without a ResourceId the calls list every ECS target's actions / policies (Ballast reads them that way).
+    const keysFor = (resourceId?: string) =>
+      resourceId ? [resourceId.replace(/^service\//, '')] : [...this.services.keys()];
+    aas.on(DescribeScheduledActionsCommand as never).callsFake((input: { ResourceId?: string }) => ({
+      ScheduledActions: keysFor(input.ResourceId).flatMap((key) =>
+        (this.services.get(key)?.target?.scheduled ?? []).map((a) => ({
           ScheduledActionName: a.name,
+          ResourceId: `service/${key}`,
           Schedule: a.schedule,
           ScalableTargetAction: { MinCapacity: a.min, MaxCapacity: a.max },
-        }),
+        })),
       ),
     }));
-    aas.on(DescribeScalingPoliciesCommand as never).callsFake((input: { ResourceId: string }) => ({
-      ScalingPolicies: (this.services.get(input.ResourceId.replace(/^service\//, ''))?.target?.policies ?? []).map(
-        (p) => ({ PolicyName: p }),
+    aas.on(DescribeScalingPoliciesCommand as never).callsFake((input: { ResourceId?: string }) => ({
+      ScalingPolicies: keysFor(input.ResourceId).flatMap((key) =>
+        (this.services.get(key)?.target?.policies ?? []).map((p) => ({ PolicyName: p, ResourceId: `service/${key}` })),
       ),
     }));
     aas

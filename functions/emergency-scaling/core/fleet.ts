@@ -87,27 +87,27 @@ export async function describeTargets(deps: Deps, services: readonly Pick<Scalin
   return found;
 }
 
-/** The scheduled actions of one scalable target. */
-export async function describeScheduledActions(
-  deps: Deps,
-  cluster: string,
-  service: string,
-): Promise<ScheduledActionSnapshot[]> {
-  const actions: ScheduledActionSnapshot[] = [];
+/**
+ * The scheduled actions of every ECS scalable target in the region, by resource id (`service/<cluster>/<name>`).
+ * One namespace-wide listing (50 a page) instead of a call per service: a fleet of 300 services would
+ * otherwise spend 300 calls of Application Auto Scaling's shared bucket (burst 100) on it.
+ */
+export async function describeAllScheduledActions(deps: Deps): Promise<Map<string, ScheduledActionSnapshot[]>> {
+  const byResource = new Map<string, ScheduledActionSnapshot[]>();
   let token: string | undefined;
   do {
     const out = await deps.clients.applicationAutoScaling.send(
       new DescribeScheduledActionsCommand({
         ServiceNamespace: ECS_NAMESPACE,
-        ResourceId: resourceIdOf(cluster, service),
         ScalableDimension: ECS_DIMENSION,
         MaxResults: LIMITS.applicationAutoScalingDescribeMax,
         ...(token ? { NextToken: token } : {}),
       }),
     );
     for (const a of out.ScheduledActions ?? []) {
-      if (!a.ScheduledActionName || !a.Schedule) continue;
-      actions.push({
+      if (!a.ScheduledActionName || !a.Schedule || !a.ResourceId) continue;
+      const list = byResource.get(a.ResourceId) ?? [];
+      list.push({
         name: a.ScheduledActionName,
         schedule: a.Schedule,
         ...(a.Timezone ? { timezone: a.Timezone } : {}),
@@ -116,30 +116,35 @@ export async function describeScheduledActions(
         ...(a.ScalableTargetAction?.MinCapacity !== undefined ? { min: a.ScalableTargetAction.MinCapacity } : {}),
         ...(a.ScalableTargetAction?.MaxCapacity !== undefined ? { max: a.ScalableTargetAction.MaxCapacity } : {}),
       });
+      byResource.set(a.ResourceId, list);
     }
     token = out.NextToken;
   } while (token);
-  return actions.sort((a, b) => a.name.localeCompare(b.name));
+  for (const list of byResource.values()) list.sort((a, b) => a.name.localeCompare(b.name));
+  return byResource;
 }
 
-/** The names of the scaling policies of one scalable target. */
-export async function describePolicyNames(deps: Deps, cluster: string, service: string): Promise<string[]> {
-  const names: string[] = [];
+/** The scaling policy names of every ECS scalable target in the region, by resource id (10 a page). */
+export async function describeAllPolicyNames(deps: Deps): Promise<Map<string, string[]>> {
+  const byResource = new Map<string, string[]>();
   let token: string | undefined;
   do {
     const out = await deps.clients.applicationAutoScaling.send(
       new DescribeScalingPoliciesCommand({
         ServiceNamespace: ECS_NAMESPACE,
-        ResourceId: resourceIdOf(cluster, service),
         ScalableDimension: ECS_DIMENSION,
         MaxResults: LIMITS.applicationAutoScalingDescribePoliciesMax,
         ...(token ? { NextToken: token } : {}),
       }),
     );
-    for (const p of out.ScalingPolicies ?? []) if (p.PolicyName) names.push(p.PolicyName);
+    for (const p of out.ScalingPolicies ?? []) {
+      if (!p.PolicyName || !p.ResourceId) continue;
+      byResource.set(p.ResourceId, [...(byResource.get(p.ResourceId) ?? []), p.PolicyName]);
+    }
     token = out.NextToken;
   } while (token);
-  return names.sort();
+  for (const list of byResource.values()) list.sort();
+  return byResource;
 }
 
 /** Min, max, desired and suspended processes of the given groups. */
@@ -192,6 +197,8 @@ export async function takeSnapshot(
 ): Promise<{ snapshot: Snapshot; missing: string[] }> {
   const described = await describeServices(deps, services);
   const targets = await describeTargets(deps, services);
+  const scheduled = await describeAllScheduledActions(deps);
+  const policies = await describeAllPolicyNames(deps);
   const snapshots: ServiceSnapshot[] = [];
   const missing: string[] = [];
   for (const s of services) {
@@ -211,8 +218,8 @@ export async function takeSnapshot(
       pending: ecs.pendingCount ?? 0,
       ...(ecs.taskDefinition ? { taskDefinition: ecs.taskDefinition } : {}),
       ...(target ? { target } : {}),
-      scheduledActions: target ? await describeScheduledActions(deps, s.cluster, s.name) : [],
-      policies: target ? await describePolicyNames(deps, s.cluster, s.name) : [],
+      scheduledActions: target ? (scheduled.get(resourceIdOf(s.cluster, s.name)) ?? []) : [],
+      policies: target ? (policies.get(resourceIdOf(s.cluster, s.name)) ?? []) : [],
     });
   }
   const groupSnapshots = await describeGroups(deps, groups);

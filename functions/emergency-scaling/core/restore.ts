@@ -9,9 +9,9 @@ import type { RestoreResource, RestoreState, Snapshot } from '../state.ts';
 import type { ScalingDeps } from './deps.ts';
 import { emitScaling } from './emit.ts';
 import {
+  describeAllPolicyNames,
+  describeAllScheduledActions,
   describeGroups,
-  describePolicyNames,
-  describeScheduledActions,
   describeServices,
   describeTargets,
   ECS_DIMENSION,
@@ -365,6 +365,8 @@ export async function verifyRestore(state: RestoreState, deps: ScalingDeps): Pro
     deps,
     record.snapshot.services.filter((s) => s.target).map((s) => ({ cluster: s.cluster, name: s.service })),
   );
+  const scheduledNow = await describeAllScheduledActions(deps);
+  const policiesNow = await describeAllPolicyNames(deps);
   for (const snap of record.snapshot.services) {
     if (!snap.target) continue;
     const r = byKey.get(`target:${snap.key}`);
@@ -391,10 +393,10 @@ export async function verifyRestore(state: RestoreState, deps: ScalingDeps): Pro
     if (!found) differences.push(`${snap.key}: scalable target is gone`);
     else if (!sameValues(expected, found))
       differences.push(`${snap.key}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(found)}`);
-    const actions = await describeScheduledActions(deps, snap.cluster, snap.service);
+    const actions = scheduledNow.get(resourceIdOf(snap.cluster, snap.service)) ?? [];
     if (JSON.stringify(actions) !== JSON.stringify(snap.scheduledActions))
       differences.push(`${snap.key}: scheduled actions differ from the snapshot`);
-    const policies = await describePolicyNames(deps, snap.cluster, snap.service);
+    const policies = policiesNow.get(resourceIdOf(snap.cluster, snap.service)) ?? [];
     if (JSON.stringify(policies) !== JSON.stringify(snap.policies))
       differences.push(`${snap.key}: scaling policies ${policies.join(', ')} differ from ${snap.policies.join(', ')}`);
   }
