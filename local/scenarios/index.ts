@@ -1,6 +1,7 @@
 import { day } from './day.ts';
 import { gameday } from './gameday.ts';
 import { instanceRefresh } from './instance-refresh.ts';
+import { regionFailover } from './region-failover.ts';
 import { scaleIn } from './scale-in.ts';
 import { spotInterruption } from './spot-interruption.ts';
 import type { Scenario } from './types.ts';
@@ -12,6 +13,7 @@ export const SCENARIOS: Record<string, Scenario<any>> = {
   'instance-refresh': instanceRefresh,
   'spot-interruption': spotInterruption,
   day,
+  'region-failover': regionFailover,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: see above.
