@@ -1,21 +1,24 @@
 import type { LocalCloud } from '../cloud.ts';
 import { executionsSucceeded, hooksCompletedAfterTasksStopped, noTaskKilledWithItsHost } from './invariants.ts';
+import { grayFailureOfPrimary, type RegionalState, regionalInvariants, regionalNotes } from './regional.ts';
 import { hours, minutes, type Scenario, type ScenarioPhase } from './types.ts';
 
 const PHASES: ScenarioPhase[] = [
   { name: 'night-time scale-in', from: minutes(30), until: hours(2), handledBy: 'host draining' },
   { name: 'CloudWatch impaired + traffic surge', from: hours(3), until: hours(6) },
-  { name: 'regional outage of the primary', from: hours(8), until: hours(10) },
+  { name: 'gray failure of the primary', from: hours(8), until: hours(10), handledBy: 'region failover' },
 ];
 
 /**
  * The default game day, in the primary region: a night-time scale-in, later a CloudWatch impairment with a
- * traffic surge (as on 2020-11-25), later the whole region failing. Host draining handles the first;
- * emergency scaling and region failover are not built yet, so the last two show what happens without them.
+ * traffic surge (as on 2020-11-25), later a gray failure of the primary (40 % of its requests fail while its
+ * health checks pass) with a standby at its floors (half the primary's api tasks). Host draining handles the
+ * first; the game day does not start emergency scaling for the second yet; the region failover (`immediate`,
+ * started at detection, see `regional.ts`) handles the third.
  */
-export const gameday: Scenario<void> = {
+export const gameday: Scenario<RegionalState> = {
   name: 'gameday',
-  description: 'night-time scale-in, then CloudWatch impaired with a traffic surge, then a regional outage',
+  description: 'night-time scale-in, then CloudWatch impaired with a traffic surge, then a gray failure of the primary',
   durationMs: hours(10),
   fleet: { regions: { 'us-east-1': { groups: { 'web-hosts': { hosts: 6 } } } } },
   phases: PHASES,
@@ -35,16 +38,14 @@ export const gameday: Scenario<void> = {
       world.note(region, 'incident', 'traffic surge: 2.5x for 2 h');
       world.traffic.surge(region, 2.5, world.now(), world.now() + hours(2));
     });
-    world.clock.after(PHASES[2]!.from, 'region down', () => {
-      world.note(region, 'incident', `${region} fails for 90 minutes`);
-      rw.down = true;
-    });
-    world.clock.after(PHASES[2]!.from + minutes(90), 'region back', () => {
-      world.note(region, 'incident', `${region} is back`);
-      rw.down = false;
+    const regional = PHASES[2]!;
+    return grayFailureOfPrimary(cloud, 'ballast-immediate', {
+      onsetMs: regional.from,
+      untilMs: regional.until,
+      share: 0.4,
     });
   },
-  invariants(cloud) {
+  invariants(cloud, regional) {
     const region = cloud.config.primaryRegion;
     const scaleIn = failedBetween(cloud, PHASES[0]!);
     const base = [
@@ -56,15 +57,21 @@ export const gameday: Scenario<void> = {
       noTaskKilledWithItsHost(cloud, region),
     ];
     if (!cloud.withBallast) return base;
-    return [...base, ...hooksCompletedAfterTasksStopped(cloud, region), executionsSucceeded(cloud, 'drain-host')];
+    return [
+      ...base,
+      ...hooksCompletedAfterTasksStopped(cloud, region),
+      executionsSucceeded(cloud, 'drain-host'),
+      ...regionalInvariants(cloud, regional),
+    ];
   },
-  notes(cloud) {
-    return PHASES.map((phase) => {
+  notes(cloud, regional) {
+    const lines = PHASES.map((phase) => {
       const { total, failed } = failedBetween(cloud, phase);
       const built =
-        phase === PHASES[0] ? '' : ' (the game day does not start Ballast for this phase yet: nothing acts)';
+        phase === PHASES[1] ? ' (the game day does not start Ballast for this phase yet: nothing acts)' : '';
       return `phase '${phase.name}': ${failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} requests failed${built}`;
     });
+    return [...lines, ...regionalNotes(cloud, regional).map((line) => `  ${line}`)];
   },
 };
 

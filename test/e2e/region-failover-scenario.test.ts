@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gameday } from '#local/scenarios/gameday.ts';
 import { regionFailover } from '#local/scenarios/region-failover.ts';
 import { type RunResult, runScenario } from '#local/scenarios/runner.ts';
 
@@ -41,5 +42,19 @@ describe('the region-failover scenario', () => {
     const first = await runScenario(regionFailover, { seed: 3, withBallast: true });
     const second = await runScenario(regionFailover, { seed: 3, withBallast: true });
     expect(JSON.stringify(strip(second))).toBe(JSON.stringify(strip(first)));
+  }, 300_000);
+
+  it("game day's regional phase: a gray failure on a half-size standby; Ballast fails far fewer requests, and says why", async () => {
+    const withBallast = await runScenario(gameday, { seed: 1, withBallast: true });
+    const without = await runScenario(gameday, { seed: 1, withBallast: false });
+    const phase = (r: RunResult) => r.phases.find((p) => p.name === 'gray failure of the primary')!;
+
+    expect(phase(withBallast).handledBy).toBe('region failover');
+    expect(phase(withBallast).requests.failed).toBeLessThan(phase(without).requests.failed / 10);
+    expect(withBallast.notes.join('\n')).toMatch(
+      /recovery \d+ s \(detection \d+ s, task start \d+ s, DNS propagation \d+ s, TTL 60 s: physical floor \d+ s/,
+    );
+    expect(without.notes.join('\n')).toMatch(/not recovered within the run/);
+    expect(withBallast.invariants.filter((i) => !i.held)).toEqual([]);
   }, 300_000);
 });
