@@ -8,7 +8,8 @@ import type { Invariant } from './types.ts';
  * regional phase): at `onsetMs` a share of the primary's requests fail while every health check passes. Detection
  * is the same for every plan: a CloudWatch alarm on the primary's load balancer 5xx count (one minute over 1 % of
  * its requests); then the plan acts: Ballast's region failover started in the standby (`immediate` or `ladder`;
- * the scenario starts it, standing in for the automatic triggers), Route 53 health-check failover alone (nothing
+ * the scenario starts it at detection, as an `auto` trigger with quorum 1 and no dwell would: the local cloud
+ * runs no EventBridge schedule), Route 53 health-check failover alone (nothing
  * to do: the checks pass), or an ARC-like plan (raise the standby's services to the source's 24-hour peak, wait
  * until they run, then flip every record at once through health checks the plan controls).
  *

@@ -271,4 +271,93 @@ describe('region failover in the local cloud', () => {
     expect(loserMutations).toEqual([]);
     expect(changeCalls(c)).toHaveLength(1);
   }, 240_000);
+
+  it('auto trigger: the primary alarm held past the dwell starts the failover from the standby (IAM enforced)', async () => {
+    // Arrange: an alarm of yours on the primary's load balancer 5xx; the trigger in auto, dwell 2 minutes.
+    const config = {
+      ...example,
+      policies: {
+        ...example.policies,
+        failover: {
+          ...example.policies!.failover!,
+          mode: 'immediate' as const,
+          // A gray failure passes the health check: with quorum 1 the alarm alone is enough (a majority of the two
+          // signals, 2, would never fire).
+          trigger: {
+            action: 'auto' as const,
+            alarms: { [PRIMARY]: ['api-5xx'] },
+            healthChecks: true,
+            quorum: 1,
+            dwellSeconds: 120,
+          },
+        },
+      },
+    };
+    const holder: { stacks: DeployedStack[] } = { stacks: [] };
+    cloud = await LocalCloud.start({ config, seed: 46, withBallast: true, authorize: iamAuthorizer(holder) });
+    holder.stacks = cloud.stacks;
+    const c = cloud;
+    c.world.region(PRIMARY).cloudwatch.putAlarm({
+      AlarmName: 'api-5xx',
+      ActionsEnabled: false,
+      AlarmActions: [],
+      OKActions: [],
+      InsufficientDataActions: [],
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Dimensions: [{ Name: 'LoadBalancer', Value: 'app/web/0123456789abcdef' }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 100,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const trigger = c.lambdas
+      .list()
+      .find((f) => f.region === STANDBY && f.entry === 'functions/region-failover/trigger.ts')!;
+    const verdicts: string[] = [];
+    // The local cloud does not run schedule rules: the test invokes the trigger every minute, as the rule would.
+    const everyMinute = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await c.runFor(60_000);
+        const out = (await c.lambdas.invoke(trigger.arn, {})) as { verdict: string };
+        verdicts.push(out.verdict);
+      }
+    };
+    await everyMinute(3);
+
+    // Act: a gray failure (30 %) in the primary; its health checks pass, the alarm goes off.
+    c.world.traffic.grayFailure(PRIMARY, 0.3);
+    await everyMinute(6);
+    await c.runUntil(
+      () => c.sfn.executions.some((e) => e.stateMachineName === 'ballast-region-failover' && e.status !== 'RUNNING'),
+      minutes(30),
+    );
+
+    // Assert
+    expect(verdicts.slice(0, 3)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(verdicts).toContain('dwelling');
+    expect(verdicts.filter((v) => v === 'started')).toHaveLength(1);
+    const failover = c.sfn.executions.find((e) => e.stateMachineName === 'ballast-region-failover')!;
+    expect(failover.status).toBe('SUCCEEDED');
+    await c.runFor(minutes(2));
+    expect(c.world.route53.regionShares(RECORD).get(STANDBY)).toBe(1);
+    const denied = c.endpoint.calls.filter((call) => call.outcome === 'denied');
+    expect(denied.map((d) => `${d.caller} ${d.service}:${d.action} ${d.resources.join(',')}`)).toEqual([]);
+    const triggerCalls = new Set(
+      c.endpoint.calls
+        .filter((call) => /RegionFailoverTrigger/.test(call.caller))
+        .map((call) => `${call.service}:${call.action}`),
+    );
+    expect([...triggerCalls].sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'events:PutEvents',
+      'route53:GetHealthCheckStatus',
+      'route53:ListResourceRecordSets',
+      'states:StartExecution',
+    ]);
+  }, 240_000);
 });
