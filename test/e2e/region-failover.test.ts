@@ -360,4 +360,29 @@ describe('region failover in the local cloud', () => {
       'states:StartExecution',
     ]);
   }, 240_000);
+
+  it('drill: 1 % to the standby for the hold and back, with evidence measured from the load balancers', async () => {
+    // Arrange
+    cloud = await LocalCloud.start({ config: example, seed: 47, withBallast: true });
+    const c = cloud;
+    await c.runFor(minutes(5));
+    const shares = watchShares(c);
+
+    // Act
+    const run = await failoverCli(c, ['drill', '--to', STANDBY, '--percent', '1', '--hold-seconds', '600', '--wait']);
+    await c.runFor(minutes(2));
+    const ready = await failoverCli(c, ['readiness', '--region', STANDBY, '--wait']);
+
+    // Assert: the share went to 1 % and came back; the evidence's drain is the measured minute, not the TTL.
+    expect(run.code, [...run.out, ...run.err].join('\n')).toBe(0);
+    expect(Math.max(...shares.map((s) => s.authoritative))).toBe(0.01);
+    expect(c.world.route53.regionShares(RECORD).get(STANDBY) ?? 0).toBe(0);
+    const drill = c.sfn.executions.find((e) => e.stateMachineName === 'ballast-region-failover')!;
+    const output = JSON.parse(drill.output ?? '{}') as { evidence?: Record<string, unknown> };
+    expect(output.evidence).toMatchObject({ withinRto: true, drainSeconds: expect.any(Number) });
+    expect(output.evidence?.drainSeconds as number).toBeGreaterThan(0);
+    expect(output.evidence?.drainSeconds as number).toBeLessThanOrEqual(240);
+    expect(ready.code, [...ready.out, ...ready.err].join('\n')).toBe(0);
+    expect(ready.last).toMatchObject({ status: 'SUCCEEDED' });
+  }, 180_000);
 });
