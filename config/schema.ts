@@ -279,6 +279,24 @@ export const FailoverPolicySchema = z
      */
     fenceRegion: region.optional(),
     /**
+     * Automatic triggers, evaluated every minute in the region a failover would go to (the standby while the
+     * primary is active, the primary while the standby is): the active region's signals — each of its `alarms`
+     * (bad in ALARM, or when it cannot be read: the region's APIs failing is a symptom too) and, with
+     * `healthChecks`, the Route 53 health check of each steered record's set for that region (bad when most
+     * checkers fail). When at least `quorum` signals (default: a majority) stay bad for `dwellSeconds`, `recommend`
+     * emits `Failover Recommended` with the plan and starts nothing; `auto` starts the failover; `off` does neither.
+     */
+    trigger: z
+      .object({
+        action: z.enum(['off', 'recommend', 'auto']).default('recommend'),
+        alarms: z.record(region, z.array(z.string().min(1).max(255)).max(20)).default({}),
+        healthChecks: z.boolean().default(true),
+        quorum: z.number().int().min(1).max(40).optional(),
+        dwellSeconds: z.number().int().min(0).max(3600).default(120),
+      })
+      .strict()
+      .default({ action: 'recommend', alarms: {}, healthChecks: true, dwellSeconds: 120 }),
+    /**
      * The load balancers watched on each rung, by region, as CloudWatch's `LoadBalancer` dimension
      * (`app/<name>/<id>`). A region without any is watched on target health only.
      */

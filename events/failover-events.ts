@@ -28,6 +28,11 @@ export const FAILOVER_EVENT = {
   drillReport: 'Drill Report',
 } as const;
 
+/** The automatic trigger in `recommend`: the active region's signals held bad past the dwell; the plan, nothing started. */
+export const FAILOVER_RECOMMENDED = 'Failover Recommended';
+/** The automatic trigger in `auto`: it started the failover (the detail names it and why). */
+export const FAILOVER_TRIGGERED = 'Failover Triggered';
+
 /** Emitted by a readiness check when a region's readiness (or the list of its problems) changed. */
 export const READINESS_CHANGED = 'Readiness Changed';
 

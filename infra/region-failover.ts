@@ -34,6 +34,9 @@ export class RegionFailover extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly validateFunction: lambda.Function;
   readonly stepsFunction: lambda.Function;
+  /** The automatic trigger (every minute, unless `policies.failover.trigger.action` is `off`). */
+  readonly triggerFunction: lambda.Function;
+  readonly triggerRule: events.Rule | undefined;
   /** Starts a readiness check of this region every `policies.failover.readinessIntervalMinutes`. */
   readonly readinessRule: events.Rule;
   /** The configuration slice the functions get as BALLAST_FAILOVER_CONFIG. */
@@ -71,6 +74,24 @@ export class RegionFailover extends Construct {
       timeout: REGION_FAILOVER_TIMEOUT,
     });
     this.grantPermissions(props);
+    this.triggerFunction = props.functionFactory.create(this, 'Trigger', {
+      entry: 'functions/region-failover/trigger.ts',
+      description: "Ballast region-failover: the automatic trigger (the active region's alarms and health checks)",
+      environment: { ...environment, BALLAST_FAILOVER_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      timeout: Duration.seconds(60),
+    });
+    this.grantTrigger(props);
+    const trigger = props.config.policies.failover.trigger;
+    this.triggerRule =
+      trigger.action === 'off'
+        ? undefined
+        : new events.Rule(this, 'TriggerSchedule', {
+            description: `Ballast: the automatic failover trigger (${trigger.action}) for ${props.region} as a destination`,
+            schedule: events.Schedule.rate(Duration.minutes(1)),
+            targets: [
+              new targets.LambdaFunction(this.triggerFunction, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+            ],
+          });
     this.readinessRule = new events.Rule(this, 'ReadinessSchedule', {
       description: `Ballast: evaluate ${props.region} as a failover destination (Readiness Changed when it changes)`,
       schedule: events.Schedule.rate(Duration.minutes(props.config.policies.failover.readinessIntervalMinutes)),
@@ -85,6 +106,77 @@ export class RegionFailover extends Construct {
     props.observability.watchStateMachine('RegionFailover', this.stateMachine, 'Region failover');
     props.observability.watchFunction('FailoverValidate', this.validateFunction, 'Region failover: validate');
     props.observability.watchFunction('FailoverSteps', this.stepsFunction, 'Region failover: steps');
+    props.observability.watchFunction('FailoverTrigger', this.triggerFunction, 'Region failover: trigger');
+  }
+
+  /**
+   * The trigger reads the configured alarms of every region (the active one is read from here), the steered
+   * zone's records and their health checks' status, reads the fence and writes its episode item in the ledger,
+   * emits on the default bus and, in `auto`, starts this region's failover.
+   */
+  private grantTrigger(props: RegionFailoverProps): void {
+    const stack = Stack.of(this);
+    const fn = this.triggerFunction;
+    const trigger = props.config.policies.failover.trigger;
+    const eventBusArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'EmitTriggerEvents', actions: ['events:PutEvents'], resources: [eventBusArn] }),
+    );
+    const alarmArns = Object.entries(trigger.alarms).flatMap(([region, names]) =>
+      names.map((name) =>
+        stack.formatArn({
+          service: 'cloudwatch',
+          region,
+          resource: 'alarm',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+    );
+    if (alarmArns.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadTriggerAlarms',
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: alarmArns,
+        }),
+      );
+    }
+    const dns = props.config.dns;
+    if (dns && trigger.healthChecks) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadSteeredRecordsAndHealth',
+          actions: ['route53:ListResourceRecordSets', 'route53:GetHealthCheckStatus'],
+          resources: [
+            `arn:${stack.partition}:route53:::hostedzone/${dns.hostedZoneId}`,
+            `arn:${stack.partition}:route53:::healthcheck/*`,
+          ],
+        }),
+      );
+      Validations.of(fn.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]',
+        reason:
+          "The health checks are the records' own (you attach them), their ids unknown at deploy time; read only.",
+      });
+    }
+    const ledgerItems = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'TriggerEpisode', actions: ledgerItems, resources: [props.ledger.tableArn] }),
+    );
+    const fenceRegion = props.config.policies.failover.fenceRegion;
+    if (fenceRegion && fenceRegion !== props.region) {
+      const fenceTable = stack.formatArn({
+        service: 'dynamodb',
+        region: fenceRegion,
+        resource: 'table',
+        resourceName: `${props.config.name}-ledger`,
+      });
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'ReadFence', actions: ['dynamodb:GetItem'], resources: [fenceTable] }),
+      );
+    }
+    if (trigger.action === 'auto') this.stateMachine.grantStartExecution(fn);
   }
 
   private grantPermissions(props: RegionFailoverProps): void {

@@ -15,6 +15,7 @@ import { SfnRuntime } from './runtime/sfn-runtime.ts';
 import { installVirtualDate } from './runtime/virtual-date.ts';
 import { type Authorizer, type LocalEndpoint, startEndpoint } from './server/endpoint.ts';
 import { buildFleet, type FleetSpec } from './world/fleet.ts';
+import { buildLoadBalancers } from './world/load-balancers.ts';
 import { buildScalingFleet } from './world/scaling-fleet.ts';
 import { buildServices } from './world/services.ts';
 import { World } from './world/world.ts';
@@ -74,6 +75,7 @@ export class LocalCloud {
     const restoreDate = installVirtualDate(() => world.clock.now());
     buildFleet(world, config, { hooksFromTemplate: true, ...(options.fleet ?? {}) });
     buildScalingFleet(world, config);
+    buildLoadBalancers(world, config);
     const endpointRef = { url: '' };
     const lambdas = new LambdaRuntime(world, {
       projectRoot: PROJECT_ROOT,

@@ -8,6 +8,7 @@ import { renderReport } from './report/render.ts';
 import { SCENARIOS, scenarioNamed } from './scenarios/index.ts';
 import { formatReport } from './scenarios/report.ts';
 import { runScenario } from './scenarios/runner.ts';
+import type { Scenario } from './scenarios/types.ts';
 
 /**
  * `npm start`: boots the local cloud, deploys Ballast from its synthesized templates, runs a game day and
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
   const scenario = scenarioNamed(values.scenario);
   if (!scenario)
     throw new UsageError(`unknown scenario '${values.scenario}': choose one of ${Object.keys(SCENARIOS).join(', ')}`);
+  if (values.compare && scenario.variants) return compareVariants(scenario, seed, values.json === true);
   const result = await runScenario(scenario, { seed, withBallast: !values['without-ballast'] });
   const other = values.compare
     ? await runScenario(scenario, { seed, withBallast: values['without-ballast'] })
@@ -75,6 +77,35 @@ async function main(): Promise<number> {
     if (page) console.log(`\nGame-day page: ${page} (open it in a browser; it needs no network)`);
   }
   return result.invariants.every((i) => i.held) ? 0 : 1;
+}
+
+/**
+ * `--compare` for a scenario with variants: each variant (the same fleet and failure, handled another way) is
+ * run once; the report prints each one's notes side by side (`--json`: every run's report, in order).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each scenario has its own state type.
+async function compareVariants(scenario: Scenario<any>, seed: number, json: boolean): Promise<number> {
+  const runs = [];
+  for (const variant of scenario.variants?.() ?? [])
+    runs.push({
+      label: variant.label,
+      result: await runScenario(variant.scenario, { seed, withBallast: variant.withBallast }),
+    });
+  if (json) {
+    console.log(reportJson({ scenario: scenario.name, seed, variants: runs }));
+  } else {
+    console.log(`Ballast game day: scenario '${scenario.name}', seed ${seed}, compared ${runs.length} ways`);
+    console.log(scenario.description);
+    for (const { label, result } of runs) {
+      console.log('');
+      console.log(
+        `${label}: ${result.requests.failed.toLocaleString('en-US')} of ${result.requests.total.toLocaleString('en-US')} requests failed`,
+      );
+      for (const note of result.notes) console.log(`  ${note}`);
+      for (const inv of result.invariants) console.log(`  ${inv.held ? 'ok  ' : 'FAIL'} ${inv.name}: ${inv.detail}`);
+    }
+  }
+  return runs.every((r) => r.result.invariants.every((i) => i.held)) ? 0 : 1;
 }
 
 function writePage(file: string, json: string): string {

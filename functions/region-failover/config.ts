@@ -36,6 +36,7 @@ export const FailoverConfig = z
     /** The region this function runs in (the destination of the failovers it runs). */
     region: z.string(),
     primaryRegion: z.string(),
+    standbyRegion: z.string(),
     regions: z.record(z.string(), FailoverRegion),
     dns: z
       .object({
@@ -80,6 +81,7 @@ export function failoverConfigFor(config: BallastConfig, region: string): Failov
   return FailoverConfig.parse({
     region,
     primaryRegion: config.primaryRegion,
+    standbyRegion: config.standbyRegion,
     regions,
     ...(config.dns
       ? {

@@ -5,6 +5,7 @@ import { logger, systemClock } from '#shared/powertools.ts';
 import { FAILOVER_CONFIG_ENV, parseFailoverConfig } from './config.ts';
 import type { FailoverDeps } from './core/deps.ts';
 import { FailoverStore } from './core/store.ts';
+import type { TriggerDeps } from './core/trigger.ts';
 
 /**
  * The handlers' dependencies, built once per environment (BALLAST_LEDGER_TABLE, BALLAST_FAILOVER_CONFIG,
@@ -50,4 +51,12 @@ export function failoverDeps(): FailoverDeps {
   };
   made.set(key, deps);
   return deps;
+}
+
+/** The trigger's dependencies: the failover's, plus this region's state machine (BALLAST_FAILOVER_STATE_MACHINE_ARN). */
+export function triggerDeps(): TriggerDeps {
+  const arn = process.env.BALLAST_FAILOVER_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('BALLAST_FAILOVER_STATE_MACHINE_ARN is not set: the trigger starts that state machine');
+  const deps = failoverDeps();
+  return { ...deps, clientsFor: (region) => clients(region), stateMachineArn: arn };
 }

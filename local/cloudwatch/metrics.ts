@@ -23,6 +23,8 @@ export interface StatisticSet {
   readonly count: number;
   readonly min: number;
   readonly max: number;
+  /** The values themselves (value → count), when published as values: what percentiles are computed from. */
+  readonly values?: ReadonlyMap<number, number>;
 }
 
 interface Bucket {
@@ -32,6 +34,7 @@ interface Bucket {
   count: number;
   min: number;
   max: number;
+  values?: Map<number, number>;
 }
 
 const MINUTE = 60_000;
@@ -66,13 +69,13 @@ class Series {
       return;
     }
     if (!last || last.t < t) {
-      this.buckets.push({ t, ...stats });
+      this.buckets.push(bucketOf(t, stats));
       return;
     }
     const i = this.lowerBound(t);
     const found = this.buckets[i];
     if (found && found.t === t) merge(found, stats);
-    else this.buckets.splice(i, 0, { t, ...stats });
+    else this.buckets.splice(i, 0, bucketOf(t, stats));
   }
 
   /** Drops buckets older than `before`. */
@@ -100,11 +103,16 @@ class Series {
     for (let i = this.lowerBound(from); i < this.buckets.length; i++) {
       const b = this.buckets[i]!;
       if (b.t >= to) break;
-      if (!acc) acc = { ...b };
+      if (!acc) acc = bucketOf(b.t, b);
       else merge(acc, b);
     }
     return acc;
   }
+}
+
+function bucketOf(t: number, stats: StatisticSet): Bucket {
+  const { sum, count, min, max } = stats;
+  return stats.values ? { t, sum, count, min, max, values: new Map(stats.values) } : { t, sum, count, min, max };
 }
 
 function merge(into: Bucket, stats: StatisticSet): void {
@@ -112,6 +120,27 @@ function merge(into: Bucket, stats: StatisticSet): void {
   into.count += stats.count;
   into.min = Math.min(into.min, stats.min);
   into.max = Math.max(into.max, stats.max);
+  if (stats.values) {
+    into.values ??= new Map();
+    for (const [v, n] of stats.values) into.values.set(v, (into.values.get(v) ?? 0) + n);
+  }
+}
+
+/**
+ * The `p`-th percentile (0–100) of the values a statistic set holds, nearest rank; undefined when its data
+ * was published as statistic sets only (CloudWatch has no percentiles for those either).
+ */
+export function percentileOf(stats: StatisticSet, p: number): number | undefined {
+  if (!stats.values || stats.values.size === 0) return undefined;
+  const sorted = [...stats.values].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
+  const total = sorted.reduce((sum, [, n]) => sum + n, 0);
+  const rank = (p / 100) * total;
+  let seen = 0;
+  for (const [value, n] of sorted) {
+    seen += n;
+    if (seen >= rank) return value;
+  }
+  return sorted.at(-1)?.[0];
 }
 
 export function statisticOf(stats: StatisticSet, stat: Statistic): number {
@@ -190,6 +219,20 @@ export class MetricStore {
     for (let from = first; from < end; from += period) {
       const stats = series.aggregate(Math.max(from, start), Math.min(from + period, end));
       if (stats) out.push([from, statisticOf(stats, stat)]);
+    }
+    return out.reverse();
+  }
+
+  /** Like `periods`, for a percentile (`p99` is 99): periods without values are left out. */
+  percentilePeriods(ref: MetricRef, start: number, end: number, period: number, p: number): Array<[number, number]> {
+    const series = this.series.get(metricKey(ref));
+    if (!series) return [];
+    const out: Array<[number, number]> = [];
+    const first = Math.floor(start / period) * period;
+    for (let from = first; from < end; from += period) {
+      const stats = series.aggregate(Math.max(from, start), Math.min(from + period, end));
+      const value = stats ? percentileOf(stats, p) : undefined;
+      if (value !== undefined) out.push([from, value]);
     }
     return out.reverse();
   }

@@ -14,7 +14,14 @@ import {
   type TreatMissingData,
 } from './alarm.ts';
 import { HEALTH_NOTICE_LAG_MS, postHealthNotice } from './health.ts';
-import { type Dimension, MetricStore, STATISTICS, type Statistic } from './metrics.ts';
+import {
+  type Dimension,
+  type MetricRef,
+  MetricStore,
+  STATISTICS,
+  type Statistic,
+  type StatisticSet,
+} from './metrics.ts';
 
 /**
  * CloudWatch in one region: the metric store, metric alarms evaluated every minute, the ECS service
@@ -39,6 +46,8 @@ export interface MetricSources {
   ): { readonly runningCount: number; readonly pendingCount: number; readonly desiredCount: number } | undefined;
   /** Offered load over serving capacity of the service's tasks (1 = saturated). */
   utilization(cluster: string, service: string): number;
+  /** Other metrics AWS publishes on its own for the minute starting at `at` (the load balancers'). */
+  publishedMetrics?(at: number): ReadonlyArray<{ readonly ref: MetricRef; readonly stats: StatisticSet }>;
 }
 
 export type AlarmActionHandler = (alarm: Alarm, latest: number | undefined) => void;
@@ -224,6 +233,7 @@ export class CloudWatchRegion {
 
   private publishServiceMetrics(at: number): void {
     if (this.kernel.isRegionDown(this.region)) return;
+    for (const { ref, stats } of this.sources.publishedMetrics?.(at) ?? []) this.metrics.put(ref, at, stats);
     for (const { cluster, service, dimensions: dims } of this.watched.values()) {
       const svc = this.sources.service(cluster, service);
       if (!svc) continue;
@@ -401,14 +411,17 @@ export class CloudWatchRegion {
       }
       const stat = requireParam(q.MetricStat, `MetricDataQueries.member.${i + 1}.MetricStat`);
       const metric = requireParam(stat.Metric, `MetricDataQueries.member.${i + 1}.MetricStat.Metric`);
-      const statistic = parseStatistic(stat.Stat);
+      const percentile = /^p(\d{1,2}(\.\d+)?|100)$/.exec(stat.Stat ?? '');
+      const statistic = percentile ? undefined : parseStatistic(stat.Stat);
       const period = requirePeriod(stat.Period);
       const ref = {
         namespace: requireParam(metric.Namespace, 'Namespace'),
         metricName: requireParam(metric.MetricName, 'MetricName'),
         dimensions: metric.Dimensions ?? [],
       };
-      const points = this.metrics.periods(ref, start, end, period * 1000, statistic);
+      const points = statistic
+        ? this.metrics.periods(ref, start, end, period * 1000, statistic)
+        : this.metrics.percentilePeriods(ref, start, end, period * 1000, Number(percentile?.[1]));
       if (input.ScanBy === 'TimestampAscending') points.reverse();
       return {
         Id: id,

@@ -41,6 +41,11 @@ export interface ApiFault {
   readonly status?: number;
   /** Virtual milliseconds added to matching calls' recorded latency. */
   readonly latencyMs?: number;
+  /**
+   * The call times out: no answer until the client gives up (it closes the connection) or, at the latest,
+   * `HANG_REAL_MS` of real time, then a 504. A client without a timeout waits that long.
+   */
+  readonly timeout?: boolean;
   readonly from: number;
   readonly until: number;
 }

@@ -5,8 +5,14 @@ import type { Kernel } from '../core/kernel.ts';
  * Route 53 health checks (data plane: they keep working when the control plane is impaired). Checkers
  * probe every RequestInterval (10 or 30 s); the status flips after FailureThreshold consecutive results that
  * disagree with it, so detection takes about interval × threshold. Inverted flips the result; Disabled
- * makes the check healthy. Each check is tied to a region of the world: healthy while that region is up
- * and has healthy capacity (tasks running in the services it fronts).
+ * makes the check healthy. An endpoint check (HTTP, HTTPS, TCP) is tied to a region of the world: healthy while
+ * that region is up and has healthy capacity (tasks running in the services it fronts). Two kinds watch no
+ * endpoint, and follow what they watch at once (no FailureThreshold, as in AWS):
+ * - `CLOUDWATCH_METRIC`: the state of a CloudWatch alarm (`AlarmIdentifier`, in its region): ALARM is
+ *   unhealthy, OK healthy, INSUFFICIENT_DATA as `InsufficientDataHealthStatus` says (Healthy, Unhealthy or,
+ *   the default, LastKnownStatus). An alarm that does not exist (or a region that is down) is insufficient data.
+ * - `CALCULATED`: healthy while at least `HealthThreshold` of its `ChildHealthChecks` are (Inverted and
+ *   Disabled of each child applied).
  */
 
 export interface HealthCheckConfig {
@@ -23,7 +29,15 @@ export interface HealthCheckConfig {
   Disabled?: boolean;
   EnableSNI?: boolean;
   Regions?: string[];
+  AlarmIdentifier?: { Region: string; Name: string };
+  InsufficientDataHealthStatus?: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
+  ChildHealthChecks?: string[];
+  HealthThreshold?: number;
 }
+
+/** Health checks that watch no endpoint: they follow an alarm or other checks, without a failure threshold. */
+export const isWatcherCheck = (config: HealthCheckConfig): boolean =>
+  config.Type === 'CLOUDWATCH_METRIC' || config.Type === 'CALCULATED';
 
 export interface HealthCheckTarget {
   /** The world region whose capacity the check probes; undefined: always reachable. */
@@ -70,9 +84,13 @@ export function effectiveHealth(check: HealthCheck): boolean {
   return check.HealthCheckConfig.Inverted ? !check.measured : check.measured;
 }
 
-/** What Route 53's checkers can observe of an endpoint: how many tasks of a service run in a region. */
+/**
+ * What Route 53's checkers can observe: how many tasks of a service run in a region (an endpoint's health),
+ * and the state of a CloudWatch alarm (undefined when the alarm does not exist or cannot be read).
+ */
 export interface EndpointProbe {
   runningTasks(region: string, cluster: string, service: string): number;
+  alarmState(region: string, alarmName: string): 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | undefined;
 }
 
 export class HealthChecker {
@@ -87,6 +105,25 @@ export class HealthChecker {
   /** The endpoint's real state right now, as a checker would find it. */
   probe(check: HealthCheck): boolean {
     if (check.override !== undefined) return check.override;
+    const config = check.HealthCheckConfig;
+    if (config.Type === 'CALCULATED') {
+      const healthy = (config.ChildHealthChecks ?? []).filter((id) => {
+        const child = this.checks.get(id);
+        return child !== undefined && effectiveHealth(child);
+      }).length;
+      return healthy >= (config.HealthThreshold ?? 0);
+    }
+    if (config.Type === 'CLOUDWATCH_METRIC') {
+      const alarm = config.AlarmIdentifier;
+      const state =
+        alarm && this.kernel.hasRegion(alarm.Region) && !this.kernel.isRegionDown(alarm.Region)
+          ? this.endpoints.alarmState(alarm.Region, alarm.Name)
+          : undefined;
+      if (state === 'ALARM') return false;
+      if (state === 'OK') return true;
+      const insufficient = config.InsufficientDataHealthStatus ?? 'LastKnownStatus';
+      return insufficient === 'LastKnownStatus' ? check.measured : insufficient === 'Healthy';
+    }
     const name = check.target.region;
     if (name === undefined) return true;
     if (!this.kernel.hasRegion(name) || this.kernel.isRegionDown(name)) return false;
@@ -109,7 +146,9 @@ export class HealthChecker {
         : undefined;
     for (const check of this.checks.values()) {
       if (check.HealthCheckConfig.Disabled) continue;
-      const interval = (check.HealthCheckConfig.RequestInterval ?? 30) * 1000;
+      const interval = isWatcherCheck(check.HealthCheckConfig)
+        ? TICK_MS
+        : (check.HealthCheckConfig.RequestInterval ?? 30) * 1000;
       if (now - check.lastCheckedAt < interval) continue;
       this.check(check, now);
     }
@@ -124,7 +163,8 @@ export class HealthChecker {
       return;
     }
     check.streak++;
-    if (check.streak < (check.HealthCheckConfig.FailureThreshold ?? 3)) return;
+    const threshold = isWatcherCheck(check.HealthCheckConfig) ? 1 : (check.HealthCheckConfig.FailureThreshold ?? 3);
+    if (check.streak < threshold) return;
     check.streak = 0;
     const before = effectiveHealth(check);
     check.measured = result;

@@ -10,6 +10,7 @@ import {
   type HealthCheckConfig,
   HealthChecker,
   type HealthCheckTarget,
+  isWatcherCheck,
 } from './health.ts';
 import { answerShares, applyChangeBatch, type Change, normalizeName, type ResourceRecordSet } from './records.ts';
 
@@ -375,6 +376,7 @@ export class Route53World {
       );
     }
     const full = withDefaults(config);
+    this.validateWatcher(full);
     if (![10, 30].includes(full.RequestInterval ?? 30))
       throw new AwsError('InvalidInput', 'RequestInterval must be 10 or 30');
     if ((full.FailureThreshold ?? 3) < 1 || (full.FailureThreshold ?? 3) > 10) {
@@ -403,6 +405,33 @@ export class Route53World {
     this.healthChecks.set(id, check);
     this.checker.ensureTicking();
     return check;
+  }
+
+  /** A CLOUDWATCH_METRIC check names an alarm in a known region; a CALCULATED one existing children. */
+  private validateWatcher(config: HealthCheckConfig): void {
+    if (config.Type === 'CLOUDWATCH_METRIC') {
+      const alarm = config.AlarmIdentifier;
+      if (!alarm?.Name || !alarm.Region)
+        throw new AwsError('InvalidInput', 'AlarmIdentifier (Region and Name) is required for CLOUDWATCH_METRIC');
+      if (!this.kernel.hasRegion(alarm.Region))
+        throw new AwsError('InvalidInput', `AlarmIdentifier.Region ${alarm.Region} is not a region of this cloud`);
+      const status = config.InsufficientDataHealthStatus;
+      if (status !== undefined && !['Healthy', 'Unhealthy', 'LastKnownStatus'].includes(status))
+        throw new AwsError(
+          'InvalidInput',
+          'InsufficientDataHealthStatus must be Healthy, Unhealthy or LastKnownStatus',
+        );
+    }
+    if (config.Type === 'CALCULATED') {
+      const children = config.ChildHealthChecks ?? [];
+      if (children.length > 256) throw new AwsError('InvalidInput', 'ChildHealthChecks can hold at most 256 checks');
+      const missing = children.filter((id) => !this.healthChecks.has(id));
+      if (missing.length > 0)
+        throw new AwsError('NoSuchHealthCheck', `A health check with id ${missing[0]} does not exist.`, 404);
+      const threshold = config.HealthThreshold ?? 0;
+      if (!Number.isInteger(threshold) || threshold < 0 || threshold > 256)
+        throw new AwsError('InvalidInput', 'HealthThreshold must be between 0 and 256');
+    }
   }
 
   healthCheck(id: string | undefined): HealthCheck {
@@ -479,6 +508,16 @@ export class Route53World {
 }
 
 function withDefaults(config: HealthCheckConfig): HealthCheckConfig {
+  if (isWatcherCheck(config)) {
+    const out: HealthCheckConfig = {
+      ...config,
+      Inverted: config.Inverted ?? false,
+      Disabled: config.Disabled ?? false,
+    };
+    if (config.Type === 'CLOUDWATCH_METRIC')
+      out.InsufficientDataHealthStatus = config.InsufficientDataHealthStatus ?? 'LastKnownStatus';
+    return out;
+  }
   return {
     ...config,
     RequestInterval: config.RequestInterval ?? 30,

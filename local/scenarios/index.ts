@@ -2,6 +2,7 @@ import { cloudwatchOutage } from './cloudwatch-outage.ts';
 import { day } from './day.ts';
 import { gameday } from './gameday.ts';
 import { instanceRefresh } from './instance-refresh.ts';
+import { regionFailover } from './region-failover.ts';
 import { scaleIn } from './scale-in.ts';
 import { spotInterruption } from './spot-interruption.ts';
 import type { Scenario } from './types.ts';
@@ -14,6 +15,7 @@ export const SCENARIOS: Record<string, Scenario<any>> = {
   'spot-interruption': spotInterruption,
   'cloudwatch-outage': cloudwatchOutage,
   day,
+  'region-failover': regionFailover,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: see above.

@@ -45,7 +45,7 @@ export interface RunOptions {
 export async function runScenario(scenario: Scenario<any>, options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const cloud = await LocalCloud.start({
-    config: options.config ?? exampleConfig,
+    config: options.config ?? scenario.config ?? exampleConfig,
     seed: options.seed,
     withBallast: options.withBallast,
     ...(scenario.fleet ? { fleet: scenario.fleet } : {}),

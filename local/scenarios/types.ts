@@ -10,6 +10,8 @@ export interface Scenario<State = unknown> {
   readonly description: string;
   /** Virtual time the scenario runs for. */
   readonly durationMs: number;
+  /** The Ballast configuration the fleet and control plane are built from. @default the example `ballast.config.ts` */
+  readonly config?: unknown;
   readonly fleet?: Partial<FleetSpec>;
   /** Schedules the incidents (called once the cloud is up, at virtual time 0); returns what invariants need. */
   setup(cloud: LocalCloud): State;
@@ -19,6 +21,18 @@ export interface Scenario<State = unknown> {
   readonly phases?: readonly ScenarioPhase[];
   /** Extra lines for the report (phases, figures). */
   notes?(cloud: LocalCloud, state: State): string[];
+  /**
+   * Other ways to handle the same fleet and failure, which `--compare` runs and prints side by side instead of
+   * the one run without Ballast (the first is the scenario itself).
+   */
+  readonly variants?: () => readonly ScenarioVariant[];
+}
+
+export interface ScenarioVariant {
+  readonly label: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each scenario has its own state type.
+  readonly scenario: Scenario<any>;
+  readonly withBallast: boolean;
 }
 
 /** A stretch of the scenario (virtual ms since the start) with what Ballast must do in it. */

@@ -75,6 +75,10 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
   const callerOf = (accessKeyId: string): Caller =>
     options.callerFor?.(accessKeyId) ?? { accessKeyId, name: 'operator' };
   const dynamo = await startDynamo(host);
+  let closed: () => void = () => {};
+  const closing = new Promise<void>((resolve) => {
+    closed = resolve;
+  });
 
   /** The service a request is for: its signing name, else its X-Amz-Target prefix, else its REST path. */
   function serviceFor(request: WireRequest, signingName: string | undefined): ServiceDefinition | undefined {
@@ -146,7 +150,11 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
       ...(conditionKeys ? { conditionKeys } : {}),
     });
     const latency = gate.latencyMs > 0 ? { latencyMs: gate.latencyMs } : {};
-    if (!gate.pass) return fail(action, gate.error, gate.outcome, { resources, ...latency });
+    if (!gate.pass) {
+      const refused = fail(action, gate.error, gate.outcome, { resources, ...latency });
+      if (gate.hangMs) await holdFor(gate.hangMs);
+      return refused;
+    }
     try {
       const output = await operation.handler(input, ctx);
       pipeline.record({ ...base, action, resources, outcome: 'ok', ...latency });
@@ -154,6 +162,18 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
     } catch (error) {
       return fail(action, asAwsError(error, codec), 'error', { resources, ...latency });
     }
+  }
+
+  /** Holds a timed-out call (real time; the timer does not keep the process alive, `close` ends it early). */
+  function holdFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      void closing.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async function proxyDynamo(request: WireRequest, action: string): Promise<WireResponse> {
@@ -233,6 +253,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<LocalEndp
     dynamodbUrl: dynamo.url,
     calls: pipeline.calls,
     async close() {
+      closed();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -21,7 +21,7 @@ export interface CallRecord {
   /** The caller's short name (a role's logical id, or 'operator'). */
   caller: string;
   resources: string[];
-  outcome: 'ok' | 'error' | 'throttled' | 'denied' | 'fault';
+  outcome: 'ok' | 'error' | 'throttled' | 'denied' | 'fault' | 'timeout';
   errorCode?: string;
   /** Virtual latency the call would have had: the sum of matching injected latencies. */
   latencyMs?: number;
@@ -58,7 +58,12 @@ export type GateResult =
       readonly error: AwsError;
       readonly outcome: CallRecord['outcome'];
       readonly latencyMs: number;
+      /** The answer is held this long (real ms): the region's API times out. */
+      readonly hangMs?: number;
     };
+
+/** How long (real time) a timed-out call is held before the endpoint answers 504, if the client still waits. */
+export const HANG_REAL_MS = 10_000;
 
 export class CallPipeline {
   readonly calls: CallRecord[] = [];
@@ -116,6 +121,10 @@ export class CallPipeline {
       return { pass: false, error: frontDoor.throttled(call.protocol), outcome: 'throttled', latencyMs };
     }
     for (const fault of this.matchingFaults(call)) {
+      if (fault.timeout) {
+        const error = new AwsError('RequestTimeout', 'The local cloud held the request: the API timed out', 504);
+        return { pass: false, error, outcome: 'timeout', latencyMs, hangMs: HANG_REAL_MS };
+      }
       const fails = fault.errorRate >= 1 || (fault.errorRate > 0 && this.faultRng.next() < fault.errorRate);
       if (fails) return { pass: false, error: faultError(fault, call.protocol), outcome: 'fault', latencyMs };
     }

@@ -12,7 +12,14 @@ import type { Kernel } from '../core/kernel.ts';
  * A request fails when the region is down, when there is no healthy target, when it reaches a target that is
  * registered but dead, or when the live targets are over capacity (the excess fails). Each healthy target
  * also holds long-lived connections; they are cut (one failed request each) when the task stops or dies
- * before its deregistration delay ran out.
+ * before its deregistration delay ran out. A **gray failure** makes a share of the requests that live targets
+ * serve fail (answered 5xx by the application) while every health check keeps passing: the tasks run, the load
+ * balancer and Route 53 see nothing wrong.
+ *
+ * Per service and minute it also keeps what the load balancer in front of it counts (requests, target 5xx,
+ * load balancer 5xx, response times), which `local/elb/metrics.ts` publishes as AWS/ApplicationELB metrics.
+ * Response time grows with utilization (a queue): `BASE_RESPONSE_S / (1 − min(u, 0.95))` for most requests,
+ * a slow tail `TAIL_FACTOR` times that for `TAIL_SHARE` of them.
  */
 export const TRAFFIC_TICK_MS = 10_000;
 
@@ -26,6 +33,12 @@ export interface ServiceTrafficOptions {
   /** The DNS name clients use: the region's share comes from Route 53. */
   readonly record?: string;
 }
+
+/** Median response time of a target at no load (seconds). */
+export const BASE_RESPONSE_S = 0.04;
+/** The slow tail: this share of requests take TAIL_FACTOR times the median (so p99 is in the tail). */
+export const TAIL_SHARE = 0.02;
+export const TAIL_FACTOR = 2.5;
 
 interface ServiceTraffic {
   readonly region: string;
@@ -57,7 +70,24 @@ export interface MinuteCounts {
   readonly failed: number;
 }
 
-type FailureCause = 'region down' | 'no healthy target' | 'dead targets' | 'overload' | 'cut connections';
+type FailureCause =
+  | 'region down'
+  | 'no healthy target'
+  | 'dead targets'
+  | 'overload'
+  | 'cut connections'
+  | 'gray failure';
+
+/** What a load balancer counts of one service in one minute (requests that reached it). */
+export interface ServiceMinute {
+  requests: number;
+  /** Answered 5xx by a target (the application failed: a gray failure). */
+  target5xx: number;
+  /** Answered 5xx by the load balancer itself (no healthy target, dead target, overload, cut connection). */
+  elb5xx: number;
+  /** Response times of the served requests: seconds → request count. */
+  readonly responseTimes: Map<number, number>;
+}
 
 interface MinuteBucket {
   total: number;
@@ -90,6 +120,10 @@ export class TrafficModel {
   private readonly regionCounts = new Map<string, RequestCounts>();
   /** region → minute index → counts. */
   private readonly minutes = new Map<string, Map<number, MinuteBucket>>();
+  /** region|cluster|service → minute index → what its load balancer counted. */
+  private readonly serviceMinutes = new Map<string, Map<number, ServiceMinute>>();
+  /** region → the share of requests that live targets fail (gray failure). */
+  private readonly gray = new Map<string, number>();
   private timer: TimerHandle | undefined;
   private lastMinute = 0;
 
@@ -124,6 +158,60 @@ export class TrafficModel {
     this.surges.push({ region, factor, from: fromMs, until: untilMs });
   }
 
+  /**
+   * A gray failure in `region`: from now on `share` (0–1) of the requests its live targets serve fail with a
+   * 5xx from the application, while the tasks keep running and every health check keeps passing. 0 ends it.
+   */
+  grayFailure(region: string, share: number): void {
+    if (!Number.isFinite(share) || share < 0 || share > 1)
+      throw new Error(`gray failure share must be between 0 and 1, got ${share}`);
+    if (share === 0) this.gray.delete(region);
+    else this.gray.set(region, share);
+    this.kernel.note(
+      region,
+      'gray-failure',
+      share === 0
+        ? 'gray failure over: requests succeed again'
+        : `gray failure: ${Math.round(share * 100)}% of requests fail while health checks pass`,
+    );
+  }
+
+  /** The gray failure share of a region now (0: none). */
+  grayShare(region: string): number {
+    return this.gray.get(region) ?? 0;
+  }
+
+  /** What the load balancer in front of the service counted in minute `minute` (undefined: no requests). */
+  serviceMinute(region: string, cluster: string, service: string, minute: number): ServiceMinute | undefined {
+    return this.serviceMinutes.get(keyOf(region, cluster, service))?.get(minute);
+  }
+
+  /**
+   * What the load balancer counted for target group `group` of `region` in the minute starting at `at`: the
+   * services whose requests go to that group (their first target group), summed. Undefined: no requests.
+   */
+  groupMinute(region: string, group: string, at: number): ServiceMinute | undefined {
+    const minute = this.minuteOf(at);
+    let out: ServiceMinute | undefined;
+    for (const entry of this.services.values()) {
+      if (entry.region !== region) continue;
+      if (this.sources.service(region, entry.cluster, entry.service)?.targetGroups[0]?.name !== group) continue;
+      const m = this.serviceMinutes.get(keyOf(region, entry.cluster, entry.service))?.get(minute);
+      if (!m) continue;
+      out ??= { requests: 0, target5xx: 0, elb5xx: 0, responseTimes: new Map() };
+      out.requests += m.requests;
+      out.target5xx += m.target5xx;
+      out.elb5xx += m.elb5xx;
+      for (const [v, n] of m.responseTimes) out.responseTimes.set(v, (out.responseTimes.get(v) ?? 0) + n);
+    }
+    return out;
+  }
+
+  /** Minutes since the world started at `at`. */
+  minuteOf(at: number): number {
+    return Math.floor((at - this.kernel.startMs) / 60_000);
+  }
+
   /** Requests per second offered to the service in the region right now. */
   offeredRps(region: string, cluster: string, service: string): number {
     const entry = this.services.get(keyOf(region, cluster, service));
@@ -148,6 +236,9 @@ export class TrafficModel {
     if (!entry || targets <= 0) return;
     const cut = entry.connectionsPerTask * targets;
     this.count(region, cut, cut, 'cut connections');
+    const m = this.serviceBucket(entry);
+    m.requests += cut;
+    m.elb5xx += cut;
   }
 
   totals(): RequestCounts {
@@ -236,18 +327,52 @@ export class TrafficModel {
       this.count(region, requests, requests, 'region down');
       return;
     }
+    const m = this.serviceBucket(entry);
+    m.requests += requests;
     const { alive, dead } = this.serving(region, entry.cluster, entry.service);
     const targets = alive + dead;
     if (targets === 0) {
       this.count(region, requests, requests, 'no healthy target');
+      m.elb5xx += requests;
       return;
     }
     const toDead = (requests * dead) / targets;
     const toAlive = requests - toDead;
-    const overload = Math.max(0, toAlive - alive * entry.rpsPerTask * dtSeconds);
+    const capacity = alive * entry.rpsPerTask * dtSeconds;
+    const overload = Math.max(0, toAlive - capacity);
+    const served = toAlive - overload;
+    const grayFailed = served * (this.gray.get(region) ?? 0);
     this.count(region, requests, 0, 'overload');
     if (toDead > 0) this.count(region, 0, toDead, 'dead targets');
     if (overload > 0) this.count(region, 0, overload, 'overload');
+    if (grayFailed > 0) this.count(region, 0, grayFailed, 'gray failure');
+    m.elb5xx += toDead + overload;
+    m.target5xx += grayFailed;
+    if (served > 0) {
+      const utilization = capacity > 0 ? toAlive / capacity : 1;
+      const median = round3(BASE_RESPONSE_S / (1 - Math.min(utilization, 0.95)));
+      const tail = round3(median * TAIL_FACTOR);
+      m.responseTimes.set(median, (m.responseTimes.get(median) ?? 0) + served * (1 - TAIL_SHARE));
+      m.responseTimes.set(tail, (m.responseTimes.get(tail) ?? 0) + served * TAIL_SHARE);
+    }
+  }
+
+  private serviceBucket(entry: ServiceTraffic): ServiceMinute {
+    const key = keyOf(entry.region, entry.cluster, entry.service);
+    let minutes = this.serviceMinutes.get(key);
+    if (!minutes) {
+      minutes = new Map();
+      this.serviceMinutes.set(key, minutes);
+    }
+    const minute = this.minuteOf(this.kernel.now());
+    let bucket = minutes.get(minute);
+    if (!bucket) {
+      bucket = { requests: 0, target5xx: 0, elb5xx: 0, responseTimes: new Map() };
+      minutes.set(minute, bucket);
+      // A load balancer's metrics are read for the last minutes only: keep a day of them.
+      minutes.delete(minute - 24 * 60);
+    }
+    return bucket;
   }
 
   /** Targets receiving new requests: from the service's first target group, or its running tasks. */
@@ -340,10 +465,6 @@ export class TrafficModel {
     if (failed > 0) bucket.causes.set(cause, (bucket.causes.get(cause) ?? 0) + failed);
   }
 
-  private minuteOf(at: number): number {
-    return Math.floor((at - this.kernel.startMs) / 60_000);
-  }
-
   /** Writes one timeline line per region for each finished minute that had failures. */
   private flushMinutes(): void {
     const current = this.minuteOf(this.kernel.now());
@@ -361,6 +482,10 @@ export class TrafficModel {
     }
     this.lastMinute = Math.max(this.lastMinute, current);
   }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function keyOf(region: string, cluster: string, service: string): string {

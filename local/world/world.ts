@@ -3,6 +3,7 @@ import { AutoScalingRegion } from '../autoscaling/model.ts';
 import { CloudWatchRegion } from '../cloudwatch/model.ts';
 import { Kernel, type KernelOptions } from '../core/kernel.ts';
 import { EcsRegion } from '../ecs/model.ts';
+import { LoadBalancerRegistry } from '../elb/metrics.ts';
 import { ElbRegion } from '../elb/model.ts';
 import { Route53World } from '../route53/model.ts';
 import { TrafficModel } from '../traffic/model.ts';
@@ -28,6 +29,8 @@ export class RegionWorld {
   readonly elb: ElbRegion;
   readonly applicationAutoScaling: ApplicationAutoScalingRegion;
   readonly cloudwatch: CloudWatchRegion;
+  /** The region's load balancers and the target groups behind them (their metrics go to CloudWatch). */
+  readonly loadBalancers: LoadBalancerRegistry;
 
   constructor(
     readonly world: World,
@@ -46,9 +49,11 @@ export class RegionWorld {
       connectionsCut: (region, cluster, service, count) =>
         world.traffic.connectionsCut(region, cluster, service, count),
     });
+    this.loadBalancers = new LoadBalancerRegistry(name);
     this.cloudwatch = new CloudWatchRegion(world, name, {
       service: (cluster, service) => this.ecs.getService(cluster, service),
       utilization: (cluster, service) => world.traffic.utilization(name, cluster, service),
+      publishedMetrics: (at) => this.loadBalancers.metricsFor(at, world.traffic),
     });
     this.applicationAutoScaling = new ApplicationAutoScalingRegion(world, name, this.ecs, this.cloudwatch);
   }
@@ -74,6 +79,7 @@ export class World extends Kernel {
     this.route53 = new Route53World(this, {
       runningTasks: (region, cluster, service) =>
         this.regions.get(region)?.ecs.getService(cluster, service)?.runningCount ?? 0,
+      alarmState: (region, alarmName) => this.regions.get(region)?.cloudwatch.alarm(alarmName)?.StateValue,
     });
     this.traffic = new TrafficModel(this, {
       service: (region, cluster, service) => this.regions.get(region)?.ecs.getService(cluster, service),

@@ -77,6 +77,7 @@ describe('the RegionFailover construct', () => {
     );
     expect(functions.map((f) => f.Metadata['ballast:entry']).sort()).toEqual([
       'functions/region-failover/steps.ts',
+      'functions/region-failover/trigger.ts',
       'functions/region-failover/validate.ts',
     ]);
     for (const fn of functions) {
@@ -86,6 +87,59 @@ describe('the RegionFailover construct', () => {
       expect(config.policy.rungs).toEqual([1, 5, 25, 50, 100]);
       expect(config.regions['us-west-2']?.services.find((s) => s.name === 'api')?.targetGroups).toEqual(['api-tg']);
     }
+  });
+
+  it('runs the automatic trigger every minute, recommend by default: it may read and emit, not start', () => {
+    west.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RegionFailoverTrigger'), 'Arn'] } })],
+    });
+    const trigger = Object.entries(west.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.includes('RegionFailoverTrigger'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const actions = trigger
+      .flatMap(actionsOf)
+      .filter((a) => !/^(xray|logs):/.test(a))
+      .sort();
+    expect(actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'events:PutEvents',
+      'route53:GetHealthCheckStatus',
+      'route53:ListResourceRecordSets',
+    ]);
+  });
+
+  it('lets an auto trigger start only its own failover and read only the configured alarms', () => {
+    const config = {
+      ...exampleConfig,
+      policies: {
+        ...exampleConfig.policies,
+        failover: {
+          ...exampleConfig.policies!.failover!,
+          trigger: { action: 'auto', alarms: { 'us-east-1': ['api-5xx'] } },
+        },
+      },
+    };
+    const built = buildApp({ app: testApp(), config, nag: false });
+    const t = Template.fromStack(built.stacks[1]!);
+    const trigger = Object.entries(t.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.includes('RegionFailoverTrigger'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const start = trigger.find((s) => actionsOf(s).includes('states:StartExecution'))!;
+    expect(JSON.stringify(start.Resource)).toMatch(/RegionFailoverWorkflowStateMachine/);
+    const alarms = trigger.find((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'))!;
+    expect(JSON.stringify(alarms.Resource)).toMatch(/:cloudwatch:us-east-1:.*:alarm:api-5xx/);
+    const off = buildApp({
+      app: testApp(),
+      config: {
+        ...config,
+        policies: { ...config.policies, failover: { ...config.policies.failover, trigger: { action: 'off' } } },
+      },
+      nag: false,
+    });
+    const rules = Object.values(Template.fromStack(off.stacks[1]!).findResources('AWS::Events::Rule'));
+    expect(JSON.stringify(rules)).not.toMatch(/RegionFailoverTrigger/);
   });
 
   it('checks readiness on a schedule through the same state machine', () => {

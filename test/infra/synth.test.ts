@@ -48,6 +48,7 @@ describe('npx cdk synth', () => {
       'functions/host-draining/reclaim.ts',
       'functions/host-draining/resolve.ts',
       'functions/region-failover/steps.ts',
+      'functions/region-failover/trigger.ts',
       'functions/region-failover/validate.ts',
     ]);
     for (const fn of functions) {

@@ -15,6 +15,7 @@ import { AlreadyActive, FenceHeld, FenceUnreachable, NoFailoverInProgress } from
  *   active-region fence   pk `FENCE`                 sk `ACTIVE_REGION`  activeRegion, epoch, holder?, holderDestination?
  *   failover record       pk `FAILOVER#<failoverId>` sk `RECORD`         gsi1pk `KIND#failover`, the whole story
  *   operator command      on the failover record: command, commandSeq, commandAt, commandReason
+ *   trigger episode       pk `TRIGGER#<active region>` sk `STATE`     badSince?, firedFor? (the automatic trigger)
  *   capacity history      pk `HISTORY#<region>#<cluster>/<service>` sk ISO time (written by emergency scaling's
  *                         sampler; read here until functions/shared/capacity-history.ts is published)
  *
@@ -27,6 +28,7 @@ export const FENCE_KEY = { pk: 'FENCE', sk: 'ACTIVE_REGION' } as const;
 export const failoverKeys = {
   record: (failoverId: string) => ({ pk: `FAILOVER#${failoverId}`, sk: 'RECORD' }),
   history: (region: string, cluster: string, service: string) => `HISTORY#${region}#${cluster}/${service}`,
+  trigger: (activeRegion: string) => ({ pk: `TRIGGER#${activeRegion}`, sk: 'STATE' }),
 } as const;
 
 export interface Fence {
@@ -186,6 +188,25 @@ export class FailoverStore {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
+    );
+  }
+
+  /** The automatic trigger's episode for the active region: since when its signals are bad, which one fired. */
+  async readTrigger(activeRegion: string): Promise<{ badSince?: string; firedFor?: string }> {
+    const out = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: failoverKeys.trigger(activeRegion), ConsistentRead: true }),
+    );
+    const item = out.Item ?? {};
+    return {
+      ...(typeof item.badSince === 'string' ? { badSince: item.badSince } : {}),
+      ...(typeof item.firedFor === 'string' ? { firedFor: item.firedFor } : {}),
+    };
+  }
+
+  /** Overwrites the episode (`{}` ends it). */
+  async writeTrigger(activeRegion: string, episode: { badSince?: string; firedFor?: string }): Promise<void> {
+    await this.dynamo.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...failoverKeys.trigger(activeRegion), ...episode } }),
     );
   }
 

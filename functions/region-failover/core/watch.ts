@@ -6,8 +6,8 @@ import type { FailoverClients } from './deps.ts';
 
 /**
  * The watch of one rung, in the destination region: its load balancers' 5xx share of requests
- * (HTTPCode_Target_5XX_Count + HTTPCode_ELB_5XX_Count over RequestCount) and p99 TargetResponseTime over the last
- * window, and the target health of the raised services (a reached service whose target groups report fewer
+ * (HTTPCode_Target_5XX_Count + HTTPCode_ELB_5XX_Count over RequestCount) and p99 TargetResponseTime (the worst
+ * minute) over the last window of complete minutes (at least two), and the target health of the raised services (a reached service whose target groups report fewer
  * healthy targets than its target, or none at all). The verdict names what was over its threshold.
  */
 export interface Watch {
@@ -31,7 +31,11 @@ export async function watchDestination(
   window: { end: Date; seconds: number },
   thresholds: WatchThresholds,
 ): Promise<Watch> {
-  const seconds = Math.max(LIMITS.cloudWatchStandardPeriodSeconds, window.seconds);
+  // Complete minutes only: a load balancer's minute is published after it ends, so a window ending now holds
+  // no data point yet for the current minute. The last `seconds` (at least two minutes) before that.
+  const period = LIMITS.cloudWatchStandardPeriodSeconds;
+  const end = Math.floor(window.end.getTime() / (period * 1000)) * period * 1000;
+  const seconds = Math.max(2, Math.ceil(window.seconds / period)) * period;
   const queries: MetricDataQuery[] = [];
   loadBalancers.forEach((lb, i) => {
     const metric = (id: string, name: string, stat: string): MetricDataQuery => ({
@@ -42,7 +46,7 @@ export async function watchDestination(
           MetricName: name,
           Dimensions: [{ Name: 'LoadBalancer', Value: lb }],
         },
-        Period: seconds,
+        Period: period,
         Stat: stat,
       },
       ReturnData: true,
@@ -61,8 +65,8 @@ export async function watchDestination(
     const out = await aws.cloudWatch.send(
       new GetMetricDataCommand({
         MetricDataQueries: queries.slice(0, LIMITS.cloudWatchMetricDataQueriesMax),
-        StartTime: new Date(window.end.getTime() - seconds * 1000),
-        EndTime: window.end,
+        StartTime: new Date(end - seconds * 1000),
+        EndTime: new Date(end),
       }),
     );
     for (const result of out.MetricDataResults ?? []) {
