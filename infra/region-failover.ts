@@ -78,6 +78,7 @@ export class RegionFailover extends Construct {
       entry: 'functions/region-failover/trigger.ts',
       description: "Ballast region-failover: the automatic trigger (the active region's alarms and health checks)",
       environment: { ...environment, BALLAST_FAILOVER_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      config,
       timeout: Duration.seconds(60),
     });
     this.grantTrigger(props);

@@ -14,6 +14,7 @@ import { LambdaRuntime } from './runtime/lambda-runtime.ts';
 import { SfnRuntime } from './runtime/sfn-runtime.ts';
 import { installVirtualDate } from './runtime/virtual-date.ts';
 import { type Authorizer, type LocalEndpoint, startEndpoint } from './server/endpoint.ts';
+import type { RateLimitsOption } from './server/pipeline.ts';
 import { buildFleet, type FleetSpec } from './world/fleet.ts';
 import { buildLoadBalancers } from './world/load-balancers.ts';
 import { buildScalingFleet } from './world/scaling-fleet.ts';
@@ -36,7 +37,8 @@ export interface LocalCloudOptions {
   /** Enforce IAM: every call is checked against its caller role's policies. */
   readonly authorize?: Authorizer;
   /** AWS's documented rate limits. @default true */
-  readonly rateLimits?: boolean;
+  /** AWS's published rate limits (default), none, or `{ scale: 0.5 }`: every bucket half as large and fast. */
+  readonly rateLimits?: RateLimitsOption;
   readonly port?: number;
   /** Virtual start time (epoch ms). */
   readonly start?: number;

@@ -5,6 +5,7 @@ import type { Kernel } from '../core/kernel.ts';
 import { type Caller, operationOf, type ServiceDefinition } from '../core/service.ts';
 import { dynamoErrorCode, startDynamo } from './dynamo-proxy.ts';
 import { jsonCodec } from './json-protocol.ts';
+import type { RateLimitsOption } from './pipeline.ts';
 import { type Authorizer, CallPipeline, type CallRecord } from './pipeline.ts';
 import { queryCodec } from './query-protocol.ts';
 import { restXmlCodec } from './rest-xml-protocol.ts';
@@ -36,7 +37,8 @@ export interface EndpointOptions {
   port?: number;
   host?: '127.0.0.1';
   /** Token buckets of config/limits.ts on virtual time. Default true. */
-  rateLimits?: boolean;
+  /** AWS's published rate limits (true), none (false), or each bucket's burst and refill times `scale`. */
+  rateLimits?: RateLimitsOption;
   /** IAM: called for every request; a denial answers AccessDenied. Default: everything is allowed. */
   authorize?: Authorizer;
   /** Who an access key belongs to. Default `{ accessKeyId, name: 'operator' }`. */

@@ -1,4 +1,4 @@
-import { RATE_LIMITS } from '../../config/limits.ts';
+import { RATE_LIMITS, type RateLimit } from '../../config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import type { ApiFault, Kernel } from '../core/kernel.ts';
 import type { Rng } from '../core/rng.ts';
@@ -39,6 +39,25 @@ export type Authorizer = (request: {
   reason?: string;
 };
 
+/** AWS's published limits (true), none (false), or every bucket's burst and refill scaled (0.5: twice as strict). */
+export type RateLimitsOption = boolean | { readonly scale: number };
+
+/** The published limits with every bucket scaled; buckets that are one object stay one object (shared). */
+function scaledLimits(scale: number): Readonly<Record<string, RateLimit>> {
+  if (scale === 1) return RATE_LIMITS;
+  const scaled = new Map<RateLimit, RateLimit>();
+  const out: Record<string, RateLimit> = {};
+  for (const [key, limit] of Object.entries(RATE_LIMITS)) {
+    let s = scaled.get(limit);
+    if (!s) {
+      s = { ...limit, burst: Math.max(1, Math.floor(limit.burst * scale)), perSecond: limit.perSecond * scale };
+      scaled.set(limit, s);
+    }
+    out[key] = s;
+  }
+  return out;
+}
+
 export interface GateRequest {
   readonly protocol: Protocol;
   readonly iamPrefix: string;
@@ -73,9 +92,17 @@ export class CallPipeline {
 
   constructor(
     private readonly world: Kernel,
-    private readonly options: { rateLimits: boolean; authorize?: Authorizer; onCall?: (record: CallRecord) => void },
+    private readonly options: {
+      rateLimits: RateLimitsOption;
+      authorize?: Authorizer;
+      onCall?: (record: CallRecord) => void;
+    },
   ) {
-    this.limiter = options.rateLimits ? new RateLimiter(RATE_LIMITS, () => world.clock.now()) : undefined;
+    this.limiter = options.rateLimits
+      ? new RateLimiter(scaledLimits(options.rateLimits === true ? 1 : options.rateLimits.scale), () =>
+          world.clock.now(),
+        )
+      : undefined;
     this.faultRng = world.rng.fork('endpoint-faults');
     this.requestIds = world.rng.fork('endpoint-request-ids');
   }

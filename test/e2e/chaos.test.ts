@@ -98,5 +98,6 @@ describe('host draining under injected API faults', () => {
       }),
       { numRuns: 6, seed: 20261122, endOnFailure: true },
     );
-  });
+    // Six 3-hour runs with every scheduled function of Ballast (sampler, detector, readiness, trigger) running.
+  }, 600_000);
 });
