@@ -315,6 +315,12 @@ export class HostDraining extends Construct {
       [...clusterArns, ...instanceArns],
     );
     const stopTasks = statement('StopTasksOnDrainingHosts', ['ecs:StopTask'], taskArns);
+    // Settle reads the real deregistration delay of the target groups the host's services are behind.
+    const readTargetGroups = statement(
+      'ReadTargetGroupDeregistrationDelays',
+      ['elasticloadbalancing:DescribeTargetGroupAttributes'],
+      ['*'],
+    );
     const putEvents = statement('EmitBallastEvents', ['events:PutEvents'], [eventBusArn]);
     const lifecycle = (sid: string, actions: string[]) => {
       const out: iam.PolicyStatement[] = [];
@@ -357,6 +363,7 @@ export class HostDraining extends Construct {
       readServices,
       drainInstances,
       stopTasks,
+      readTargetGroups,
       putEvents,
       ...lifecycle('HeartbeatLifecycleActions', ['autoscaling:RecordLifecycleActionHeartbeat']),
     ]);
@@ -376,6 +383,11 @@ export class HostDraining extends Construct {
       this.resolveFunction,
       'AwsSolutions-IAM5[Resource::*]',
       'DescribeAutoScalingInstances, DescribeLifecycleHooks and DescribeTags support no resource-level permissions (read-only).',
+    );
+    acknowledge(
+      this.drainFunction,
+      'AwsSolutions-IAM5[Resource::*]',
+      'elasticloadbalancing:DescribeTargetGroupAttributes supports no resource-level permissions (read-only): the settle reads the deregistration delay of whichever target groups ECS reports for the drained services.',
     );
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const scoped = (fn: lambda.Function) => {

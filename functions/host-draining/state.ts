@@ -92,6 +92,8 @@ export const DrainState = z
     settleSeconds: z.number().int().min(0),
     /** When the settle ends (set when the last task stopped; capped by the hook's global timeout). */
     settleUntil: z.string().optional(),
+    /** What the settle waits for: the target groups and their real deregistration delays. */
+    settleFor: z.string().optional(),
     /**
      * Tasks being drained: every task not yet STOPPED, and the most recent STOPPED ones (at most
      * `STOPPED_TASKS_KEPT`); older STOPPED tasks are only counted (`dropped`), so the state stays bounded

@@ -139,16 +139,23 @@ describe('the HostDraining construct', () => {
     );
     expect(resources('autoscaling:CompleteLifecycleAction')).not.toMatch(/autoScalingGroupName\/\*/);
     expect(resources('events:PutEvents')).toMatch(/event-bus\/default/);
-    // Only the read-only Auto Scaling descriptions that support no resource-level permission use '*'.
+    // Only the read-only descriptions that support no resource-level permission use '*': Auto Scaling's,
+    // and the target groups' attributes the settle reads (issue 10, defect 4).
     const star = drainStatements()
       .filter((s) => resourcesOf(s).includes('*'))
       .flatMap(actionsOf)
-      .filter((a) => /^(ecs|autoscaling|events|dynamodb):/.test(a));
+      .filter((a) => /^(ecs|autoscaling|events|dynamodb|elasticloadbalancing):/.test(a));
     expect([...new Set(star)].sort()).toEqual([
       'autoscaling:DescribeAutoScalingInstances',
       'autoscaling:DescribeLifecycleHooks',
       'autoscaling:DescribeTags',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
     ]);
+    expect(
+      drainStatements()
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('elasticloadbalancing:')),
+    ).toEqual(['elasticloadbalancing:DescribeTargetGroupAttributes']);
   });
 
   it('allows lifecycle actions on tagged groups only with the opt-in tag condition', () => {

@@ -15,6 +15,7 @@ import {
   totalCounts,
   trackTasks,
 } from './hosts.ts';
+import { describeSettle, settleDelay } from './targets.ts';
 import {
   addSeconds,
   capWait,
@@ -109,7 +110,7 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
         : `would wait for ${counts.standalone} standalone task(s)`,
       `would stop ${counts.daemon} daemon task(s) after all others stopped`,
       `deadline ${state.deadlineAt} then '${state.policy.deadlinePolicy}'`,
-      `would settle ${settleSecondsFor(next, deps)} s, then complete the lifecycle action with CONTINUE`,
+      await settlePlan(next, deps),
     ];
     return finish(next, 'dry-run', `Dry-run: ${plan.join('; ')}.`);
   }
@@ -165,7 +166,7 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
       current,
       deps,
       now,
-      `All tasks stopped; settling for the load balancers until ${current.settleUntil}${note}.`,
+      `All tasks stopped; settling for the load balancers${current.settleFor ? ` (${current.settleFor})` : ''} until ${current.settleUntil}${note}.`,
     );
   }
 
@@ -332,7 +333,8 @@ async function settle(
   message: string,
 ): Promise<DrainState> {
   if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
-  const total = settleSecondsFor(state, deps);
+  const delay = await settleDelay(state, deps);
+  const total = delay.seconds;
   let settleUntil = addSeconds(now, total);
   let capped = '';
   if (state.hook) {
@@ -342,13 +344,20 @@ async function settle(
       capped = ` (cut to ${Math.max(0, seconds(now, new Date(settleUntil)))} s by the lifecycle hook's global timeout at ${state.hook.globalDeadlineAt})`;
     }
   }
+  const settleFor = describeSettle(delay, state.policy.settleSeconds);
   const settling: DrainState = {
     ...state,
     outcome,
     settleUntil,
+    settleFor,
     ...(state.hook ? { lifecycleResult: 'CONTINUE' as const } : {}),
   };
-  return continueSettle(settling, deps, now, `${message} Settling ${total} s for the load balancers${capped}.`);
+  return continueSettle(
+    settling,
+    deps,
+    now,
+    `${message} Settling ${total} s for the load balancers (${settleFor})${capped}.`,
+  );
 }
 
 /**
@@ -377,17 +386,10 @@ async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, mes
   };
 }
 
-/** The deregistration delay of the target groups of the services that had tasks on the host, plus the policy's extra. */
-export function settleSecondsFor(state: DrainState, deps: DrainDeps): number {
-  const delays = deps.config.deregistrationDelays[state.cluster ?? ''] ?? {};
-  const clusterMax = Math.max(0, ...Object.values(delays));
-  const services = new Set([
-    ...state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!),
-    ...(state.dropped?.services ?? []),
-  ]);
-  let delay = 0;
-  for (const service of services) delay = Math.max(delay, delays[service] ?? clusterMax);
-  return delay + state.policy.settleSeconds;
+/** The dry run's settle line: what the target groups' real delays would make it. */
+async function settlePlan(state: DrainState, deps: DrainDeps): Promise<string> {
+  const delay = await settleDelay(state, deps);
+  return `would settle ${delay.seconds} s (${describeSettle(delay, state.policy.settleSeconds)}), then complete the lifecycle action with CONTINUE`;
 }
 
 function lifecycleFor(state: DrainState): 'CONTINUE' | undefined {

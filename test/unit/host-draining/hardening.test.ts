@@ -267,3 +267,47 @@ describe('a lost response of Complete Lifecycle Action (found by the chaos suite
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
   });
 });
+
+describe('defect 4: settle reads the real deregistration delays of the target groups', () => {
+  /** Seconds from the last task STOPPED on HOST to the CompleteLifecycleAction. */
+  function settledFor(): number {
+    const completed = fleet.mutationsOf('autoscaling:CompleteLifecycleAction').find((m) => m.input.InstanceId === HOST);
+    const lastStop = Math.max(...fleet.taskOn(HOST).map((t) => t.stoppedAt?.getTime() ?? 0));
+    return (new Date(completed!.at).getTime() - lastStop) / 1000;
+  }
+
+  it('settles for the target group’s real delay, not the configured one', async () => {
+    // Arrange: the configuration says api-tg drains in 30 s; the target group really takes 400 s.
+    fleet.targetGroups.set('api-tg', 400);
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('drained');
+    expect(settledFor()).toBeGreaterThanOrEqual(400);
+  });
+
+  it('settles for the target group of a service missing from the configuration', async () => {
+    // Arrange: billing is not in Ballast's configuration; its target group has a 600 s delay.
+    fleet.targetGroups.set('billing-tg', 600);
+    fleet.addService('billing', { targetGroups: ['billing-tg'] });
+    fleet.addTask(HOST, 'service:billing');
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('drained');
+    expect(asState(output).message).toMatch(/billing-tg 600 s/);
+    expect(settledFor()).toBeGreaterThanOrEqual(600);
+  });
+
+  it('assumes ELB’s default delay when a target group’s attributes cannot be read', async () => {
+    fleet.elb.rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+
+    expect(asState(output).outcome).toBe('drained');
+    expect(settledFor()).toBeGreaterThanOrEqual(LIMITS.elbDeregistrationDelayDefaultSeconds);
+  });
+});
