@@ -53,6 +53,7 @@ export const DRAIN_OUTCOMES = [
   'duplicate',
   'hook-expired',
   'hook-lost',
+  'superseded',
 ] as const;
 export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
 

@@ -340,8 +340,8 @@ export class HostDraining extends Construct {
       // The item operations the drain cores use (functions/shared/ledger.ts), nothing table-wide.
       props.ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     };
-    grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances]);
-    // 'Acquire Budget' checks that the holders of a full budget are still running.
+    // 'Acquire Budget' checks that the holders of a full budget are still running; 'Resolve Request' that a
+    // drain already running on the instance is (one drain per instance).
     const describeExecutions = statement(
       'DescribeOwnExecutions',
       ['states:DescribeExecution'],
@@ -354,6 +354,7 @@ export class HostDraining extends Construct {
         }),
       ],
     );
+    grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances, describeExecutions]);
     grant(this.reclaimFunction, []);
     grant(this.drainFunction, [
       describeExecutions,
@@ -409,11 +410,13 @@ export class HostDraining extends Construct {
       }
     };
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
-    acknowledge(
-      this.drainFunction,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:${props.config.name}-drain-host:*]`,
-      'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
-    );
+    for (const fn of [this.drainFunction, this.resolveFunction]) {
+      acknowledge(
+        fn,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:${props.config.name}-drain-host:*]`,
+        'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
+      );
+    }
     for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction, this.reclaimFunction]) {
       scoped(fn);
       if (table) {

@@ -75,6 +75,8 @@ export const DrainState = z
     startedAt: z.string().optional(),
     deadlineAt: z.string(),
     lastHeartbeatAt: z.string().optional(),
+    /** The hook's last heartbeat is unknown (a manual drain of a host already in its hook): beat at once. */
+    heartbeatUnknown: z.boolean().optional(),
     budget: z
       .object({
         holder: z.string(),

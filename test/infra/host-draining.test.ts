@@ -200,10 +200,15 @@ describe('the HostDraining construct', () => {
     expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
   });
 
-  it('lets the drain function describe only its own workflow’s executions', () => {
+  it('lets the drain functions describe only their own workflow’s executions', () => {
+    // The drain function (budget holders) and the resolve function (one drain per instance, defect 9).
     const describe = drainStatements().filter((s) => actionsOf(s).includes('states:DescribeExecution'));
-    expect(describe).toHaveLength(1);
-    expect(JSON.stringify(resourcesOf(describe[0]!))).toContain(':execution:ballast-drain-host:*');
+    expect(describe).toHaveLength(2);
+    for (const statement of describe) {
+      expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+      expect(resourcesOf(statement)).toHaveLength(1);
+      expect(JSON.stringify(resourcesOf(statement))).toContain(':execution:ballast-drain-host:*');
+    }
   });
 
   it('fills missing data points in the failures alarm’s sum (issue 10, defect 11)', () => {

@@ -3,6 +3,7 @@ import { DRAIN_EVENT } from '#events/ballast-events.ts';
 import { type DrainState, STOPPED_TASKS_KEPT, type TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
+import { superseded } from './exclusive.ts';
 import { heartbeatIfDue, required } from './hook.ts';
 import {
   boundTasks,
@@ -141,6 +142,8 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   if (record?.status === 'released') {
     return finish(state, 'released', 'Released by an operator: the release completed the lifecycle action.');
   }
+  const over = superseded(state, record);
+  if (over) return over;
   let current: DrainState =
     typeof record?.deadlineAt === 'string' && record.deadlineAt !== state.deadlineAt
       ? { ...state, deadlineAt: record.deadlineAt }
@@ -228,7 +231,13 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   if (pastDeadline && !current.forcedAt) {
     const left = countByClass(tasks, (t) => !t.stopped);
     const what = `${left.service} service, ${left.standalone} standalone, ${left.daemon} daemon task(s) still on the host`;
-    if (spot) return finish(current, 'spot-deadline', `Spot interruption due: ${what} could not move in time.`);
+    if (spot)
+      return finish(
+        current,
+        'spot-deadline',
+        `Spot interruption due: ${what} could not move in time.`,
+        lifecycleFor(current),
+      );
     switch (current.policy.deadlinePolicy) {
       case 'continue':
         return finish(
@@ -332,7 +341,10 @@ async function settle(
   outcome: 'drained' | 'forced',
   message: string,
 ): Promise<DrainState> {
-  if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
+  if (state.request.kind === 'spot') {
+    // A Spot drain that took over a terminate hook completes it (no settle: the host has minutes).
+    return finish(state, 'drained', `${message} (Spot: no settle delay).`, lifecycleFor(state));
+  }
   const delay = await settleDelay(state, deps);
   const total = delay.seconds;
   let settleUntil = addSeconds(now, total);

@@ -11,6 +11,7 @@ import type { DrainRecord } from '#shared/ledger.ts';
 import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
+import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
 import { findContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
@@ -21,9 +22,6 @@ export interface SkipOutput {
   readonly drainId?: string;
   readonly instanceId?: string;
 }
-
-/** Kinds that hold a host (extend and release act on the newest active one of these). */
-export const DRAINING_KINDS: readonly string[] = ['terminate', 'spot', 'manual-drain'];
 
 /**
  * 'Resolve Request': validates and normalises the raw input, finds the group, the cluster and the container
@@ -97,6 +95,16 @@ export async function resolveRequest(
     ]);
   }
 
+  // One drain per instance: a manual drain leaves a running drain alone; a hook or a Spot warning takes over.
+  const running = DRAINING_KINDS.includes(request.kind)
+    ? await runningDrainOf(deps, request.instanceId, request.drainId)
+    : undefined;
+  if (running && request.kind === 'manual-drain') {
+    return skip(
+      `${request.instanceId} is already being drained by ${running.drainId} (${running.trigger}): nothing started; change that drain with {"action": "extend"} or {"action": "release"}`,
+    );
+  }
+
   // Extend and release act on the running drain of the instance.
   const activeDrain = manual && request.kind !== 'manual-drain' ? await activeDrainOf(deps, request) : undefined;
   if (request.kind === 'manual-extend' && !activeDrain) {
@@ -110,11 +118,18 @@ export async function resolveRequest(
 
   // The lifecycle hook this request answers (a manual drain answers Ballast's hook if the host waits in it).
   let hook: HookRef | undefined;
+  let heartbeatUnknown = false;
   if (groupName && groupConfig) {
     if ((request.kind === 'terminate' || request.kind === 'launch') && request.hookName) {
       hook = await hookRef(deps, groupName, request.hookName, request.token, request.eventTime);
     } else if (request.kind === 'manual-drain' && asgInstance?.LifecycleState === 'Terminating:Wait') {
-      hook = await hookRef(deps, groupName, groupConfig.hookName, undefined, now.toISOString());
+      // The host has waited in its hook since before this command: its global timeout counts from the
+      // lifecycle action's start (the terminate drain Ballast recorded for it), and its last heartbeat is
+      // unknown, so the first step heartbeats at once.
+      hook =
+        (await lastHookOf(deps, request.instanceId, groupConfig.hookName)) ??
+        (await hookRef(deps, groupName, groupConfig.hookName, undefined, now.toISOString()));
+      heartbeatUnknown = true;
     }
   }
   if (activeDrain?.hook) hook = HookRef.parse(activeDrain.hook);
@@ -216,6 +231,7 @@ export async function resolveRequest(
       held: activeDrain !== undefined && request.kind === 'manual-release',
     },
     marked: false,
+    ...(heartbeatUnknown ? { heartbeatUnknown } : {}),
     waitSeconds: 0,
     settleSeconds: 0,
     tasks: [],
@@ -254,6 +270,13 @@ export async function resolveRequest(
     deps.logger.info(message, { drainId: request.drainId, instanceId: request.instanceId });
     return { action: 'duplicate', message, drainId: request.drainId, instanceId: request.instanceId };
   }
+  // A retry after a lost claim response finds the running drain already superseded: take over again.
+  const previous =
+    running ??
+    (ours && typeof claim.existing?.supersedes === 'string'
+      ? await deps.ledger.getDrain(config.region, request.instanceId, claim.existing.supersedes)
+      : undefined);
+  const resolved = previous && action === 'drain' ? await takeOver(state, previous, deps) : state;
   deps.logger.info('Resolved drain request', {
     drainId: request.drainId,
     kind: request.kind,
@@ -261,9 +284,9 @@ export async function resolveRequest(
     cluster,
     group: groupName,
     dryRun,
-    deadlineAt,
+    deadlineAt: resolved.deadlineAt,
   });
-  return state;
+  return resolved;
 }
 
 async function activeDrainOf(deps: DrainDeps, request: DrainRequest): Promise<DrainRecord | undefined> {

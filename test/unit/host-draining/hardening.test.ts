@@ -5,7 +5,7 @@ import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { completeLifecycleAction, recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
-import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
+import { FakeFleet, sample, T0, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';
 
 /**
@@ -309,5 +309,78 @@ describe('defect 4: settle reads the real deregistration delays of the target gr
 
     expect(asState(output).outcome).toBe('drained');
     expect(settledFor()).toBeGreaterThanOrEqual(LIMITS.elbDeregistrationDelayDefaultSeconds);
+  });
+});
+
+describe('defect 9: one drain per instance, and a manual drain of a host in its hook keeps the hook’s real clock', () => {
+  const holders = () => fleet.ledger.budgets.get('us-east-1#web') ?? new Set<string>();
+
+  it('starts nothing for a manual drain of a host a running lifecycle drain holds', async () => {
+    // Arrange: the terminate drain of HOST runs and holds a slot.
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'RUNNING');
+    const lifecycle = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+    expect(lifecycle.budget.held).toBe(true);
+    // Act: an operator drains the same host by hand.
+    const manual = await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'patch' }, deps, EXEC_2);
+    // Assert: nothing claimed, one slot.
+    expect(manual.action).toBe('skip');
+    expect(manual.message).toMatch(/already being drained by terminate-/);
+    expect(holders().size).toBe(1);
+    expect(fleet.ledger.drains.size).toBe(1);
+  });
+
+  it('lets a Spot warning take over a running terminate drain: one slot, one completion, the old one superseded', async () => {
+    // Arrange: the terminate drain of HOST has started (slot held, host DRAINING).
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'RUNNING');
+    let lifecycle = asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC));
+    lifecycle = await startDrain(await acquireBudget(lifecycle, deps), deps);
+    const spotEvent = await sample('spot-interruption');
+    const spot = {
+      ...spotEvent,
+      time: T0.toISOString(),
+      detail: { ...(spotEvent.detail as object), 'instance-id': HOST },
+    };
+    // Act: the Spot warning arrives; then the terminate drain's next check runs.
+    const taking = asState(await resolveRequest(spot, deps, EXEC_2));
+    const old = await checkTasks(lifecycle, deps);
+    const oldEnd = await recordOutcome(await releaseBudget(await completeLifecycleAction(old, deps), deps), deps);
+    // Assert: the old drain ended superseded without completing the hook or freeing the slot.
+    expect(taking.hook?.name).toBe('ballast-drain');
+    expect(holders()).toEqual(new Set([taking.budget.holder]));
+    expect(oldEnd.outcome).toBe('superseded');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(0);
+    // The Spot drain finishes, completes the hook once and gives the one slot back.
+    let state = await startDrain(await acquireBudget(taking, deps), deps);
+    while (state.phase === 'draining') {
+      fleet.advance(state.waitSeconds);
+      fleet.tick();
+      state = await checkTasks(state, deps);
+    }
+    state = await recordOutcome(await releaseBudget(await completeLifecycleAction(state, deps), deps), deps);
+    expect(state.outcome).toBe('drained');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+    expect(holders().size).toBe(0);
+  });
+
+  it('counts the hook of a host already in Terminating:Wait from the lifecycle action, and heartbeats at once', async () => {
+    // Arrange: HOST's terminate drain failed at T0 (its hook still waits); an hour later an operator drains it.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 1800, GlobalTimeout: 10_800 });
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'FAILED');
+    const failed = asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC));
+    await recordOutcome({ ...failed, error: { Error: 'States.TaskFailed', Cause: 'boom' } }, deps);
+    fleet.advance(3600);
+    // Act
+    const manual = asState(await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'retry' }, deps, EXEC_2));
+    const started = await startDrain(await acquireBudget(manual, deps), deps);
+    // Assert: the global timeout is the lifecycle action's (T0 + 3 h), not the command's (T0 + 4 h) ...
+    expect(manual.hook?.globalDeadlineAt).toBe(new Date(T0.getTime() + 10_800_000).toISOString());
+    expect(new Date(manual.deadlineAt).getTime()).toBeLessThanOrEqual(T0.getTime() + 10_800_000 - 120_000);
+    // ... and the first check heartbeats at once (the last heartbeat is unknown).
+    const beats = fleet.mutationsOf('autoscaling:RecordLifecycleActionHeartbeat');
+    expect(beats.map((b) => b.at)).toContain(new Date(T0.getTime() + 3_600_000).toISOString());
+    expect(started.lastHeartbeatAt).toBe(new Date(T0.getTime() + 3_600_000).toISOString());
   });
 });
