@@ -84,12 +84,38 @@ describe('a Spot interruption warning', () => {
 
 describe('a rebalance recommendation', () => {
   it('marks the host with an attribute that keeps new tasks off it, without DRAINING', async () => {
-    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps());
+    const held: (string | undefined)[] = [];
+    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps(), {
+      beforeCheck: () => {
+        held.push(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending'));
+      },
+    });
 
     expect(asState(output).outcome).toBe('marked');
-    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('rebalance');
+    expect(held).toEqual(['rebalance']);
     expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
     expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')).toHaveLength(0);
+  });
+
+  it('removes its mark after an hour when no interruption, replacement or drain followed (issue 10, defect 10)', async () => {
+    const { output, steps } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps());
+
+    expect(steps).toEqual(['Resolve Request', 'Mark Host', 'Wait Before Unmark', 'Mark Host', 'Record Outcome']);
+    expect(fleet.now.getTime() - T0.getTime()).toBe(3_600_000);
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.has('ballast.drain-pending')).toBe(false);
+    expect(asState(output).message).toMatch(/mark removed/);
+  });
+
+  it('leaves the mark to a drain that followed the recommendation', async () => {
+    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps(), {
+      beforeCheck: () => {
+        fleet.instances.get(WEB_INSTANCE)!.status = 'DRAINING';
+      },
+    });
+
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('rebalance');
+    expect(fleet.mutationsOf('ecs:DeleteAttributes')).toHaveLength(0);
+    expect(asState(output).message).toMatch(/being drained/);
   });
 
   it('skips an instance of a group Ballast does not drain', async () => {
