@@ -20,7 +20,10 @@ import { DRAIN_KINDS } from './drain-host-input.ts';
  * - `Drain Hook Lost`: the lifecycle action was completed by someone else (console, CLI, another tool)
  *   before Ballast finished: the drain stopped there (`hook-lost`).
  * - `Drain Skipped`: nothing to do (test notification, group not drained by Ballast, duplicate) or a
- *   rebalance soft mark / manual extend / release was applied.
+ *   rebalance soft mark / manual extend / release was applied, or the drain was taken over (`superseded`).
+ * - `Host Ready` / `Host Launch Abandoned`: a launch hook's outcome (not a drain): the new host joined its
+ *   cluster and was let in service (`launch-ready`), or it never joined and the launch was ABANDONed
+ *   (`launch-timed-out`).
  */
 export const BALLAST_SOURCE = 'ballast';
 
@@ -32,6 +35,8 @@ export const DRAIN_EVENT = {
   retained: 'Host Retained',
   hookLost: 'Drain Hook Lost',
   skipped: 'Drain Skipped',
+  hostReady: 'Host Ready',
+  launchAbandoned: 'Host Launch Abandoned',
 } as const;
 export type DrainEventType = (typeof DRAIN_EVENT)[keyof typeof DRAIN_EVENT];
 

@@ -219,7 +219,7 @@ interface LifecycleFields {
   readonly RequestId: string;
   readonly AutoScalingGroupName: string;
   readonly LifecycleHookName: string;
-  readonly LifecycleActionToken: string;
+  readonly LifecycleActionToken?: string | undefined;
   readonly EC2InstanceId: string;
   readonly LifecycleTransition: string;
   readonly NotificationMetadata?: string | undefined;
@@ -227,15 +227,16 @@ interface LifecycleFields {
 
 function lifecycleRequest(n: LifecycleFields): DrainRequest {
   const kind = n.LifecycleTransition === TERMINATING ? 'terminate' : 'launch';
+  // Without a token (a malformed event), the event id keeps a redelivery of the same event one drain.
   return {
     kind,
-    drainId: idFor(kind, n.EC2InstanceId, n.LifecycleActionToken),
+    drainId: idFor(kind, n.EC2InstanceId, n.LifecycleActionToken ?? `event:${n.RequestId}`),
     instanceId: n.EC2InstanceId,
     eventTime: n.Time,
     sourceId: n.RequestId,
     group: n.AutoScalingGroupName,
     hookName: n.LifecycleHookName,
-    token: n.LifecycleActionToken,
+    ...(n.LifecycleActionToken !== undefined ? { token: n.LifecycleActionToken } : {}),
     ...(n.NotificationMetadata !== undefined ? { notificationMetadata: n.NotificationMetadata } : {}),
   };
 }
@@ -290,6 +291,11 @@ export function describeIssues(error: z.ZodError): string[] {
     }
     if (issue.code === 'invalid_union' && path === 'action') {
       return "action: must be 'drain', 'extend' or 'release'";
+    }
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+      return path.startsWith('detail.') || ['id', 'time', 'region', 'source'].includes(path)
+        ? `${path}: is missing; the event must carry it (compare with the samples in events/samples/)`
+        : `${path}: is missing; set it (see events/schemas/drain-host-input.schema.json)`;
     }
     return `${path}: ${issue.message}`;
   });

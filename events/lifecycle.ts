@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * EC2 Auto Scaling lifecycle actions, as EventBridge delivers them (`source: aws.autoscaling`), and the flat
- * hook notification that SNS/SQS targets (and `ballast drain --from-notification`) carry instead. The first
+ * hook notification that SNS/SQS targets carry instead (accepted as the workflow's input as it is). The first
  * message of an SNS/SQS hook target is `autoscaling:TEST_NOTIFICATION`: it is recognised and skipped.
  * Samples: events/samples/lifecycle-terminate.json, lifecycle-launch.json, test-notification.json.
  */
@@ -20,7 +20,11 @@ export const InstanceId = z
   .regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be an EC2 instance id such as 'i-0123456789abcdef0'" });
 
 export const LifecycleActionDetail = z.looseObject({
-  LifecycleActionToken: z.string().min(1),
+  /**
+   * Optional here although AWS always sends it: CompleteLifecycleAction and heartbeats also work by instance
+   * id, so an event that lost its token can still be drained rather than left to the hook's DefaultResult.
+   */
+  LifecycleActionToken: z.string().min(1).optional(),
   AutoScalingGroupName: z.string().min(1),
   LifecycleHookName: z.string().min(1),
   EC2InstanceId: InstanceId,

@@ -90,10 +90,13 @@ export async function releaseBudget(state: DrainState, deps: DrainDeps): Promise
 /** The Ballast event that reports an outcome. */
 export function eventTypeFor(state: DrainState): DrainEventType {
   switch (state.outcome) {
+    case 'launch-ready':
+      return DRAIN_EVENT.hostReady;
+    case 'launch-timed-out':
+      return DRAIN_EVENT.launchAbandoned;
     case 'timed-out':
     case 'forced':
     case 'spot-deadline':
-    case 'launch-timed-out':
     case 'hook-expired':
       return DRAIN_EVENT.timedOut;
     case 'hook-lost':

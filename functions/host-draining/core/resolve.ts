@@ -3,6 +3,7 @@ import {
   DescribeLifecycleHooksCommand,
   DescribeTagsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import type { ContainerInstance } from '@aws-sdk/client-ecs';
 import { LIMITS } from '#config/limits.ts';
 import type { DrainOutcome } from '#events/ballast-events.ts';
 import { type DrainRequest, normaliseDrainHostInput } from '#events/drain-host-input.ts';
@@ -12,7 +13,7 @@ import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
-import { findContainerInstance } from './hosts.ts';
+import { describeContainerInstance, findContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
@@ -136,7 +137,8 @@ export async function resolveRequest(
 
   const containerInstance =
     cluster !== undefined && request.kind !== 'manual-extend'
-      ? await findContainerInstance(deps.clients.ecs, cluster, request.instanceId)
+      ? ((await findContainerInstance(deps.clients.ecs, cluster, request.instanceId)) ??
+        (await knownContainerInstance(deps, cluster, request.instanceId)))
       : undefined;
   const containerInstanceArn =
     containerInstance?.containerInstanceArn ?? (activeDrain?.containerInstanceArn as string | undefined);
@@ -169,10 +171,21 @@ export async function resolveRequest(
       if (goneFromGroup || goneFromCluster) {
         [action, outcome, message] = ['complete', 'gone', `${request.instanceId} is already gone: nothing to drain.`];
       } else if (notInCluster) {
+        // A host of a group Ballast drains that is in no container instance of the group's cluster: either it
+        // never joined ECS, or the group's cluster is not the one its hosts join.
+        const misconfigured =
+          groupConfig && cluster
+            ? ` Warning: hosts of ${groupName} are expected in cluster ${cluster}; if they join another cluster, the group's cluster is misconfigured (regions['${config.region}'].autoScalingGroups[].cluster, or the ${CLUSTER_TAG} tag).`
+            : '';
+        if (misconfigured)
+          deps.logger.warn(`Host of a drained group is in no container instance of ${cluster}`, {
+            instanceId: request.instanceId,
+            group: groupName,
+          });
         [action, outcome, message] = [
           'complete',
           'not-in-cluster',
-          `${request.instanceId} is in no ECS cluster${cluster ? ` (looked in ${cluster})` : ''}: nothing to drain.`,
+          `${request.instanceId} is in no ECS cluster${cluster ? ` (looked in ${cluster})` : ''}: nothing to drain.${misconfigured}`,
         ];
       } else {
         [action, message] = ['drain', `Draining ${request.instanceId} in ${cluster}.`];
@@ -292,6 +305,24 @@ export async function resolveRequest(
 async function activeDrainOf(deps: DrainDeps, request: DrainRequest): Promise<DrainRecord | undefined> {
   const records = await deps.ledger.drainsOf(deps.config.region, request.instanceId);
   return records.find((r) => r.status === 'active' && DRAINING_KINDS.includes(r.trigger));
+}
+
+/**
+ * A container instance ListContainerInstances no longer lists (it lists no INACTIVE ones, and takes no
+ * INACTIVE status filter): the one an earlier drain of this instance recorded, described by its ARN, so that
+ * a host that has left its cluster is reported as gone rather than as never in it.
+ */
+async function knownContainerInstance(
+  deps: DrainDeps,
+  cluster: string,
+  instanceId: string,
+): Promise<ContainerInstance | undefined> {
+  const records = await deps.ledger.drainsOf(deps.config.region, instanceId);
+  const arn = records.find((r) => r.cluster === cluster && typeof r.containerInstanceArn === 'string')
+    ?.containerInstanceArn as string | undefined;
+  if (!arn) return undefined;
+  const found = await describeContainerInstance(deps.clients.ecs, cluster, arn);
+  return found?.status === 'INACTIVE' ? found : undefined;
 }
 
 /** A group not in the configuration, opted in with the `ballast:drain=true` tag. */

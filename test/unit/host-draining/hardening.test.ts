@@ -384,3 +384,56 @@ describe('defect 9: one drain per instance, and a manual drain of a host in its 
     expect(started.lastHeartbeatAt).toBe(new Date(T0.getTime() + 3_600_000).toISOString());
   });
 });
+
+describe('events that real accounts send (issue 10)', () => {
+  it('reports a host whose container instance is INACTIVE as gone, not as in no cluster', async () => {
+    // Arrange: HOST was drained once (Ballast knows its container instance), then left the cluster.
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'SUCCEEDED');
+    const first = await startDrain(
+      await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST, 'first'), deps, EXEC)), deps),
+      deps,
+    );
+    await recordOutcome(await releaseBudget({ ...first, phase: 'finish', outcome: 'timed-out' }, deps), deps);
+    fleet.instances.get(HOST)!.status = 'INACTIVE';
+    // Act: a new lifecycle action for the same instance.
+    const { output } = await drive(await terminateEvent(HOST, 'second'), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('gone');
+  });
+
+  it('completes a host of a configured group that is in no container instance of its cluster, with a warning', async () => {
+    fleet.addInstance('i-0ddddddddddddddd1', 'workers', 'web-hosts');
+    fleet.terminating('i-0ddddddddddddddd1');
+
+    const { output } = await drive(await terminateEvent('i-0ddddddddddddddd1'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('not-in-cluster');
+    expect(asState(output).message).toMatch(/cluster is misconfigured/);
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+});
+
+describe('a lifecycle event that is malformed but safely actionable (issue 10)', () => {
+  it('drains a terminate event without a token and completes the action by instance id', async () => {
+    const event = await terminateEvent(HOST);
+    const { LifecycleActionToken: _token, ...detail } = event.detail as Record<string, unknown>;
+
+    const { output } = await drive({ ...event, detail }, fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('drained');
+    const [complete] = fleet.mutationsOf('autoscaling:CompleteLifecycleAction');
+    expect(complete?.input).toMatchObject({ InstanceId: HOST, LifecycleActionResult: 'CONTINUE' });
+    expect(complete?.input).not.toHaveProperty('LifecycleActionToken');
+  });
+
+  it('names the missing field and the fix when an event cannot be acted on', async () => {
+    const event = await terminateEvent(HOST);
+    const { LifecycleHookName: _hook, ...detail } = event.detail as Record<string, unknown>;
+
+    await expect(resolveRequest({ ...event, detail }, fleet.deps())).rejects.toThrow(
+      /detail\.LifecycleHookName: is missing; the event must carry it/,
+    );
+    expect(fleet.mutations).toEqual([]);
+  });
+});

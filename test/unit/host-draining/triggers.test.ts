@@ -43,6 +43,8 @@ describe('the launch hook', () => {
     const state = asState(output);
     const [complete] = fleet.mutationsOf('autoscaling:CompleteLifecycleAction');
     expect(state.outcome).toBe('launch-ready');
+    // A launch is not a drain (issue 10: no 'Drain Completed (launch-ready)').
+    expect(fleet.eventTypes()).toEqual(['Host Ready']);
     expect(complete?.input).toMatchObject({ LifecycleHookName: 'ballast-launch', LifecycleActionResult: 'CONTINUE' });
     expect(new Date(complete!.at).getTime() - T0.getTime()).toBeGreaterThanOrEqual(120_000);
     expect(steps.filter((s) => s === 'Check Launch').length).toBeGreaterThan(2);
@@ -57,7 +59,7 @@ describe('the launch hook', () => {
 
     expect(asState(output).outcome).toBe('launch-timed-out');
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0]?.input.LifecycleActionResult).toBe('ABANDON');
-    expect(fleet.eventTypes()).toEqual(['Drain Timed Out']);
+    expect(fleet.eventTypes()).toEqual(['Host Launch Abandoned']);
   });
 });
 
