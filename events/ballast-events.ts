@@ -59,6 +59,7 @@ export const DRAIN_OUTCOMES = [
   'hook-expired',
   'hook-lost',
   'superseded',
+  'warm-pool',
 ] as const;
 export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
 

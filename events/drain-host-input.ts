@@ -8,6 +8,7 @@ import {
   TERMINATING,
   TEST_NOTIFICATION,
   TestNotification,
+  WARM_POOL_PLACES,
 } from './lifecycle.ts';
 
 /**
@@ -126,6 +127,11 @@ export const DrainRequest = z
     hookName: z.string().optional(),
     token: z.string().optional(),
     notificationMetadata: z.string().optional(),
+    /** Spot: what the interruption does (`hibernate` begins at once: no two-minute warning). */
+    spotAction: z.enum(['terminate', 'stop', 'hibernate']).optional(),
+    /** Warm pools: the lifecycle event's Origin and Destination. */
+    origin: z.enum(WARM_POOL_PLACES).optional(),
+    destination: z.enum(WARM_POOL_PLACES).optional(),
     cluster: z.string().optional(),
     deadlineMinutes: z.number().optional(),
     deadlinePolicy: z.enum(['continue', 'force', 'retain']).optional(),
@@ -195,6 +201,7 @@ function normaliseEvent(raw: Record<string, unknown>): NormalisedInput {
         instanceId: e.detail['instance-id'],
         eventTime: e.time,
         sourceId: e.id,
+        spotAction: e.detail['instance-action'],
       }));
     case 'EC2 Instance Rebalance Recommendation':
       return fromResult(RebalanceRecommendationEvent.safeParse(raw), (e) => ({
@@ -223,6 +230,8 @@ interface LifecycleFields {
   readonly EC2InstanceId: string;
   readonly LifecycleTransition: string;
   readonly NotificationMetadata?: string | undefined;
+  readonly Origin?: (typeof WARM_POOL_PLACES)[number] | undefined;
+  readonly Destination?: (typeof WARM_POOL_PLACES)[number] | undefined;
 }
 
 function lifecycleRequest(n: LifecycleFields): DrainRequest {
@@ -238,6 +247,8 @@ function lifecycleRequest(n: LifecycleFields): DrainRequest {
     hookName: n.LifecycleHookName,
     ...(n.LifecycleActionToken !== undefined ? { token: n.LifecycleActionToken } : {}),
     ...(n.NotificationMetadata !== undefined ? { notificationMetadata: n.NotificationMetadata } : {}),
+    ...(n.Origin !== undefined ? { origin: n.Origin } : {}),
+    ...(n.Destination !== undefined ? { destination: n.Destination } : {}),
   };
 }
 

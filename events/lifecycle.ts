@@ -14,6 +14,9 @@ export const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
 export const LAUNCHING = 'autoscaling:EC2_INSTANCE_LAUNCHING';
 export const TEST_NOTIFICATION = 'autoscaling:TEST_NOTIFICATION';
 
+/** The places a lifecycle event's `Origin` and `Destination` name (warm pools, Auto Scaling User Guide). */
+export const WARM_POOL_PLACES = ['EC2', 'AutoScalingGroup', 'WarmPool'] as const;
+
 /** An EC2 instance id: `i-` and 8 or 17 hexadecimal digits. */
 export const InstanceId = z
   .string()
@@ -30,8 +33,9 @@ export const LifecycleActionDetail = z.looseObject({
   EC2InstanceId: InstanceId,
   LifecycleTransition: z.enum([TERMINATING, LAUNCHING]),
   NotificationMetadata: z.string().optional(),
-  Origin: z.string().optional(),
-  Destination: z.string().optional(),
+  /** Warm pools: where the instance comes from and goes to (`EC2`, `AutoScalingGroup`, `WarmPool`). */
+  Origin: z.enum(WARM_POOL_PLACES).optional(),
+  Destination: z.enum(WARM_POOL_PLACES).optional(),
 });
 
 export const LifecycleActionEvent = z.looseObject({

@@ -235,7 +235,7 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
       return finish(
         current,
         'spot-deadline',
-        `Spot interruption due: ${what} could not move in time.`,
+        `Spot interruption due: ${what} could not move in time.${returnNote(current)}`,
         lifecycleFor(current),
       );
     switch (current.policy.deadlinePolicy) {
@@ -343,7 +343,7 @@ async function settle(
 ): Promise<DrainState> {
   if (state.request.kind === 'spot') {
     // A Spot drain that took over a terminate hook completes it (no settle: the host has minutes).
-    return finish(state, 'drained', `${message} (Spot: no settle delay).`, lifecycleFor(state));
+    return finish(state, 'drained', `${message} (Spot: no settle delay).${returnNote(state)}`, lifecycleFor(state));
   }
   const delay = await settleDelay(state, deps);
   const total = delay.seconds;
@@ -402,6 +402,13 @@ async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, mes
 async function settlePlan(state: DrainState, deps: DrainDeps): Promise<string> {
   const delay = await settleDelay(state, deps);
   return `would settle ${delay.seconds} s (${describeSettle(delay, state.policy.settleSeconds)}), then complete the lifecycle action with CONTINUE`;
+}
+
+/** A stopped or hibernated Spot host comes back, DRAINING: how to give it tasks again. */
+function returnNote(state: DrainState): string {
+  const action = state.request.spotAction;
+  if (action !== 'stop' && action !== 'hibernate') return '';
+  return ` The host ${action === 'stop' ? 'stops' : 'hibernates'} and comes back later with its container instance DRAINING: release it then with {"action": "release", "instanceId": "${state.request.instanceId}"} (sets it ACTIVE and removes the mark), or let its group's launch hook do it.`;
 }
 
 function lifecycleFor(state: DrainState): 'CONTINUE' | undefined {

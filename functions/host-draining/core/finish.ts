@@ -108,6 +108,7 @@ export function eventTypeFor(state: DrainState): DrainEventType {
     case 'skipped':
     case 'duplicate':
     case 'superseded':
+    case 'warm-pool':
       return DRAIN_EVENT.skipped;
     default:
       return DRAIN_EVENT.completed;

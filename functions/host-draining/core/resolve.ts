@@ -147,7 +147,8 @@ export async function resolveRequest(
   const deadlineMinutes = request.deadlineMinutes ?? basePolicy.deadlineMinutes;
   let deadlineAt =
     request.kind === 'spot'
-      ? addSeconds(request.eventTime, config.spotDeadlineSeconds)
+      ? // Hibernation begins when the notice is sent: no two minutes to use.
+        addSeconds(request.eventTime, request.spotAction === 'hibernate' ? 0 : config.spotDeadlineSeconds)
       : request.kind === 'launch'
         ? addSeconds(now, config.launchDeadlineSeconds)
         : addSeconds(now, deadlineMinutes * 60);
@@ -174,7 +175,7 @@ export async function resolveRequest(
         // A host of a group Ballast drains that is in no container instance of the group's cluster: either it
         // never joined ECS, or the group's cluster is not the one its hosts join.
         const misconfigured =
-          groupConfig && cluster
+          groupConfig && cluster && request.origin !== 'WarmPool'
             ? ` Warning: hosts of ${groupName} are expected in cluster ${cluster}; if they join another cluster, the group's cluster is misconfigured (regions['${config.region}'].autoScalingGroups[].cluster, or the ${CLUSTER_TAG} tag).`
             : '';
         if (misconfigured)
@@ -195,6 +196,15 @@ export async function resolveRequest(
     case 'launch':
       if (!asgInstance) {
         [action, outcome, message] = ['complete', 'gone', `${request.instanceId} is already gone.`];
+        lifecycleResult = 'CONTINUE';
+      } else if (request.destination === 'WarmPool') {
+        // Into the warm pool: the ECS agent does not register there (ECS_WARM_POOLS_CHECK), so there is
+        // nothing to wait for; the host is checked when it leaves the pool for the group.
+        [action, outcome, message] = [
+          'complete',
+          'warm-pool',
+          `${request.instanceId} goes into the warm pool, where it does not join ${cluster ?? 'its cluster'}: let it in at once.`,
+        ];
         lifecycleResult = 'CONTINUE';
       } else {
         [action, message] = ['launch', `Holding ${request.instanceId} until it is ACTIVE in ${cluster}.`];

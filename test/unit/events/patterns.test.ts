@@ -25,9 +25,9 @@ const patterns = {
 };
 /** Which sample each pattern must match; it must match no other sample. */
 const expected: Record<keyof typeof patterns, string[]> = {
-  terminate: ['lifecycle-terminate'],
-  launch: ['lifecycle-launch'],
-  spot: ['spot-interruption'],
+  terminate: ['lifecycle-terminate-into-warm-pool', 'lifecycle-terminate'],
+  launch: ['lifecycle-launch-from-warm-pool', 'lifecycle-launch-into-warm-pool', 'lifecycle-launch'],
+  spot: ['spot-interruption-hibernate', 'spot-interruption-stop', 'spot-interruption'],
   rebalance: ['rebalance-recommendation'],
   ballast: ['ballast-drain-completed'],
 };

@@ -63,6 +63,60 @@ describe('the launch hook', () => {
   });
 });
 
+describe('warm pools (issue 10: Origin and Destination)', () => {
+  it('lets a host into the warm pool at once: its agent does not register there', async () => {
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Warmed:Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+
+    const { output, steps } = await drive(await sample('lifecycle-launch-into-warm-pool'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('warm-pool');
+    expect(steps).not.toContain('Check Launch');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0]?.input).toMatchObject({
+      InstanceId: NEW_HOST,
+      LifecycleActionResult: 'CONTINUE',
+    });
+    expect(fleet.now).toEqual(T0);
+  });
+
+  it('sets a host Ballast drained into the warm pool ACTIVE again when it comes back to the group', async () => {
+    // Arrange: the host went into the warm pool on scale-in (drained: DRAINING), and now comes back.
+    fleet.addInstance(NEW_HOST, 'web', 'web-hosts');
+    fleet.addTask(NEW_HOST, 'service:api');
+    fleet.terminating(NEW_HOST);
+    const into = await sample('lifecycle-terminate-into-warm-pool');
+    const drained = await drive(
+      { ...into, detail: { ...(into.detail as object), EC2InstanceId: NEW_HOST } },
+      fleet,
+      fleet.deps(),
+    );
+    expect(asState(drained.output).outcome).toBe('drained');
+    expect(fleet.instances.get(NEW_HOST)?.status).toBe('DRAINING');
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+    // Act
+    const { output } = await drive(await sample('lifecycle-launch-from-warm-pool'), fleet, fleet.deps());
+    // Assert
+    expect(asState(output).outcome).toBe('launch-ready');
+    expect(fleet.instances.get(NEW_HOST)?.status).toBe('ACTIVE');
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState').at(-1)?.input).toMatchObject({ status: 'ACTIVE' });
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction').at(-1)?.input).toMatchObject({
+      LifecycleActionResult: 'CONTINUE',
+    });
+  });
+
+  it('leaves a DRAINING host that Ballast did not drain to whoever drains it', async () => {
+    fleet.addInstance(NEW_HOST, 'web', 'web-hosts', { status: 'DRAINING' });
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+
+    const { output } = await drive(await sample('lifecycle-launch-from-warm-pool'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('launch-timed-out');
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')).toHaveLength(0);
+  });
+});
+
 describe('a Spot interruption warning', () => {
   it('drains at once outside the budget, stops standalone tasks, and reports what could not move in two minutes', async () => {
     fleet.ledger.budgets.set('us-east-1#web', new Set(['i-0aaaaaaaaaaaaaaa1#x', 'i-0aaaaaaaaaaaaaaa2#y']));
@@ -81,6 +135,36 @@ describe('a Spot interruption warning', () => {
     expect(fleet.now.getTime() - T0.getTime()).toBeLessThanOrEqual(120_000);
     expect(fleet.events.at(-1)).toMatchObject({ type: 'Drain Timed Out', detail: { remaining: { service: 1 } } });
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(0);
+  });
+});
+
+describe('Spot instance-action stop and hibernate (issue 10)', () => {
+  it('drains a hibernating host at once (no two-minute warning) and says how to give it back its tasks', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const spot = { ...(await sample('spot-interruption-hibernate')), time: T0.toISOString() };
+
+    const resolved = asState(await resolveRequest(spot, fleet.deps()));
+    fleet.ledger.drains.clear();
+    const { output } = await drive(spot, fleet, fleet.deps());
+
+    expect(resolved.deadlineAt).toBe(T0.toISOString());
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')[0]?.at).toBe(T0.toISOString());
+    expect(fleet.now.getTime() - T0.getTime()).toBeLessThanOrEqual(10_000);
+    expect(asState(output).message).toMatch(/hibernates and comes back later .*"action": "release"/);
+  });
+
+  it('keeps the two minutes for a stop, and a release sets the returned host ACTIVE again', async () => {
+    const spot = { ...(await sample('spot-interruption-stop')), time: T0.toISOString() };
+    const resolved = asState(await resolveRequest(spot, fleet.deps()));
+    fleet.ledger.drains.clear();
+    await drive(spot, fleet, fleet.deps());
+    expect(new Date(resolved.deadlineAt).getTime() - T0.getTime()).toBe(110_000);
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('DRAINING');
+
+    const { output } = await drive({ action: 'release', instanceId: WEB_INSTANCE }, fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('released');
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
   });
 });
 
