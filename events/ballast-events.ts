@@ -24,6 +24,8 @@ import { DRAIN_KINDS } from './drain-host-input.ts';
  * - `Host Ready` / `Host Launch Abandoned`: a launch hook's outcome (not a drain): the new host joined its
  *   cluster and was let in service (`launch-ready`), or it never joined and the launch was ABANDONed
  *   (`launch-timed-out`).
+ * - `Host Maintenance Scheduled`: AWS Health scheduled a retirement or stop of the host(s); Ballast marked
+ *   them (no new tasks) and the message says when the change begins: drain or replace them before then.
  */
 export const BALLAST_SOURCE = 'ballast';
 
@@ -37,6 +39,7 @@ export const DRAIN_EVENT = {
   skipped: 'Drain Skipped',
   hostReady: 'Host Ready',
   launchAbandoned: 'Host Launch Abandoned',
+  maintenanceScheduled: 'Host Maintenance Scheduled',
 } as const;
 export type DrainEventType = (typeof DRAIN_EVENT)[keyof typeof DRAIN_EVENT];
 

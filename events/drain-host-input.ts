@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RebalanceRecommendationEvent, SpotInterruptionEvent } from './ec2.ts';
+import { affectedInstances, HEALTH_DETAIL_TYPE, HealthEvent } from './health.ts';
 import {
   HookNotification,
   InstanceId,
@@ -105,6 +106,7 @@ export const DRAIN_KINDS = [
   'terminate',
   'spot',
   'rebalance',
+  'health',
   'launch',
   'manual-drain',
   'manual-extend',
@@ -127,6 +129,10 @@ export const DrainRequest = z
     hookName: z.string().optional(),
     token: z.string().optional(),
     notificationMetadata: z.string().optional(),
+    /** AWS Health: every instance the scheduled change affects, its event type code and when it begins. */
+    affected: z.array(InstanceId).optional(),
+    healthCode: z.string().optional(),
+    scheduledAt: z.string().optional(),
     /** Spot: what the interruption does (`hibernate` begins at once: no two-minute warning). */
     spotAction: z.enum(['terminate', 'stop', 'hibernate']).optional(),
     /** Warm pools: the lifecycle event's Origin and Destination. */
@@ -211,11 +217,38 @@ function normaliseEvent(raw: Record<string, unknown>): NormalisedInput {
         eventTime: e.time,
         sourceId: e.id,
       }));
+    case HEALTH_DETAIL_TYPE: {
+      const parsed = HealthEvent.safeParse(raw);
+      if (!parsed.success) return { type: 'invalid', problems: describeIssues(parsed.error) };
+      const e = parsed.data;
+      const affected = affectedInstances(e);
+      const first = affected[0];
+      if (!first)
+        return {
+          type: 'skip',
+          reason: `AWS Health event ${e.detail.eventTypeCode} names no EC2 instance`,
+          sourceId: e.id,
+        };
+      const start = e.detail.startTime ? new Date(e.detail.startTime) : undefined;
+      return {
+        type: 'request',
+        request: {
+          kind: 'health',
+          drainId: idFor('health', first, e.id),
+          instanceId: first,
+          eventTime: e.time,
+          sourceId: e.id,
+          affected,
+          healthCode: e.detail.eventTypeCode,
+          ...(start && !Number.isNaN(start.getTime()) ? { scheduledAt: start.toISOString() } : {}),
+        },
+      };
+    }
     default:
       return {
         type: 'invalid',
         problems: [
-          `detail-type: '${String(raw['detail-type'])}' is not an event drain-host handles (lifecycle actions, Spot warnings, rebalance recommendations)`,
+          `detail-type: '${String(raw['detail-type'])}' is not an event drain-host handles (lifecycle actions, Spot warnings, rebalance recommendations, AWS Health scheduled changes)`,
         ],
       };
   }

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { LIMITS } from '../config/limits.ts';
 import type { BallastConfig } from '../config/schema.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '../events/ec2.ts';
+import { instanceScheduledChangePattern } from '../events/health.ts';
 import {
   launchLifecycleActionPattern,
   taggedGroupsTerminatePattern,
@@ -47,6 +48,11 @@ export interface HostDrainingProps {
   readonly launchHeartbeatTimeout?: Duration;
   /** Drain on Spot interruption warnings and mark on rebalance recommendations. @default true */
   readonly spotRules?: boolean;
+  /**
+   * Mark hosts that AWS Health schedules for retirement or a stop (and emit `Host Maintenance Scheduled`).
+   * @default true
+   */
+  readonly healthRules?: boolean;
   /**
    * Also drain groups opted in by the tag `ballast:drain=true` (cluster from the `ballast:cluster` tag or
    * the hook's metadata): a rule on the default hook name for any group, and IAM on tagged groups.
@@ -214,6 +220,13 @@ export class HostDraining extends Construct {
         'TaggedGroupsTerminateRule',
         `Ballast: drain hosts of groups tagged ${OPT_IN_TAG}=true`,
         taggedGroupsTerminatePattern([this.drainConfig.defaultHookName]),
+      );
+    }
+    if (props.healthRules ?? true) {
+      rule(
+        'HealthRule',
+        'Ballast: mark hosts that AWS Health schedules for retirement or a stop',
+        instanceScheduledChangePattern(),
       );
     }
     if (props.spotRules ?? true) {

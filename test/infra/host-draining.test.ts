@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#config/schema.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events/ec2.ts';
+import { instanceScheduledChangePattern } from '#events/health.ts';
 import { launchLifecycleActionPattern, terminateLifecycleActionPattern } from '#events/lifecycle.ts';
 import { renderPattern } from '#events/match.ts';
 import { DrainConfig } from '#functions/host-draining/config.ts';
@@ -76,6 +77,7 @@ describe('the HostDraining construct', () => {
     ],
     ['Spot interruption warnings', spotInterruptionPattern()],
     ['rebalance recommendations', rebalanceRecommendationPattern()],
+    ['AWS Health scheduled retirements and stops', instanceScheduledChangePattern()],
   ])('starts the workflow with the raw event on %s', (_what, pattern) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: renderPattern(pattern),

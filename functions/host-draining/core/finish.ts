@@ -89,6 +89,7 @@ export async function releaseBudget(state: DrainState, deps: DrainDeps): Promise
 
 /** The Ballast event that reports an outcome. */
 export function eventTypeFor(state: DrainState): DrainEventType {
+  if (state.request.kind === 'health' && state.outcome === 'marked') return DRAIN_EVENT.maintenanceScheduled;
   switch (state.outcome) {
     case 'launch-ready':
       return DRAIN_EVENT.hostReady;

@@ -5,7 +5,7 @@ import type { DrainDeps } from './deps.ts';
 import { finish } from './drain.ts';
 import { runningDrainOf } from './exclusive.ts';
 import { markPending, recordHeartbeat } from './hook.ts';
-import { describeContainerInstance } from './hosts.ts';
+import { describeContainerInstance, findContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /**
@@ -22,6 +22,7 @@ export const REBALANCE_MARK_SECONDS = 3600;
  * and removes its own mark (value `rebalance`) unless the host is gone, DRAINING, or held by a drain.
  */
 export async function markHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  if (state.request.kind === 'health') return markForHealth(state, deps);
   if (!state.marked) {
     const marked = await markPending(state, deps, 'rebalance');
     return {
@@ -62,6 +63,38 @@ export async function markHost(state: DrainState, deps: DrainDeps): Promise<Drai
   }
   return done(
     `No interruption, replacement or drain followed the rebalance recommendation of ${state.request.instanceId} within ${REBALANCE_MARK_SECONDS / 60} min: mark removed, the host takes tasks again.`,
+  );
+}
+
+/**
+ * 'Mark Host' for an AWS Health scheduled change (retirement, scheduled stop): every affected instance
+ * that is a container instance of one of Ballast's clusters gets `ballast.drain-pending=health`, so
+ * services with the placement constraint place no new tasks there; the outcome event
+ * (`Host Maintenance Scheduled`) says when the change begins, to drain or replace the host before then.
+ * The mark stays: the host goes away at the change (a host that comes back is released with `release`).
+ */
+async function markForHealth(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const marked: string[] = [];
+  for (const instanceId of state.request.affected ?? [state.request.instanceId]) {
+    for (const cluster of deps.config.clusters) {
+      const instance = await findContainerInstance(deps.clients.ecs, cluster, instanceId);
+      if (!instance?.containerInstanceArn) continue;
+      await markPending(
+        { ...state, cluster, containerInstanceArn: instance.containerInstanceArn, marked: false },
+        deps,
+        'health',
+      );
+      marked.push(`${instanceId} (${cluster})`);
+      break;
+    }
+  }
+  const when = state.request.scheduledAt ? ` begins at ${state.request.scheduledAt}` : ' is scheduled';
+  return finish(
+    { ...state, marked: marked.length > 0 },
+    'marked',
+    marked.length > 0
+      ? `AWS Health ${state.request.healthCode}${when}: marked ${marked.join(', ')} with ${DRAIN_PENDING_ATTRIBUTE}=health (no new tasks for services with the placement constraint). Drain or replace ${marked.length > 1 ? 'them' : 'it'} before then: {"action": "drain", "instanceId": "…"}.`
+      : `AWS Health ${state.request.healthCode}${when} for ${(state.request.affected ?? []).join(', ')}: none is a container instance of Ballast's clusters; nothing marked.`,
   );
 }
 

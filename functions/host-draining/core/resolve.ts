@@ -66,7 +66,8 @@ export async function resolveRequest(
     return { action: 'skip', message, drainId: request.drainId, instanceId: request.instanceId };
   };
 
-  if (!manual && !groupConfig) {
+  // AWS Health names instances, not groups: every affected host in a configured cluster is marked.
+  if (!manual && !groupConfig && request.kind !== 'health') {
     return skip(
       `group ${groupName ?? '(none)'} of ${request.instanceId} is not drained by Ballast (not configured, not tagged ${OPT_IN_TAG}=true)`,
     );
@@ -216,6 +217,12 @@ export async function resolveRequest(
       } else {
         [action, message] = ['mark', `Marking ${request.instanceId} (rebalance recommendation).`];
       }
+      break;
+    case 'health':
+      [action, message] = [
+        'mark',
+        `AWS Health ${request.healthCode} for ${(request.affected ?? [request.instanceId]).join(', ')}${request.scheduledAt ? ` at ${request.scheduledAt}` : ''}: marking the hosts of Ballast's clusters.`,
+      ];
       break;
     case 'manual-extend':
       [action, message] = ['extend', `Extending the drain of ${request.instanceId} by ${request.extendMinutes} min.`];

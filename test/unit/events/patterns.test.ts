@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ballastDrainEventsPattern, DrainEventDetail } from '#events/ballast-events.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events/ec2.ts';
+import { instanceScheduledChangePattern } from '#events/health.ts';
 import {
   launchLifecycleActionPattern,
   taggedGroupsTerminatePattern,
@@ -22,6 +23,7 @@ const patterns = {
   spot: spotInterruptionPattern(),
   rebalance: rebalanceRecommendationPattern(),
   ballast: ballastDrainEventsPattern(),
+  health: instanceScheduledChangePattern(),
 };
 /** Which sample each pattern must match; it must match no other sample. */
 const expected: Record<keyof typeof patterns, string[]> = {
@@ -30,6 +32,7 @@ const expected: Record<keyof typeof patterns, string[]> = {
   spot: ['spot-interruption-hibernate', 'spot-interruption-stop', 'spot-interruption'],
   rebalance: ['rebalance-recommendation'],
   ballast: ['ballast-drain-completed'],
+  health: ['health-instance-retirement'],
 };
 
 describe('event patterns', () => {

@@ -168,6 +168,41 @@ describe('Spot instance-action stop and hibernate (issue 10)', () => {
   });
 });
 
+describe('AWS Health scheduled changes (issue 10: marked, with an event)', () => {
+  it('marks the retiring host, drains nothing, and reports when the change begins', async () => {
+    const { output, steps } = await drive(await sample('health-instance-retirement'), fleet, fleet.deps());
+
+    expect(steps).toEqual(['Resolve Request', 'Mark Host', 'Record Outcome']);
+    expect(asState(output).outcome).toBe('marked');
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('health');
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
+    expect(fleet.events.at(-1)).toMatchObject({
+      type: 'Host Maintenance Scheduled',
+      detail: { instanceId: WEB_INSTANCE, trigger: 'health' },
+    });
+    expect(fleet.events.at(-1)?.detail.message).toMatch(/begins at 2026-12-06T10:00:00.000Z/);
+  });
+
+  it('marks every affected host of its clusters, and none outside them', async () => {
+    const event = await sample('health-instance-retirement');
+    const detail = event.detail as Record<string, unknown>;
+    const other = 'i-0eeeeeeeeeeeeeee1';
+    const { output } = await drive(
+      {
+        ...event,
+        resources: [],
+        detail: { ...detail, affectedEntities: [{ entityValue: other }, { entityValue: 'i-0bbbbbbbbbbbbbbb1' }] },
+      },
+      fleet,
+      fleet.deps(),
+    );
+
+    expect(fleet.instances.get('i-0bbbbbbbbbbbbbbb1')?.attributes.get('ballast.drain-pending')).toBe('health');
+    expect(fleet.mutationsOf('ecs:PutAttributes')).toHaveLength(1);
+    expect(asState(output).message).toMatch(/marked i-0bbbbbbbbbbbbbbb1 \(web\)/);
+  });
+});
+
 describe('a rebalance recommendation', () => {
   it('marks the host with an attribute that keeps new tasks off it, without DRAINING', async () => {
     const held: (string | undefined)[] = [];
