@@ -10,7 +10,7 @@ import { type DrainRequest, normaliseDrainHostInput } from '#events/drain-host-i
 import { InvalidInput } from '#shared/errors.ts';
 import type { DrainRecord } from '#shared/ledger.ts';
 import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
-import { type DrainAction, type DrainState, HookRef } from '../state.ts';
+import { DRAIN_STATE_VERSION, type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
 import { describeContainerInstance, findContainerInstance } from './hosts.ts';
@@ -233,6 +233,7 @@ export async function resolveRequest(
   }
 
   const state: DrainState = {
+    v: DRAIN_STATE_VERSION,
     action,
     phase: action === 'drain' ? 'waiting-budget' : 'finish',
     request,
