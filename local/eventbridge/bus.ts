@@ -50,8 +50,11 @@ export class EventBus {
     world.onEvent((event) => this.dispatch(event));
   }
 
+  /** Adds a rule, or replaces the rule of the same ARN (a redeploy). */
   addRule(rule: DeployedRule): void {
-    this.rules.push(rule);
+    const at = this.rules.findIndex((r) => r.arn === rule.arn);
+    if (at >= 0) this.rules[at] = rule;
+    else this.rules.push(rule);
   }
 
   listRules(region: string): DeployedRule[] {
