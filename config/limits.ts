@@ -57,6 +57,9 @@ export const LIMITS = {
   applicationAutoScalingResourceIdsMax: 50,
   // Elastic Load Balancing v2 DescribeTargetGroups: at most 20 Names (API Reference).
   elbDescribeTargetGroupsNamesMax: 20,
+  // ELB target group attribute deregistration_delay.timeout_seconds: 0-3600 s, default 300 s (ALB and NLB
+  // User Guides, "Target group attributes").
+  elbDeregistrationDelayDefaultSeconds: 300,
   // CloudWatch GetMetricData: at most 500 queries a call (API Reference); metrics at 60 s resolution.
   cloudWatchMetricDataQueriesMax: 500,
   cloudWatchStandardPeriodSeconds: 60,

@@ -20,7 +20,12 @@ import { DRAIN_KINDS } from './drain-host-input.ts';
  * - `Drain Hook Lost`: the lifecycle action was completed by someone else (console, CLI, another tool)
  *   before Ballast finished: the drain stopped there (`hook-lost`).
  * - `Drain Skipped`: nothing to do (test notification, group not drained by Ballast, duplicate) or a
- *   rebalance soft mark / manual extend / release was applied.
+ *   rebalance soft mark / manual extend / release was applied, or the drain was taken over (`superseded`).
+ * - `Host Ready` / `Host Launch Abandoned`: a launch hook's outcome (not a drain): the new host joined its
+ *   cluster and was let in service (`launch-ready`), or it never joined and the launch was ABANDONed
+ *   (`launch-timed-out`).
+ * - `Host Maintenance Scheduled`: AWS Health scheduled a retirement or stop of the host(s); Ballast marked
+ *   them (no new tasks) and the message says when the change begins: drain or replace them before then.
  */
 export const BALLAST_SOURCE = 'ballast';
 
@@ -32,6 +37,9 @@ export const DRAIN_EVENT = {
   retained: 'Host Retained',
   hookLost: 'Drain Hook Lost',
   skipped: 'Drain Skipped',
+  hostReady: 'Host Ready',
+  launchAbandoned: 'Host Launch Abandoned',
+  maintenanceScheduled: 'Host Maintenance Scheduled',
 } as const;
 export type DrainEventType = (typeof DRAIN_EVENT)[keyof typeof DRAIN_EVENT];
 
@@ -53,6 +61,8 @@ export const DRAIN_OUTCOMES = [
   'duplicate',
   'hook-expired',
   'hook-lost',
+  'superseded',
+  'warm-pool',
 ] as const;
 export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RebalanceRecommendationEvent, SpotInterruptionEvent } from './ec2.ts';
+import { affectedInstances, HEALTH_DETAIL_TYPE, HealthEvent } from './health.ts';
 import {
   HookNotification,
   InstanceId,
@@ -8,6 +9,7 @@ import {
   TERMINATING,
   TEST_NOTIFICATION,
   TestNotification,
+  WARM_POOL_PLACES,
 } from './lifecycle.ts';
 
 /**
@@ -104,6 +106,7 @@ export const DRAIN_KINDS = [
   'terminate',
   'spot',
   'rebalance',
+  'health',
   'launch',
   'manual-drain',
   'manual-extend',
@@ -126,6 +129,15 @@ export const DrainRequest = z
     hookName: z.string().optional(),
     token: z.string().optional(),
     notificationMetadata: z.string().optional(),
+    /** AWS Health: every instance the scheduled change affects, its event type code and when it begins. */
+    affected: z.array(InstanceId).optional(),
+    healthCode: z.string().optional(),
+    scheduledAt: z.string().optional(),
+    /** Spot: what the interruption does (`hibernate` begins at once: no two-minute warning). */
+    spotAction: z.enum(['terminate', 'stop', 'hibernate']).optional(),
+    /** Warm pools: the lifecycle event's Origin and Destination. */
+    origin: z.enum(WARM_POOL_PLACES).optional(),
+    destination: z.enum(WARM_POOL_PLACES).optional(),
     cluster: z.string().optional(),
     deadlineMinutes: z.number().optional(),
     deadlinePolicy: z.enum(['continue', 'force', 'retain']).optional(),
@@ -195,6 +207,7 @@ function normaliseEvent(raw: Record<string, unknown>): NormalisedInput {
         instanceId: e.detail['instance-id'],
         eventTime: e.time,
         sourceId: e.id,
+        spotAction: e.detail['instance-action'],
       }));
     case 'EC2 Instance Rebalance Recommendation':
       return fromResult(RebalanceRecommendationEvent.safeParse(raw), (e) => ({
@@ -204,11 +217,38 @@ function normaliseEvent(raw: Record<string, unknown>): NormalisedInput {
         eventTime: e.time,
         sourceId: e.id,
       }));
+    case HEALTH_DETAIL_TYPE: {
+      const parsed = HealthEvent.safeParse(raw);
+      if (!parsed.success) return { type: 'invalid', problems: describeIssues(parsed.error) };
+      const e = parsed.data;
+      const affected = affectedInstances(e);
+      const first = affected[0];
+      if (!first)
+        return {
+          type: 'skip',
+          reason: `AWS Health event ${e.detail.eventTypeCode} names no EC2 instance`,
+          sourceId: e.id,
+        };
+      const start = e.detail.startTime ? new Date(e.detail.startTime) : undefined;
+      return {
+        type: 'request',
+        request: {
+          kind: 'health',
+          drainId: idFor('health', first, e.id),
+          instanceId: first,
+          eventTime: e.time,
+          sourceId: e.id,
+          affected,
+          healthCode: e.detail.eventTypeCode,
+          ...(start && !Number.isNaN(start.getTime()) ? { scheduledAt: start.toISOString() } : {}),
+        },
+      };
+    }
     default:
       return {
         type: 'invalid',
         problems: [
-          `detail-type: '${String(raw['detail-type'])}' is not an event drain-host handles (lifecycle actions, Spot warnings, rebalance recommendations)`,
+          `detail-type: '${String(raw['detail-type'])}' is not an event drain-host handles (lifecycle actions, Spot warnings, rebalance recommendations, AWS Health scheduled changes)`,
         ],
       };
   }
@@ -219,24 +259,29 @@ interface LifecycleFields {
   readonly RequestId: string;
   readonly AutoScalingGroupName: string;
   readonly LifecycleHookName: string;
-  readonly LifecycleActionToken: string;
+  readonly LifecycleActionToken?: string | undefined;
   readonly EC2InstanceId: string;
   readonly LifecycleTransition: string;
   readonly NotificationMetadata?: string | undefined;
+  readonly Origin?: (typeof WARM_POOL_PLACES)[number] | undefined;
+  readonly Destination?: (typeof WARM_POOL_PLACES)[number] | undefined;
 }
 
 function lifecycleRequest(n: LifecycleFields): DrainRequest {
   const kind = n.LifecycleTransition === TERMINATING ? 'terminate' : 'launch';
+  // Without a token (a malformed event), the event id keeps a redelivery of the same event one drain.
   return {
     kind,
-    drainId: idFor(kind, n.EC2InstanceId, n.LifecycleActionToken),
+    drainId: idFor(kind, n.EC2InstanceId, n.LifecycleActionToken ?? `event:${n.RequestId}`),
     instanceId: n.EC2InstanceId,
     eventTime: n.Time,
     sourceId: n.RequestId,
     group: n.AutoScalingGroupName,
     hookName: n.LifecycleHookName,
-    token: n.LifecycleActionToken,
+    ...(n.LifecycleActionToken !== undefined ? { token: n.LifecycleActionToken } : {}),
     ...(n.NotificationMetadata !== undefined ? { notificationMetadata: n.NotificationMetadata } : {}),
+    ...(n.Origin !== undefined ? { origin: n.Origin } : {}),
+    ...(n.Destination !== undefined ? { destination: n.Destination } : {}),
   };
 }
 
@@ -290,6 +335,11 @@ export function describeIssues(error: z.ZodError): string[] {
     }
     if (issue.code === 'invalid_union' && path === 'action') {
       return "action: must be 'drain', 'extend' or 'release'";
+    }
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+      return path.startsWith('detail.') || ['id', 'time', 'region', 'source'].includes(path)
+        ? `${path}: is missing; the event must carry it (compare with the samples in events/samples/)`
+        : `${path}: is missing; set it (see events/schemas/drain-host-input.schema.json)`;
     }
     return `${path}: ${issue.message}`;
   });

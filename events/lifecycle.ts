@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * EC2 Auto Scaling lifecycle actions, as EventBridge delivers them (`source: aws.autoscaling`), and the flat
- * hook notification that SNS/SQS targets (and `ballast drain --from-notification`) carry instead. The first
+ * hook notification that SNS/SQS targets carry instead (accepted as the workflow's input as it is). The first
  * message of an SNS/SQS hook target is `autoscaling:TEST_NOTIFICATION`: it is recognised and skipped.
  * Samples: events/samples/lifecycle-terminate.json, lifecycle-launch.json, test-notification.json.
  */
@@ -14,20 +14,28 @@ export const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
 export const LAUNCHING = 'autoscaling:EC2_INSTANCE_LAUNCHING';
 export const TEST_NOTIFICATION = 'autoscaling:TEST_NOTIFICATION';
 
+/** The places a lifecycle event's `Origin` and `Destination` name (warm pools, Auto Scaling User Guide). */
+export const WARM_POOL_PLACES = ['EC2', 'AutoScalingGroup', 'WarmPool'] as const;
+
 /** An EC2 instance id: `i-` and 8 or 17 hexadecimal digits. */
 export const InstanceId = z
   .string()
   .regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be an EC2 instance id such as 'i-0123456789abcdef0'" });
 
 export const LifecycleActionDetail = z.looseObject({
-  LifecycleActionToken: z.string().min(1),
+  /**
+   * Optional here although AWS always sends it: CompleteLifecycleAction and heartbeats also work by instance
+   * id, so an event that lost its token can still be drained rather than left to the hook's DefaultResult.
+   */
+  LifecycleActionToken: z.string().min(1).optional(),
   AutoScalingGroupName: z.string().min(1),
   LifecycleHookName: z.string().min(1),
   EC2InstanceId: InstanceId,
   LifecycleTransition: z.enum([TERMINATING, LAUNCHING]),
   NotificationMetadata: z.string().optional(),
-  Origin: z.string().optional(),
-  Destination: z.string().optional(),
+  /** Warm pools: where the instance comes from and goes to (`EC2`, `AutoScalingGroup`, `WarmPool`). */
+  Origin: z.enum(WARM_POOL_PLACES).optional(),
+  Destination: z.enum(WARM_POOL_PLACES).optional(),
 });
 
 export const LifecycleActionEvent = z.looseObject({

@@ -10,7 +10,7 @@ import { RegionFailover } from './region-failover.ts';
 /** The host-draining options a user sets; the rest comes from the configuration and Ballast's shared parts. */
 export type HostDrainingOptions = Pick<
   HostDrainingProps,
-  'createHooks' | 'heartbeatTimeout' | 'launchHeartbeatTimeout' | 'spotRules' | 'taggedGroups'
+  'createHooks' | 'heartbeatTimeout' | 'launchHeartbeatTimeout' | 'spotRules' | 'healthRules' | 'taggedGroups'
 >;
 
 export interface BallastProps {

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { LIMITS } from '../config/limits.ts';
 import type { BallastConfig } from '../config/schema.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '../events/ec2.ts';
+import { instanceScheduledChangePattern } from '../events/health.ts';
 import {
   launchLifecycleActionPattern,
   taggedGroupsTerminatePattern,
@@ -47,6 +48,11 @@ export interface HostDrainingProps {
   readonly launchHeartbeatTimeout?: Duration;
   /** Drain on Spot interruption warnings and mark on rebalance recommendations. @default true */
   readonly spotRules?: boolean;
+  /**
+   * Mark hosts that AWS Health schedules for retirement or a stop (and emit `Host Maintenance Scheduled`).
+   * @default true
+   */
+  readonly healthRules?: boolean;
   /**
    * Also drain groups opted in by the tag `ballast:drain=true` (cluster from the `ballast:cluster` tag or
    * the hook's metadata): a rule on the default hook name for any group, and IAM on tagged groups.
@@ -212,6 +218,13 @@ export class HostDraining extends Construct {
         taggedGroupsTerminatePattern([this.drainConfig.defaultHookName]),
       );
     }
+    if (props.healthRules ?? true) {
+      rule(
+        'HealthRule',
+        'Ballast: mark hosts that AWS Health schedules for retirement or a stop',
+        instanceScheduledChangePattern(),
+      );
+    }
     if (props.spotRules ?? true) {
       rule('SpotRule', 'Ballast: drain a Spot instance at once on its interruption warning', spotInterruptionPattern());
       rule(
@@ -311,6 +324,12 @@ export class HostDraining extends Construct {
       [...clusterArns, ...instanceArns],
     );
     const stopTasks = statement('StopTasksOnDrainingHosts', ['ecs:StopTask'], taskArns);
+    // Settle reads the real deregistration delay of the target groups the host's services are behind.
+    const readTargetGroups = statement(
+      'ReadTargetGroupDeregistrationDelays',
+      ['elasticloadbalancing:DescribeTargetGroupAttributes'],
+      ['*'],
+    );
     const putEvents = statement('EmitBallastEvents', ['events:PutEvents'], [eventBusArn]);
     const lifecycle = (sid: string, actions: string[]) => {
       const out: iam.PolicyStatement[] = [];
@@ -330,8 +349,8 @@ export class HostDraining extends Construct {
       // The item operations the drain cores use (functions/shared/ledger.ts), nothing table-wide.
       props.ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     };
-    grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances]);
-    // 'Acquire Budget' checks that the holders of a full budget are still running.
+    // 'Acquire Budget' checks that the holders of a full budget are still running; 'Resolve Request' that a
+    // drain already running on the instance is (one drain per instance).
     const describeExecutions = statement(
       'DescribeOwnExecutions',
       ['states:DescribeExecution'],
@@ -344,6 +363,7 @@ export class HostDraining extends Construct {
         }),
       ],
     );
+    grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances, describeExecutions]);
     grant(this.reclaimFunction, []);
     grant(this.drainFunction, [
       describeExecutions,
@@ -353,6 +373,7 @@ export class HostDraining extends Construct {
       readServices,
       drainInstances,
       stopTasks,
+      readTargetGroups,
       putEvents,
       ...lifecycle('HeartbeatLifecycleActions', ['autoscaling:RecordLifecycleActionHeartbeat']),
     ]);
@@ -372,6 +393,11 @@ export class HostDraining extends Construct {
       this.resolveFunction,
       'AwsSolutions-IAM5[Resource::*]',
       'DescribeAutoScalingInstances, DescribeLifecycleHooks and DescribeTags support no resource-level permissions (read-only).',
+    );
+    acknowledge(
+      this.drainFunction,
+      'AwsSolutions-IAM5[Resource::*]',
+      'elasticloadbalancing:DescribeTargetGroupAttributes supports no resource-level permissions (read-only): the settle reads the deregistration delay of whichever target groups ECS reports for the drained services.',
     );
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const scoped = (fn: lambda.Function) => {
@@ -393,11 +419,13 @@ export class HostDraining extends Construct {
       }
     };
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
-    acknowledge(
-      this.drainFunction,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:${props.config.name}-drain-host:*]`,
-      'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
-    );
+    for (const fn of [this.drainFunction, this.resolveFunction]) {
+      acknowledge(
+        fn,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:${props.config.name}-drain-host:*]`,
+        'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
+      );
+    }
     for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction, this.reclaimFunction]) {
       scoped(fn);
       if (table) {

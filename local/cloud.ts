@@ -121,6 +121,30 @@ export class LocalCloud {
     return cloud;
   }
 
+  /**
+   * Deploys Ballast's templates again, as `cdk deploy` of a changed app would, while the fleet and every
+   * running execution go on: functions get the new code and environment (a cold start), state machines the
+   * new definition for executions started from now on (running ones keep theirs, as in AWS), rules are
+   * replaced. `change` edits the synthesized templates (a test's "new version").
+   */
+  async redeploy(change: (templates: SynthesizedStack[]) => SynthesizedStack[]): Promise<void> {
+    if (!this.withBallast) throw new Error('redeploy: this cloud runs without Ballast');
+    const target = {
+      world: this.world,
+      endpointUrl: this.endpoint.url,
+      lambdas: this.lambdas,
+      sfn: this.sfn,
+      bus: this.bus,
+      callers: this.callers,
+    };
+    for (const stack of change(synthesize(this.config))) {
+      const deployed = await deployStack(target, stack);
+      const at = this.stacks.findIndex((s) => s.stackName === stack.stackName);
+      if (at >= 0) this.stacks[at] = deployed;
+      else this.stacks.push(deployed);
+    }
+  }
+
   /** Environment for an AWS SDK or CLI process pointed at this cloud. */
   env(region = this.config.primaryRegion): Record<string, string> {
     return {

@@ -17,7 +17,7 @@ import { catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts'
  *                              Drain Done? settle   -> Settle -> Complete Lifecycle Action
  *                              Drain Done? finish   -> Complete Lifecycle Action
  *     launch             -> Check Launch <-> Wait For Host -> Complete Lifecycle Action
- *     mark               -> Mark Host -> Record Outcome
+ *     mark               -> Mark Host -> Mark Held? -> Wait Before Unmark -> Mark Host -> Record Outcome
  *     extend             -> Extend Drain -> Record Outcome
  *     release            -> Release Host -> Complete Lifecycle Action
  *   Complete Lifecycle Action -> Release Budget -> Record Outcome -> Done
@@ -43,6 +43,8 @@ export const DRAIN_HOST_STATES = {
   hostReady: 'Host Ready?',
   waitForHost: 'Wait For Host',
   markHost: 'Mark Host',
+  markHeld: 'Mark Held?',
+  waitBeforeUnmark: 'Wait Before Unmark',
   extendDrain: 'Extend Drain',
   releaseHost: 'Release Host',
   completeLifecycleAction: 'Complete Lifecycle Action',
@@ -188,8 +190,17 @@ function manualPhase(
   finishing: sfn.IChainable,
   record: sfn.IChainable,
 ) {
+  // The rebalance mark is held for a while, then removed unless an interruption or a drain followed.
   const mark = opStep(ns, S.markHost, fns.drain, 'mark', failure);
-  mark.next(record);
+  const waitBeforeUnmark = new sfn.Wait(ns, 'WaitBeforeUnmark', {
+    stateName: S.waitBeforeUnmark,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  mark.next(
+    new sfn.Choice(ns, 'MarkHeld', { stateName: S.markHeld })
+      .when(sfn.Condition.stringEquals('$.phase', 'draining'), waitBeforeUnmark.next(mark))
+      .otherwise(record),
+  );
   const extend = opStep(ns, S.extendDrain, fns.drain, 'extend', failure);
   extend.next(record);
   const release = opStep(ns, S.releaseHost, fns.drain, 'release', failure);

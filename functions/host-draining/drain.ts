@@ -22,6 +22,9 @@ export const DRAIN_OPS: Record<string, (state: DrainState, deps: DrainDeps) => P
 
 /** 'Acquire Budget', 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host'. */
 export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState> => {
-  const { op, state } = parseStep(event, DRAIN_OPS);
-  return op(state, drainDeps());
+  const { op, state, read } = parseStep(event, DRAIN_OPS);
+  const deps = drainDeps();
+  if (read.how !== 'current')
+    deps.logger.warn('Drain state from another version of Ballast', { ...read, state: undefined });
+  return op(state, deps);
 });

@@ -15,6 +15,9 @@ export const FINISH_OPS: Record<string, (state: DrainState, deps: DrainDeps) => 
 
 /** 'Complete Lifecycle Action', 'Release Budget', 'Record Outcome' (and their failure-path twins). */
 export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState> => {
-  const { op, state } = parseStep(event, FINISH_OPS);
-  return op(state, drainDeps());
+  const { op, state, read } = parseStep(event, FINISH_OPS);
+  const deps = drainDeps();
+  if (read.how !== 'current')
+    deps.logger.warn('Drain state from another version of Ballast', { ...read, state: undefined });
+  return op(state, deps);
 });

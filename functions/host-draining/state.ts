@@ -46,8 +46,16 @@ export const HookRef = z
   .strict();
 export type HookRef = z.output<typeof HookRef>;
 
+/**
+ * The version of the state's shape. 1: before `v` existed; 2: `v` and the fields added with it. A step reads
+ * older (and newer) states too (see parse.ts): raise this with every change that removes or renames a field.
+ */
+export const DRAIN_STATE_VERSION = 2;
+
 export const DrainState = z
   .object({
+    /** The version of the state's shape (absent: version 1). */
+    v: z.number().int().positive().optional(),
     action: z.enum(DRAIN_ACTIONS),
     phase: z.enum(DRAIN_PHASES),
     request: DrainRequest,
@@ -75,6 +83,8 @@ export const DrainState = z
     startedAt: z.string().optional(),
     deadlineAt: z.string(),
     lastHeartbeatAt: z.string().optional(),
+    /** The hook's last heartbeat is unknown (a manual drain of a host already in its hook): beat at once. */
+    heartbeatUnknown: z.boolean().optional(),
     budget: z
       .object({
         holder: z.string(),
@@ -92,6 +102,8 @@ export const DrainState = z
     settleSeconds: z.number().int().min(0),
     /** When the settle ends (set when the last task stopped; capped by the hook's global timeout). */
     settleUntil: z.string().optional(),
+    /** What the settle waits for: the target groups and their real deregistration delays. */
+    settleFor: z.string().optional(),
     /**
      * Tasks being drained: every task not yet STOPPED, and the most recent STOPPED ones (at most
      * `STOPPED_TASKS_KEPT`); older STOPPED tasks are only counted (`dropped`), so the state stays bounded
@@ -119,13 +131,3 @@ export const DrainState = z
   })
   .strict();
 export type DrainState = z.output<typeof DrainState>;
-
-/** Payload of the drain and finish functions: the step to run and the state. */
-export const StepInput = z
-  .object({
-    op: z.string(),
-    /** The drain id, for the logs' correlation id. */
-    correlationId: z.string().optional(),
-    state: DrainState,
-  })
-  .strict();

@@ -43,7 +43,7 @@ export function expiresAt(now: Date, days: number): number {
   return Math.floor(now.getTime() / 1000) + Math.round(days * 86_400);
 }
 
-export type DrainStatus = 'active' | 'finished' | 'released';
+export type DrainStatus = 'active' | 'finished' | 'released' | 'superseded';
 
 /** One drain, as the ledger keeps it. Extra attributes are allowed (the drain core adds its own). */
 export interface DrainRecord {

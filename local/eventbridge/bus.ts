@@ -54,12 +54,15 @@ export class EventBus {
     world.onEvent((event) => this.dispatch(event));
   }
 
+  /** Adds a rule, or replaces the rule of the same ARN (a redeploy). */
   addRule(rule: DeployedRule): void {
     if (rule.scheduleExpression !== undefined) {
       this.schedule(rule);
       return;
     }
-    this.rules.push(rule);
+    const at = this.rules.findIndex((r) => r.arn === rule.arn);
+    if (at >= 0) this.rules[at] = rule;
+    else this.rules.push(rule);
   }
 
   /**
@@ -68,9 +71,13 @@ export class EventBus {
    */
   private schedule(rule: DeployedRule): void {
     const periodMs = ratePeriodMs(rule.scheduleExpression!);
-    this.scheduled.push(rule);
+    // A redeploy replaces the rule: the old one's timer stops at its next tick.
+    const at = this.scheduled.findIndex((r) => r.arn === rule.arn);
+    if (at >= 0) this.scheduled[at] = rule;
+    else this.scheduled.push(rule);
     if (!rule.enabled) return;
     const fire = () => {
+      if (!this.scheduled.includes(rule)) return;
       const event = this.world.emit(rule.region, 'aws.events', 'Scheduled Event', {}, [rule.arn]);
       for (const target of rule.targets) this.deliver(rule, target, event);
       this.world.clock.after(periodMs, `schedule ${rule.name}`, fire);

@@ -45,6 +45,8 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 export class LambdaRuntime {
   private readonly functions = new Map<string, DeployedFunction>();
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
+  /** Redeploys of each function (a new module instance each: Node caches modules by URL). */
+  private readonly deployments = new Map<string, number>();
   readonly invocations: InvocationRecord[] = [];
   private requestSeq = 0;
 
@@ -53,7 +55,16 @@ export class LambdaRuntime {
     private readonly options: { projectRoot: string; endpoint: { url: string }; baseEnv?: Record<string, string> },
   ) {}
 
+  /** Registers a function; registering it again with other code or environment (a redeploy) is a cold start. */
   register(fn: DeployedFunction): void {
+    const before = this.functions.get(fn.arn);
+    if (
+      before &&
+      (before.entry !== fn.entry || JSON.stringify(before.environment) !== JSON.stringify(fn.environment))
+    ) {
+      this.modules.delete(fn.arn);
+      this.deployments.set(fn.arn, (this.deployments.get(fn.arn) ?? 0) + 1);
+    }
     this.functions.set(fn.arn, fn);
     this.functions.set(fn.name, fn);
   }
@@ -129,7 +140,10 @@ export class LambdaRuntime {
     let loading = this.modules.get(fn.arn);
     if (!loading) {
       // … and per deployment (the endpoint): a new local cloud is a new deployment, so a cold start.
-      const instance = encodeURIComponent(`${fn.arn}@${this.options.endpoint.url}`);
+      const redeployed = this.deployments.get(fn.arn);
+      const instance = encodeURIComponent(
+        `${fn.arn}@${this.options.endpoint.url}${redeployed ? `#deploy-${redeployed}` : ''}`,
+      );
       const url = `${pathToFileURL(path.join(this.options.projectRoot, fn.entry)).href}?function=${instance}`;
       loading = import(url) as Promise<Record<string, unknown>>;
       this.modules.set(fn.arn, loading);

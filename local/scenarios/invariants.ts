@@ -26,17 +26,23 @@ export function noTaskKilledWithItsHost(cloud: LocalCloud, region: string): Inva
   };
 }
 
-/** The settle a drain owes: the longest deregistration delay of the target groups of the services it moved. */
+/**
+ * The settle a drain owes: the longest real deregistration delay (the world's target groups, not Ballast's
+ * configuration) of the target groups of the services it moved.
+ */
 export function settleSecondsFor(
   cloud: LocalCloud,
   region: string,
   cluster: string,
   services: Iterable<string>,
 ): number {
-  const names = new Set(services);
-  const configured =
-    cloud.config.regions[region]?.services.filter((s) => s.cluster === cluster && names.has(s.name)) ?? [];
-  return Math.max(0, ...configured.flatMap((s) => s.targetGroups.map((tg) => tg.deregistrationDelaySeconds)));
+  const rw = cloud.world.region(region);
+  const delays = [...new Set(services)].flatMap((name) =>
+    (rw.ecs.getService(cluster, name)?.targetGroups ?? []).map(
+      (tg) => rw.elb.targetGroup(tg.name)?.deregistrationDelaySeconds ?? 0,
+    ),
+  );
+  return Math.max(0, ...delays);
 }
 
 /**

@@ -4,12 +4,20 @@ import type { SimService } from '../ecs/model.ts';
 import type { World } from './world.ts';
 
 /**
- * Builds the compute side of the simulated fleet from Ballast's configuration: in each configured region the
- * clusters, the Auto Scaling groups with their lifecycle hooks, hosts already booted and registered, services
- * with their tasks RUNNING and healthy in their target groups, daemons, standalone tasks and traffic. Scalable
- * targets, alarms and DNS are built elsewhere.
+ * Builds the compute side of the simulated fleet: in each configured region the clusters, the Auto Scaling
+ * groups with their lifecycle hooks, hosts already booted and registered, services with their tasks RUNNING
+ * and healthy in their target groups, daemons, standalone tasks and traffic. Scalable targets, alarms and
+ * DNS are built elsewhere.
+ *
+ * The configuration names what exists; the facts Ballast must discover come from the fleet description
+ * (`FleetSpec`), which a scenario or test can set differently from the configuration: each target group's
+ * `deregistration_delay.timeout_seconds` (`targetGroups`), services the configuration does not list
+ * (`unlistedServices`, with their own target groups), and the heartbeat timeout of hooks made here.
  */
 /** The placement constraint Ballast asks services to carry (README, Host draining). */
+/** ELB's default `deregistration_delay.timeout_seconds`. */
+export const ELB_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+
 export const DRAIN_PENDING_CONSTRAINT = {
   type: 'memberOf',
   expression: 'attribute:ballast.drain-pending !exists',
@@ -58,6 +66,24 @@ export interface FleetGroupSpec {
   readonly capacityRebalance?: boolean;
   /** Instance lifecycle policy `RetentionTriggers.TerminateHookAbandon = retain`. @default false */
   readonly retainOnTerminateHookAbandon?: boolean;
+  /** HeartbeatTimeout of this group's hooks made here (not those from the template). @default the spec's */
+  readonly heartbeatTimeoutSeconds?: number;
+}
+
+export interface FleetTargetGroupSpec {
+  /**
+   * The group's real `deregistration_delay.timeout_seconds` (0-3600). @default the delay the configuration
+   * declares for the group, else 300 s (ELB's default)
+   */
+  readonly deregistrationDelaySeconds?: number;
+}
+
+/** A service that runs in the fleet but is not in Ballast's configuration (Ballast must find it on its own). */
+export interface FleetUnlistedServiceSpec extends FleetServiceSpec {
+  readonly name: string;
+  readonly cluster: string;
+  /** Target group names (their delays from `targetGroups`, else 300 s). @default none */
+  readonly targetGroups?: readonly string[];
 }
 
 export interface FleetDaemonSpec {
@@ -94,6 +120,10 @@ export interface FleetRegionSpec {
   readonly daemons?: readonly FleetDaemonSpec[];
   /** @default none */
   readonly standaloneTasks?: readonly FleetStandaloneSpec[];
+  /** The target groups' real attributes, by name. */
+  readonly targetGroups?: Readonly<Record<string, FleetTargetGroupSpec>>;
+  /** Services outside Ballast's configuration. @default none */
+  readonly unlistedServices?: readonly FleetUnlistedServiceSpec[];
 }
 
 export interface FleetSpec extends FleetRegionSpec {
@@ -154,7 +184,7 @@ export function buildFleet(world: World, config: BallastConfig, spec: FleetSpec 
       });
       if (!(spec.hooksFromTemplate && g.createHooks)) {
         const hook = {
-          heartbeatTimeout: spec.heartbeatTimeoutSeconds ?? 3600,
+          heartbeatTimeout: gs.heartbeatTimeoutSeconds ?? spec.heartbeatTimeoutSeconds ?? 3600,
           defaultResult: spec.hookDefaultResult ?? 'ABANDON',
         } as const;
         rw.autoscaling.putLifecycleHook(g.name, {
@@ -188,26 +218,51 @@ export function buildFleet(world: World, config: BallastConfig, spec: FleetSpec 
     }
 
     const services: SimService[] = [];
-    for (const svc of fleet.services) {
-      const ss = serviceSpec(spec, local, svc);
+    const declared = new Map(fleet.services.flatMap((svc) => svc.targetGroups.map((tg) => [tg.name, tg] as const)));
+    const targetGroup = (name: string) => {
+      if (rw.elb.targetGroup(name)) return;
+      const real = local.targetGroups?.[name] ?? spec.targetGroups?.[name];
+      rw.elb.createTargetGroup(name, {
+        deregistrationDelaySeconds:
+          real?.deregistrationDelaySeconds ??
+          declared.get(name)?.deregistrationDelaySeconds ??
+          ELB_DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+        ...(spec.healthCheck?.intervalSeconds !== undefined
+          ? { healthCheckIntervalSeconds: spec.healthCheck.intervalSeconds }
+          : {}),
+        ...(spec.healthCheck?.healthyThreshold !== undefined
+          ? { healthyThresholdCount: spec.healthCheck.healthyThreshold }
+          : {}),
+        ...(spec.healthCheck?.unhealthyThreshold !== undefined
+          ? { unhealthyThresholdCount: spec.healthCheck.unhealthyThreshold }
+          : {}),
+      });
+    };
+    const unlisted: ServiceConfig[] = (local.unlistedServices ?? spec.unlistedServices ?? []).map((u) => ({
+      name: u.name,
+      cluster: u.cluster,
+      tier: 'standard',
+      floor: 0,
+      ceiling: Math.max(1, u.desiredCount ?? 1),
+      targetGroups: (u.targetGroups ?? []).map((name) => ({ name, deregistrationDelaySeconds: 0 })),
+    }));
+    for (const u of unlisted) {
+      if (!rw.ecs.cluster(u.cluster))
+        throw new Error(`unlisted service ${u.name}: region ${region} has no cluster ${u.cluster}`);
+      if (fleet.services.some((s) => s.cluster === u.cluster && s.name === u.name)) {
+        throw new Error(`unlisted service ${u.name}: it is in the configuration; describe it under services instead`);
+      }
+    }
+    for (const svc of [...fleet.services, ...unlisted]) {
+      const listed = fleet.services.includes(svc);
+      const ss = listed
+        ? serviceSpec(spec, local, svc)
+        : (local.unlistedServices ?? spec.unlistedServices ?? []).find((u) => u.name === svc.name)!;
       const behindLb = svc.targetGroups.length > 0;
       const desiredCount = ss.desiredCount ?? Math.max(svc.floor, behindLb ? 2 : 1);
       const rpsPerTask = ss.rpsPerTask ?? 100;
-      const record = ss.record === null ? undefined : (ss.record ?? recordFor(config, svc.name));
-      for (const tg of svc.targetGroups) {
-        rw.elb.createTargetGroup(tg.name, {
-          deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
-          ...(spec.healthCheck?.intervalSeconds !== undefined
-            ? { healthCheckIntervalSeconds: spec.healthCheck.intervalSeconds }
-            : {}),
-          ...(spec.healthCheck?.healthyThreshold !== undefined
-            ? { healthyThresholdCount: spec.healthCheck.healthyThreshold }
-            : {}),
-          ...(spec.healthCheck?.unhealthyThreshold !== undefined
-            ? { unhealthyThresholdCount: spec.healthCheck.unhealthyThreshold }
-            : {}),
-        });
-      }
+      const record = ss.record === null ? undefined : (ss.record ?? (listed ? recordFor(config, svc.name) : undefined));
+      for (const tg of svc.targetGroups) targetGroup(tg.name);
       const def = rw.ecs.registerTaskDefinition({ family: svc.name, cpu: ss.cpu ?? 256, memory: ss.memory ?? 512 });
       services.push(
         rw.ecs.createService(svc.cluster, {

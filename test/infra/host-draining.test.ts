@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#config/schema.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events/ec2.ts';
+import { instanceScheduledChangePattern } from '#events/health.ts';
 import { launchLifecycleActionPattern, terminateLifecycleActionPattern } from '#events/lifecycle.ts';
 import { renderPattern } from '#events/match.ts';
 import { DrainConfig } from '#functions/host-draining/config.ts';
@@ -76,6 +77,7 @@ describe('the HostDraining construct', () => {
     ],
     ['Spot interruption warnings', spotInterruptionPattern()],
     ['rebalance recommendations', rebalanceRecommendationPattern()],
+    ['AWS Health scheduled retirements and stops', instanceScheduledChangePattern()],
   ])('starts the workflow with the raw event on %s', (_what, pattern) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: renderPattern(pattern),
@@ -139,16 +141,23 @@ describe('the HostDraining construct', () => {
     );
     expect(resources('autoscaling:CompleteLifecycleAction')).not.toMatch(/autoScalingGroupName\/\*/);
     expect(resources('events:PutEvents')).toMatch(/event-bus\/default/);
-    // Only the read-only Auto Scaling descriptions that support no resource-level permission use '*'.
+    // Only the read-only descriptions that support no resource-level permission use '*': Auto Scaling's,
+    // and the target groups' attributes the settle reads (issue 10, defect 4).
     const star = drainStatements()
       .filter((s) => resourcesOf(s).includes('*'))
       .flatMap(actionsOf)
-      .filter((a) => /^(ecs|autoscaling|events|dynamodb):/.test(a));
+      .filter((a) => /^(ecs|autoscaling|events|dynamodb|elasticloadbalancing):/.test(a));
     expect([...new Set(star)].sort()).toEqual([
       'autoscaling:DescribeAutoScalingInstances',
       'autoscaling:DescribeLifecycleHooks',
       'autoscaling:DescribeTags',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
     ]);
+    expect(
+      drainStatements()
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('elasticloadbalancing:')),
+    ).toEqual(['elasticloadbalancing:DescribeTargetGroupAttributes']);
   });
 
   it('allows lifecycle actions on tagged groups only with the opt-in tag condition', () => {
@@ -194,10 +203,15 @@ describe('the HostDraining construct', () => {
     expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
   });
 
-  it('lets the drain function describe only its own workflow’s executions', () => {
+  it('lets the drain functions describe only their own workflow’s executions', () => {
+    // The drain function (budget holders) and the resolve function (one drain per instance, defect 9).
     const describe = drainStatements().filter((s) => actionsOf(s).includes('states:DescribeExecution'));
-    expect(describe).toHaveLength(1);
-    expect(JSON.stringify(resourcesOf(describe[0]!))).toContain(':execution:ballast-drain-host:*');
+    expect(describe).toHaveLength(2);
+    for (const statement of describe) {
+      expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+      expect(resourcesOf(statement)).toHaveLength(1);
+      expect(JSON.stringify(resourcesOf(statement))).toContain(':execution:ballast-drain-host:*');
+    }
   });
 
   it('fills missing data points in the failures alarm’s sum (issue 10, defect 11)', () => {

@@ -195,8 +195,21 @@ describe('the drain-host state machine', () => {
       routes: coreRoutes(fleet.deps()),
     });
 
-    expect(run.visitedStates).toEqual([S.resolve, S.route, S.markHost, S.recordOutcome, S.done]);
+    // Marked, held an hour, then unmarked (nothing followed the recommendation).
+    expect(run.visitedStates).toEqual([
+      S.resolve,
+      S.route,
+      S.markHost,
+      S.markHeld,
+      S.waitBeforeUnmark,
+      S.markHost,
+      S.markHeld,
+      S.recordOutcome,
+      S.done,
+    ]);
     expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
+    expect(fleet.mutationsOf('ecs:PutAttributes')).toHaveLength(1);
+    expect(fleet.mutationsOf('ecs:DeleteAttributes')).toHaveLength(1);
   });
 
   it('retries a throttled check and carries on', async () => {

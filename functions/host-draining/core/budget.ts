@@ -1,6 +1,7 @@
 import type { DrainState } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { finish } from './drain.ts';
+import { superseded } from './exclusive.ts';
 import { heartbeatIfDue, markPending, required } from './hook.ts';
 import { clusterSize } from './hosts.ts';
 import { closeAbandonedDrain, holderIsRunning } from './reclaim.ts';
@@ -26,11 +27,17 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
   if (state.request.kind === 'spot') {
     return { ...state, phase: 'draining', message: 'Spot interruption: draining at once, outside the budget.' };
   }
-  // An operator may have released the host while it waited for a slot.
+  if (state.budget.overridden) {
+    // Took over a Spot drain: the host has minutes, it drains at once (an inherited slot is found below).
+    return { ...state, phase: 'draining', message: `${state.message} Draining at once (took over a Spot drain).` };
+  }
+  // An operator may have released the host while it waited for a slot, or another drain taken it over.
   const record = await ledger.getDrain(config.region, state.request.instanceId, state.request.drainId);
   if (record?.status === 'released') {
     return finish(state, 'released', 'Released by an operator while waiting for a drain slot: not drained.');
   }
+  const over = superseded(state, record);
+  if (over) return over;
   const size = await clusterSize(deps.clients.ecs, cluster);
   const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
   const max = Math.max(1, Math.min(state.policy.budgetHosts, byPercent));

@@ -5,7 +5,7 @@ import type { DrainConfig } from '../config.ts';
 
 /** What a host-draining core needs, injected (the handlers pass the real ones, tests pass mocks). */
 export interface DrainDeps {
-  readonly clients: Pick<Clients, 'ecs' | 'autoScaling' | 'eventBridge' | 'sfn'>;
+  readonly clients: Pick<Clients, 'ecs' | 'autoScaling' | 'eventBridge' | 'sfn' | 'elbv2'>;
   readonly ledger: DrainLedger;
   readonly clock: Clock;
   readonly logger: DrainLogger;

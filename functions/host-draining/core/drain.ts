@@ -3,6 +3,7 @@ import { DRAIN_EVENT } from '#events/ballast-events.ts';
 import { type DrainState, STOPPED_TASKS_KEPT, type TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
+import { superseded } from './exclusive.ts';
 import { heartbeatIfDue, required } from './hook.ts';
 import {
   boundTasks,
@@ -15,6 +16,7 @@ import {
   totalCounts,
   trackTasks,
 } from './hosts.ts';
+import { describeSettle, settleDelay } from './targets.ts';
 import {
   addSeconds,
   capWait,
@@ -109,7 +111,7 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
         : `would wait for ${counts.standalone} standalone task(s)`,
       `would stop ${counts.daemon} daemon task(s) after all others stopped`,
       `deadline ${state.deadlineAt} then '${state.policy.deadlinePolicy}'`,
-      `would settle ${settleSecondsFor(next, deps)} s, then complete the lifecycle action with CONTINUE`,
+      await settlePlan(next, deps),
     ];
     return finish(next, 'dry-run', `Dry-run: ${plan.join('; ')}.`);
   }
@@ -140,6 +142,8 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   if (record?.status === 'released') {
     return finish(state, 'released', 'Released by an operator: the release completed the lifecycle action.');
   }
+  const over = superseded(state, record);
+  if (over) return over;
   let current: DrainState =
     typeof record?.deadlineAt === 'string' && record.deadlineAt !== state.deadlineAt
       ? { ...state, deadlineAt: record.deadlineAt }
@@ -165,7 +169,7 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
       current,
       deps,
       now,
-      `All tasks stopped; settling for the load balancers until ${current.settleUntil}${note}.`,
+      `All tasks stopped; settling for the load balancers${current.settleFor ? ` (${current.settleFor})` : ''} until ${current.settleUntil}${note}.`,
     );
   }
 
@@ -227,7 +231,13 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   if (pastDeadline && !current.forcedAt) {
     const left = countByClass(tasks, (t) => !t.stopped);
     const what = `${left.service} service, ${left.standalone} standalone, ${left.daemon} daemon task(s) still on the host`;
-    if (spot) return finish(current, 'spot-deadline', `Spot interruption due: ${what} could not move in time.`);
+    if (spot)
+      return finish(
+        current,
+        'spot-deadline',
+        `Spot interruption due: ${what} could not move in time.${returnNote(current)}`,
+        lifecycleFor(current),
+      );
     switch (current.policy.deadlinePolicy) {
       case 'continue':
         return finish(
@@ -331,8 +341,12 @@ async function settle(
   outcome: 'drained' | 'forced',
   message: string,
 ): Promise<DrainState> {
-  if (state.request.kind === 'spot') return finish(state, 'drained', `${message} (Spot: no settle delay).`);
-  const total = settleSecondsFor(state, deps);
+  if (state.request.kind === 'spot') {
+    // A Spot drain that took over a terminate hook completes it (no settle: the host has minutes).
+    return finish(state, 'drained', `${message} (Spot: no settle delay).${returnNote(state)}`, lifecycleFor(state));
+  }
+  const delay = await settleDelay(state, deps);
+  const total = delay.seconds;
   let settleUntil = addSeconds(now, total);
   let capped = '';
   if (state.hook) {
@@ -342,13 +356,20 @@ async function settle(
       capped = ` (cut to ${Math.max(0, seconds(now, new Date(settleUntil)))} s by the lifecycle hook's global timeout at ${state.hook.globalDeadlineAt})`;
     }
   }
+  const settleFor = describeSettle(delay, state.policy.settleSeconds);
   const settling: DrainState = {
     ...state,
     outcome,
     settleUntil,
+    settleFor,
     ...(state.hook ? { lifecycleResult: 'CONTINUE' as const } : {}),
   };
-  return continueSettle(settling, deps, now, `${message} Settling ${total} s for the load balancers${capped}.`);
+  return continueSettle(
+    settling,
+    deps,
+    now,
+    `${message} Settling ${total} s for the load balancers (${settleFor})${capped}.`,
+  );
 }
 
 /**
@@ -377,17 +398,17 @@ async function continueSettle(state: DrainState, deps: DrainDeps, now: Date, mes
   };
 }
 
-/** The deregistration delay of the target groups of the services that had tasks on the host, plus the policy's extra. */
-export function settleSecondsFor(state: DrainState, deps: DrainDeps): number {
-  const delays = deps.config.deregistrationDelays[state.cluster ?? ''] ?? {};
-  const clusterMax = Math.max(0, ...Object.values(delays));
-  const services = new Set([
-    ...state.tasks.filter((t) => t.cls === 'service' && t.service).map((t) => t.service!),
-    ...(state.dropped?.services ?? []),
-  ]);
-  let delay = 0;
-  for (const service of services) delay = Math.max(delay, delays[service] ?? clusterMax);
-  return delay + state.policy.settleSeconds;
+/** The dry run's settle line: what the target groups' real delays would make it. */
+async function settlePlan(state: DrainState, deps: DrainDeps): Promise<string> {
+  const delay = await settleDelay(state, deps);
+  return `would settle ${delay.seconds} s (${describeSettle(delay, state.policy.settleSeconds)}), then complete the lifecycle action with CONTINUE`;
+}
+
+/** A stopped or hibernated Spot host comes back, DRAINING: how to give it tasks again. */
+function returnNote(state: DrainState): string {
+  const action = state.request.spotAction;
+  if (action !== 'stop' && action !== 'hibernate') return '';
+  return ` The host ${action === 'stop' ? 'stops' : 'hibernates'} and comes back later with its container instance DRAINING: release it then with {"action": "release", "instanceId": "${state.request.instanceId}"} (sets it ACTIVE and removes the mark), or let its group's launch hook do it.`;
 }
 
 function lifecycleFor(state: DrainState): 'CONTINUE' | undefined {

@@ -3,6 +3,7 @@ import { DRAIN_EVENT, type DrainEventType } from '#events/ballast-events.ts';
 import type { DrainState } from '../state.ts';
 import { type DrainDeps, isNoActiveLifecycleAction } from './deps.ts';
 import { emit, eventDetail, noteDelivery } from './emit.ts';
+import { superseded } from './exclusive.ts';
 import { countByClass, totalCounts } from './hosts.ts';
 import { hookEndMessage, hookEndOutcome } from './timing.ts';
 
@@ -31,7 +32,11 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
   // action it no longer finds pending was completed by this drain, not by someone else.
   const { region } = deps.config;
   const { instanceId, drainId } = state.request;
-  const prior = (await deps.ledger.getDrain(region, instanceId, drainId))?.completing;
+  const record = await deps.ledger.getDrain(region, instanceId, drainId);
+  // Taken over while it settled: the drain that took over completes the action.
+  const over = superseded(state, record);
+  if (over) return over;
+  const prior = record?.completing;
   if (prior !== state.lifecycleResult) {
     await deps.ledger.updateDrain(region, instanceId, drainId, { completing: state.lifecycleResult });
   }
@@ -84,11 +89,15 @@ export async function releaseBudget(state: DrainState, deps: DrainDeps): Promise
 
 /** The Ballast event that reports an outcome. */
 export function eventTypeFor(state: DrainState): DrainEventType {
+  if (state.request.kind === 'health' && state.outcome === 'marked') return DRAIN_EVENT.maintenanceScheduled;
   switch (state.outcome) {
+    case 'launch-ready':
+      return DRAIN_EVENT.hostReady;
+    case 'launch-timed-out':
+      return DRAIN_EVENT.launchAbandoned;
     case 'timed-out':
     case 'forced':
     case 'spot-deadline':
-    case 'launch-timed-out':
     case 'hook-expired':
       return DRAIN_EVENT.timedOut;
     case 'hook-lost':
@@ -99,6 +108,8 @@ export function eventTypeFor(state: DrainState): DrainEventType {
     case 'extended':
     case 'skipped':
     case 'duplicate':
+    case 'superseded':
+    case 'warm-pool':
       return DRAIN_EVENT.skipped;
     default:
       return DRAIN_EVENT.completed;

@@ -3,8 +3,9 @@ import { DRAIN_PENDING_ATTRIBUTE } from '../config.ts';
 import type { DrainState } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { finish } from './drain.ts';
+import { runningDrainOf } from './exclusive.ts';
 import { markPending, recordHeartbeat } from './hook.ts';
-import { describeContainerInstance } from './hosts.ts';
+import { describeContainerInstance, findContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /**
@@ -12,13 +13,88 @@ import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
  * 'Release Host' (each acts on the host's running drain through the ledger).
  */
 
-/** 'Mark Host' (rebalance recommendation): the soft mark only, no DRAINING. */
+/** How long a rebalance mark stays when no interruption, replacement or drain follows. */
+export const REBALANCE_MARK_SECONDS = 3600;
+
+/**
+ * 'Mark Host' (rebalance recommendation): the soft mark only, no DRAINING. A recommendation may be followed
+ * by nothing at all, so the mark does not stay for good: the step runs again after REBALANCE_MARK_SECONDS
+ * and removes its own mark (value `rebalance`) unless the host is gone, DRAINING, or held by a drain.
+ */
 export async function markHost(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  const marked = await markPending(state, deps, 'rebalance');
+  if (state.request.kind === 'health') return markForHealth(state, deps);
+  if (!state.marked) {
+    const marked = await markPending(state, deps, 'rebalance');
+    return {
+      ...marked,
+      phase: 'draining',
+      waitSeconds: REBALANCE_MARK_SECONDS,
+      message: `Marked ${state.request.instanceId} with ${DRAIN_PENDING_ATTRIBUTE}=rebalance: no new tasks (for services with the placement constraint); not DRAINING. The mark is removed after ${REBALANCE_MARK_SECONDS / 60} min unless an interruption, a replacement or a drain follows.`,
+    };
+  }
+  const cluster = state.cluster!;
+  const arn = state.containerInstanceArn!;
+  const instance = await describeContainerInstance(deps.clients.ecs, cluster, arn);
+  const done = (message: string) => finish(state, 'marked', message);
+  if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
+    return done(`${state.request.instanceId} left the cluster after its rebalance recommendation: nothing to unmark.`);
+  }
+  const running = await runningDrainOf(deps, state.request.instanceId, state.request.drainId);
+  if (running || instance.status === 'DRAINING') {
+    return done(
+      `${state.request.instanceId} is being drained${running ? ` (${running.drainId})` : ''}: its mark stays with that drain.`,
+    );
+  }
+  const value = instance.attributes?.find((a) => a.name === DRAIN_PENDING_ATTRIBUTE)?.value;
+  if (value !== 'rebalance') {
+    return done(
+      `${state.request.instanceId} no longer carries the rebalance mark (${value ?? 'none'}): left as it is.`,
+    );
+  }
+  if (state.dryRun) {
+    deps.logger.info('Dry-run: would remove the rebalance mark', { instance: arn });
+  } else {
+    await deps.clients.ecs.send(
+      new DeleteAttributesCommand({
+        cluster,
+        attributes: [{ name: DRAIN_PENDING_ATTRIBUTE, targetType: 'container-instance', targetId: arn }],
+      }),
+    );
+  }
+  return done(
+    `No interruption, replacement or drain followed the rebalance recommendation of ${state.request.instanceId} within ${REBALANCE_MARK_SECONDS / 60} min: mark removed, the host takes tasks again.`,
+  );
+}
+
+/**
+ * 'Mark Host' for an AWS Health scheduled change (retirement, scheduled stop): every affected instance
+ * that is a container instance of one of Ballast's clusters gets `ballast.drain-pending=health`, so
+ * services with the placement constraint place no new tasks there; the outcome event
+ * (`Host Maintenance Scheduled`) says when the change begins, to drain or replace the host before then.
+ * The mark stays: the host goes away at the change (a host that comes back is released with `release`).
+ */
+async function markForHealth(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  const marked: string[] = [];
+  for (const instanceId of state.request.affected ?? [state.request.instanceId]) {
+    for (const cluster of deps.config.clusters) {
+      const instance = await findContainerInstance(deps.clients.ecs, cluster, instanceId);
+      if (!instance?.containerInstanceArn) continue;
+      await markPending(
+        { ...state, cluster, containerInstanceArn: instance.containerInstanceArn, marked: false },
+        deps,
+        'health',
+      );
+      marked.push(`${instanceId} (${cluster})`);
+      break;
+    }
+  }
+  const when = state.request.scheduledAt ? ` begins at ${state.request.scheduledAt}` : ' is scheduled';
   return finish(
-    marked,
+    { ...state, marked: marked.length > 0 },
     'marked',
-    `Marked ${state.request.instanceId} with ${DRAIN_PENDING_ATTRIBUTE}=rebalance: no new tasks (for services with the placement constraint); not DRAINING.`,
+    marked.length > 0
+      ? `AWS Health ${state.request.healthCode}${when}: marked ${marked.join(', ')} with ${DRAIN_PENDING_ATTRIBUTE}=health (no new tasks for services with the placement constraint). Drain or replace ${marked.length > 1 ? 'them' : 'it'} before then: {"action": "drain", "instanceId": "…"}.`
+      : `AWS Health ${state.request.healthCode}${when} for ${(state.request.affected ?? []).join(', ')}: none is a container instance of Ballast's clusters; nothing marked.`,
   );
 }
 

@@ -3,15 +3,17 @@ import {
   DescribeLifecycleHooksCommand,
   DescribeTagsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import type { ContainerInstance } from '@aws-sdk/client-ecs';
 import { LIMITS } from '#config/limits.ts';
 import type { DrainOutcome } from '#events/ballast-events.ts';
 import { type DrainRequest, normaliseDrainHostInput } from '#events/drain-host-input.ts';
 import { InvalidInput } from '#shared/errors.ts';
 import type { DrainRecord } from '#shared/ledger.ts';
 import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
-import { type DrainAction, type DrainState, HookRef } from '../state.ts';
+import { DRAIN_STATE_VERSION, type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
-import { findContainerInstance } from './hosts.ts';
+import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
+import { describeContainerInstance, findContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
@@ -21,9 +23,6 @@ export interface SkipOutput {
   readonly drainId?: string;
   readonly instanceId?: string;
 }
-
-/** Kinds that hold a host (extend and release act on the newest active one of these). */
-export const DRAINING_KINDS: readonly string[] = ['terminate', 'spot', 'manual-drain'];
 
 /**
  * 'Resolve Request': validates and normalises the raw input, finds the group, the cluster and the container
@@ -67,7 +66,8 @@ export async function resolveRequest(
     return { action: 'skip', message, drainId: request.drainId, instanceId: request.instanceId };
   };
 
-  if (!manual && !groupConfig) {
+  // AWS Health names instances, not groups: every affected host in a configured cluster is marked.
+  if (!manual && !groupConfig && request.kind !== 'health') {
     return skip(
       `group ${groupName ?? '(none)'} of ${request.instanceId} is not drained by Ballast (not configured, not tagged ${OPT_IN_TAG}=true)`,
     );
@@ -97,6 +97,16 @@ export async function resolveRequest(
     ]);
   }
 
+  // One drain per instance: a manual drain leaves a running drain alone; a hook or a Spot warning takes over.
+  const running = DRAINING_KINDS.includes(request.kind)
+    ? await runningDrainOf(deps, request.instanceId, request.drainId)
+    : undefined;
+  if (running && request.kind === 'manual-drain') {
+    return skip(
+      `${request.instanceId} is already being drained by ${running.drainId} (${running.trigger}): nothing started; change that drain with {"action": "extend"} or {"action": "release"}`,
+    );
+  }
+
   // Extend and release act on the running drain of the instance.
   const activeDrain = manual && request.kind !== 'manual-drain' ? await activeDrainOf(deps, request) : undefined;
   if (request.kind === 'manual-extend' && !activeDrain) {
@@ -110,18 +120,26 @@ export async function resolveRequest(
 
   // The lifecycle hook this request answers (a manual drain answers Ballast's hook if the host waits in it).
   let hook: HookRef | undefined;
+  let heartbeatUnknown = false;
   if (groupName && groupConfig) {
     if ((request.kind === 'terminate' || request.kind === 'launch') && request.hookName) {
       hook = await hookRef(deps, groupName, request.hookName, request.token, request.eventTime);
     } else if (request.kind === 'manual-drain' && asgInstance?.LifecycleState === 'Terminating:Wait') {
-      hook = await hookRef(deps, groupName, groupConfig.hookName, undefined, now.toISOString());
+      // The host has waited in its hook since before this command: its global timeout counts from the
+      // lifecycle action's start (the terminate drain Ballast recorded for it), and its last heartbeat is
+      // unknown, so the first step heartbeats at once.
+      hook =
+        (await lastHookOf(deps, request.instanceId, groupConfig.hookName)) ??
+        (await hookRef(deps, groupName, groupConfig.hookName, undefined, now.toISOString()));
+      heartbeatUnknown = true;
     }
   }
   if (activeDrain?.hook) hook = HookRef.parse(activeDrain.hook);
 
   const containerInstance =
     cluster !== undefined && request.kind !== 'manual-extend'
-      ? await findContainerInstance(deps.clients.ecs, cluster, request.instanceId)
+      ? ((await findContainerInstance(deps.clients.ecs, cluster, request.instanceId)) ??
+        (await knownContainerInstance(deps, cluster, request.instanceId)))
       : undefined;
   const containerInstanceArn =
     containerInstance?.containerInstanceArn ?? (activeDrain?.containerInstanceArn as string | undefined);
@@ -130,7 +148,8 @@ export async function resolveRequest(
   const deadlineMinutes = request.deadlineMinutes ?? basePolicy.deadlineMinutes;
   let deadlineAt =
     request.kind === 'spot'
-      ? addSeconds(request.eventTime, config.spotDeadlineSeconds)
+      ? // Hibernation begins when the notice is sent: no two minutes to use.
+        addSeconds(request.eventTime, request.spotAction === 'hibernate' ? 0 : config.spotDeadlineSeconds)
       : request.kind === 'launch'
         ? addSeconds(now, config.launchDeadlineSeconds)
         : addSeconds(now, deadlineMinutes * 60);
@@ -154,10 +173,21 @@ export async function resolveRequest(
       if (goneFromGroup || goneFromCluster) {
         [action, outcome, message] = ['complete', 'gone', `${request.instanceId} is already gone: nothing to drain.`];
       } else if (notInCluster) {
+        // A host of a group Ballast drains that is in no container instance of the group's cluster: either it
+        // never joined ECS, or the group's cluster is not the one its hosts join.
+        const misconfigured =
+          groupConfig && cluster && request.origin !== 'WarmPool'
+            ? ` Warning: hosts of ${groupName} are expected in cluster ${cluster}; if they join another cluster, the group's cluster is misconfigured (regions['${config.region}'].autoScalingGroups[].cluster, or the ${CLUSTER_TAG} tag).`
+            : '';
+        if (misconfigured)
+          deps.logger.warn(`Host of a drained group is in no container instance of ${cluster}`, {
+            instanceId: request.instanceId,
+            group: groupName,
+          });
         [action, outcome, message] = [
           'complete',
           'not-in-cluster',
-          `${request.instanceId} is in no ECS cluster${cluster ? ` (looked in ${cluster})` : ''}: nothing to drain.`,
+          `${request.instanceId} is in no ECS cluster${cluster ? ` (looked in ${cluster})` : ''}: nothing to drain.${misconfigured}`,
         ];
       } else {
         [action, message] = ['drain', `Draining ${request.instanceId} in ${cluster}.`];
@@ -167,6 +197,15 @@ export async function resolveRequest(
     case 'launch':
       if (!asgInstance) {
         [action, outcome, message] = ['complete', 'gone', `${request.instanceId} is already gone.`];
+        lifecycleResult = 'CONTINUE';
+      } else if (request.destination === 'WarmPool') {
+        // Into the warm pool: the ECS agent does not register there (ECS_WARM_POOLS_CHECK), so there is
+        // nothing to wait for; the host is checked when it leaves the pool for the group.
+        [action, outcome, message] = [
+          'complete',
+          'warm-pool',
+          `${request.instanceId} goes into the warm pool, where it does not join ${cluster ?? 'its cluster'}: let it in at once.`,
+        ];
         lifecycleResult = 'CONTINUE';
       } else {
         [action, message] = ['launch', `Holding ${request.instanceId} until it is ACTIVE in ${cluster}.`];
@@ -179,6 +218,12 @@ export async function resolveRequest(
         [action, message] = ['mark', `Marking ${request.instanceId} (rebalance recommendation).`];
       }
       break;
+    case 'health':
+      [action, message] = [
+        'mark',
+        `AWS Health ${request.healthCode} for ${(request.affected ?? [request.instanceId]).join(', ')}${request.scheduledAt ? ` at ${request.scheduledAt}` : ''}: marking the hosts of Ballast's clusters.`,
+      ];
+      break;
     case 'manual-extend':
       [action, message] = ['extend', `Extending the drain of ${request.instanceId} by ${request.extendMinutes} min.`];
       break;
@@ -188,6 +233,7 @@ export async function resolveRequest(
   }
 
   const state: DrainState = {
+    v: DRAIN_STATE_VERSION,
     action,
     phase: action === 'drain' ? 'waiting-budget' : 'finish',
     request,
@@ -216,6 +262,7 @@ export async function resolveRequest(
       held: activeDrain !== undefined && request.kind === 'manual-release',
     },
     marked: false,
+    ...(heartbeatUnknown ? { heartbeatUnknown } : {}),
     waitSeconds: 0,
     settleSeconds: 0,
     tasks: [],
@@ -254,6 +301,13 @@ export async function resolveRequest(
     deps.logger.info(message, { drainId: request.drainId, instanceId: request.instanceId });
     return { action: 'duplicate', message, drainId: request.drainId, instanceId: request.instanceId };
   }
+  // A retry after a lost claim response finds the running drain already superseded: take over again.
+  const previous =
+    running ??
+    (ours && typeof claim.existing?.supersedes === 'string'
+      ? await deps.ledger.getDrain(config.region, request.instanceId, claim.existing.supersedes)
+      : undefined);
+  const resolved = previous && action === 'drain' ? await takeOver(state, previous, deps) : state;
   deps.logger.info('Resolved drain request', {
     drainId: request.drainId,
     kind: request.kind,
@@ -261,14 +315,32 @@ export async function resolveRequest(
     cluster,
     group: groupName,
     dryRun,
-    deadlineAt,
+    deadlineAt: resolved.deadlineAt,
   });
-  return state;
+  return resolved;
 }
 
 async function activeDrainOf(deps: DrainDeps, request: DrainRequest): Promise<DrainRecord | undefined> {
   const records = await deps.ledger.drainsOf(deps.config.region, request.instanceId);
   return records.find((r) => r.status === 'active' && DRAINING_KINDS.includes(r.trigger));
+}
+
+/**
+ * A container instance ListContainerInstances no longer lists (it lists no INACTIVE ones, and takes no
+ * INACTIVE status filter): the one an earlier drain of this instance recorded, described by its ARN, so that
+ * a host that has left its cluster is reported as gone rather than as never in it.
+ */
+async function knownContainerInstance(
+  deps: DrainDeps,
+  cluster: string,
+  instanceId: string,
+): Promise<ContainerInstance | undefined> {
+  const records = await deps.ledger.drainsOf(deps.config.region, instanceId);
+  const arn = records.find((r) => r.cluster === cluster && typeof r.containerInstanceArn === 'string')
+    ?.containerInstanceArn as string | undefined;
+  if (!arn) return undefined;
+  const found = await describeContainerInstance(deps.clients.ecs, cluster, arn);
+  return found?.status === 'INACTIVE' ? found : undefined;
 }
 
 /** A group not in the configuration, opted in with the `ballast:drain=true` tag. */

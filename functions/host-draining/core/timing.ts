@@ -25,6 +25,7 @@ export function nextWait(previous: number, progress: boolean, initial: number, m
 /** Seconds until the next heartbeat must be recorded (half the hook's HeartbeatTimeout after the last one). */
 export function heartbeatDueIn(state: DrainState, now: Date): number | undefined {
   if (!state.hook) return undefined;
+  if (!state.lastHeartbeatAt && state.heartbeatUnknown) return 0;
   const last = state.lastHeartbeatAt ?? state.request.eventTime;
   return Math.floor(state.hook.heartbeatTimeoutSeconds / 2) - seconds(last, now);
 }
@@ -51,7 +52,7 @@ export function hookEndOutcome(state: DrainState, now: Date): 'hook-expired' | '
   if (!state.hook) return 'hook-lost';
   const last = state.lastHeartbeatAt ?? state.request.eventTime;
   const expired =
-    seconds(last, now) >= state.hook.heartbeatTimeoutSeconds ||
+    (!(state.heartbeatUnknown && !state.lastHeartbeatAt) && seconds(last, now) >= state.hook.heartbeatTimeoutSeconds) ||
     now.getTime() >= new Date(state.hook.globalDeadlineAt).getTime();
   return expired ? 'hook-expired' : 'hook-lost';
 }

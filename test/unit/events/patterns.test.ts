@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ballastDrainEventsPattern, DrainEventDetail } from '#events/ballast-events.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events/ec2.ts';
+import { instanceScheduledChangePattern } from '#events/health.ts';
 import {
   launchLifecycleActionPattern,
   taggedGroupsTerminatePattern,
@@ -22,14 +23,16 @@ const patterns = {
   spot: spotInterruptionPattern(),
   rebalance: rebalanceRecommendationPattern(),
   ballast: ballastDrainEventsPattern(),
+  health: instanceScheduledChangePattern(),
 };
 /** Which sample each pattern must match; it must match no other sample. */
 const expected: Record<keyof typeof patterns, string[]> = {
-  terminate: ['lifecycle-terminate'],
-  launch: ['lifecycle-launch'],
-  spot: ['spot-interruption'],
+  terminate: ['lifecycle-terminate-into-warm-pool', 'lifecycle-terminate'],
+  launch: ['lifecycle-launch-from-warm-pool', 'lifecycle-launch-into-warm-pool', 'lifecycle-launch'],
+  spot: ['spot-interruption-hibernate', 'spot-interruption-stop', 'spot-interruption'],
   rebalance: ['rebalance-recommendation'],
   ballast: ['ballast-drain-completed'],
+  health: ['health-instance-retirement'],
 };
 
 describe('event patterns', () => {

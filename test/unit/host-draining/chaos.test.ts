@@ -7,6 +7,7 @@ import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { completeLifecycleAction, recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
 import { reclaimExecution } from '#functions/host-draining/core/reclaim.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
+import { readState } from '#functions/host-draining/parse.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
 import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
 import { isState } from './flow.ts';
@@ -21,11 +22,17 @@ import { isState } from './flow.ts';
  *  - the first drain's execution stopped from outside at a random step (reclaimed by the status event, or
  *    by the second drain's acquire);
  *  - short hook heartbeat timeouts (the fake expires a hook that is not heartbeaten in time);
- *  - hosts with thousands of recently stopped short tasks.
+ *  - hosts with thousands of recently stopped short tasks;
+ *  - a deploy during a drain: from a random step on, each step gets the state as another version of
+ *    Ballast wrote it (no `v`, a field this version does not know) and reads it as the handlers do;
+ *  - target groups whose real deregistration delay differs from the configuration's (30 s);
+ *  - a manual drain of the second host while its lifecycle drain runs.
  * Invariants: no lifecycle action completed by Ballast while a task was not STOPPED unless the outcome says
  * so; no budget slot held by an execution that is not running; no drain record left active; every drain
- * reported with its real outcome (an expired hook is never `drained`); every state under 256 KiB.
- * Not modelled here: a deploy during a drain (issue 10, defect 8, not done).
+ * reported with its real outcome (an expired hook is never `drained`); every state under 256 KiB; every
+ * state readable after a deploy; a drained host's hook completed no sooner than the real delay after its
+ * last task stopped (unless the hook's global timeout cut the settle, which the message says); the manual
+ * drain of a host that is being drained starts nothing.
  *
  * The seed is printed; `CHAOS_SEED=<n>` reproduces a run, `CHAOS_RUNS=<n>` changes the count (default 200).
  */
@@ -45,6 +52,9 @@ const scheduleArb = fc.record({
   stopFirstAt: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
   reclaimByEvent: fc.boolean(),
   unstoppable: fc.boolean(),
+  deployAt: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+  realDelay: fc.constantFrom(undefined, 0, 200, 900),
+  manualDuringDrain: fc.boolean(),
 });
 type Schedule = typeof scheduleArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -77,6 +87,7 @@ async function runSchedule(s: Schedule): Promise<string[]> {
     }
   }
   if (s.unstoppable) fleet.unstoppable.add(fleet.taskOn(HOSTS[0])[0]!.arn);
+  if (s.realDelay !== undefined) fleet.targetGroups.set('api-tg', s.realDelay);
   fleet.hooks.set('web-hosts/ballast-drain', {
     HeartbeatTimeout: s.heartbeatTimeout,
     GlobalTimeout: 30 * s.heartbeatTimeout,
@@ -110,7 +121,17 @@ async function runSchedule(s: Schedule): Promise<string[]> {
       const n = stepNo++;
       expireHooks();
       if (s.throttleAt.includes(n) && attempt === 0) continue; // Lambda.TooManyRequestsException: retried
-      const out = await fn(st, deps);
+      let input = st;
+      if (s.deployAt !== undefined && n >= s.deployAt) {
+        // Another version wrote this state: read it as the handlers do.
+        const { v: _v, ...older } = JSON.parse(JSON.stringify(st)) as DrainState;
+        try {
+          input = readState({ ...older, writtenBy: 'another version' }, false).state;
+        } catch (error) {
+          problems.push(`step ${n}: the state of another version was unreadable: ${(error as Error).message}`);
+        }
+      }
+      const out = await fn(input, deps);
       check(Buffer.byteLength(JSON.stringify(out)) < LIMITS.sfnPayloadBytesMax, `state over 256 KiB at step ${n}`);
       if (s.lostResponseAt.includes(n) && attempt === 0) continue; // applied, response lost: retried with `st`
       return out;
@@ -147,8 +168,19 @@ async function runSchedule(s: Schedule): Promise<string[]> {
       if (stopped()) return false;
       st = await step(startDrain, st);
     }
+    let asked = false;
     while (st.phase === 'draining') {
       if (stopped()) return false;
+      if (s.manualDuringDrain && i === 1 && !asked) {
+        asked = true;
+        fleet.executions.set(`${exec}-manual`, 'RUNNING');
+        const manual = await resolveRequest(
+          { action: 'drain', instanceId: host, reason: 'chaos' },
+          deps,
+          `${exec}-manual`,
+        );
+        check(manual.action === 'skip', `${host}: a manual drain during its drain resolved as ${manual.action}`);
+      }
       wait(st.waitSeconds);
       st = await step(checkTasks, st);
     }
@@ -167,6 +199,17 @@ async function runSchedule(s: Schedule): Promise<string[]> {
     );
     check(!(expired.has(host) && st.outcome === 'drained'), `${host}: its hook expired, yet reported drained`);
     check(st.outcome !== 'drained' || completedByBallast, `${host}: reported drained without completing its hook`);
+    if (st.outcome === 'drained' && completedByBallast && !/cut/.test(st.message)) {
+      const completedAt = new Date(
+        fleet.mutationsOf('autoscaling:CompleteLifecycleAction').find((m) => m.input.InstanceId === host)!.at,
+      ).getTime();
+      const lastStop = Math.max(...fleet.taskOn(host).map((t) => t.stoppedAt?.getTime() ?? 0));
+      const owed = ((s.realDelay ?? 30) + s.settleSeconds) * 1000;
+      check(
+        completedAt - lastStop >= owed,
+        `${host}: completed ${(completedAt - lastStop) / 1000} s after its last task stopped, owed ${owed / 1000} s`,
+      );
+    }
     return true;
   };
 

@@ -19,6 +19,10 @@ import {
   StopTaskCommand,
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetGroupAttributesCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -53,7 +57,19 @@ export interface FakeService {
   maximumPercent: number;
   /** A service whose replacements cannot be placed (no room): the scheduler does not move it. */
   noRoom?: boolean;
+  /** The target groups its tasks are registered in, by name (ECS `loadBalancers`). */
+  targetGroups: string[];
 }
+
+/**
+ * The fake world's own target groups and their real `deregistration_delay.timeout_seconds`, and which
+ * services are behind them by default. Deliberately its own facts: a test can set them differently from
+ * the configuration (`testConfig` declares 30 s for api-tg and 45 s for fe-tg).
+ */
+export const FAKE_TARGET_GROUPS: Readonly<Record<string, number>> = { 'api-tg': 30, 'fe-tg': 45 };
+const SERVICE_TARGET_GROUPS: Readonly<Record<string, string[]>> = { api: ['api-tg'], frontend: ['fe-tg'] };
+export const targetGroupArn = (name: string) =>
+  `arn:aws:elasticloadbalancing:${REGION}:123456789012:targetgroup/${name}/0123456789abcdef`;
 
 export interface FakeInstance {
   cluster: string;
@@ -207,6 +223,10 @@ export class FakeFleet {
   readonly autoScalingClient = new AutoScalingClient({ region: REGION });
   readonly eventBridgeClient = new EventBridgeClient({ region: REGION });
   readonly sfnClient = new SFNClient({ region: REGION });
+  readonly elbClient = new ElasticLoadBalancingV2Client({ region: REGION });
+  readonly elb = mockClient(this.elbClient);
+  /** Target groups by name and their deregistration delay (seconds). */
+  readonly targetGroups = new Map<string, number>(Object.entries(FAKE_TARGET_GROUPS));
   readonly ecs = mockClient(this.ecsClient);
   readonly autoScaling = mockClient(this.autoScalingClient);
   readonly eventBridge = mockClient(this.eventBridgeClient);
@@ -224,6 +244,7 @@ export class FakeFleet {
         autoScaling: this.autoScalingClient,
         eventBridge: this.eventBridgeClient,
         sfn: this.sfnClient,
+        elbv2: this.elbClient,
       },
       sleep: async () => {},
       ledger: this.ledger,
@@ -268,6 +289,7 @@ export class FakeFleet {
       schedulingStrategy: 'REPLICA',
       minimumHealthyPercent: 50,
       maximumPercent: 200,
+      targetGroups: SERVICE_TARGET_GROUPS[name] ?? [],
       ...service,
     });
   }
@@ -406,6 +428,11 @@ export class FakeFleet {
           {
             serviceName: name,
             schedulingStrategy: service.schedulingStrategy,
+            loadBalancers: service.targetGroups.map((tg) => ({
+              targetGroupArn: targetGroupArn(tg),
+              containerName: name,
+              containerPort: 8080,
+            })),
             deploymentConfiguration: {
               minimumHealthyPercent: service.minimumHealthyPercent,
               maximumPercent: service.maximumPercent,
@@ -509,6 +536,20 @@ export class FakeFleet {
         return { EventId: 'e' };
       });
       return { FailedEntryCount: entries.filter((e: object) => 'ErrorCode' in e).length, Entries: entries };
+    });
+    this.elb.on(DescribeTargetGroupAttributesCommand).callsFake((input) => {
+      const name = [...this.targetGroups.keys()].find((n) => targetGroupArn(n) === input.TargetGroupArn);
+      if (name === undefined) {
+        throw Object.assign(new Error('One or more target groups not found'), {
+          name: 'TargetGroupNotFoundException',
+        });
+      }
+      return {
+        Attributes: [
+          { Key: 'deregistration_delay.timeout_seconds', Value: String(this.targetGroups.get(name)) },
+          { Key: 'stickiness.enabled', Value: 'false' },
+        ],
+      };
     });
     this.sfn.on(DescribeExecutionCommand).callsFake((input) => {
       const status = this.executions.get(input.executionArn ?? '');

@@ -50,8 +50,17 @@ export async function drive(
     case 'complete':
       return { output: await finishing(state), steps };
     case 'mark':
-      steps.push('Mark Host', 'Record Outcome');
-      return { output: await recordOutcome(await markHost(state, deps), deps), steps };
+      steps.push('Mark Host');
+      state = await markHost(state, deps);
+      while (state.phase === 'draining') {
+        if (steps.length > max) throw new Error('mark loop did not end');
+        wait(state.waitSeconds, 'Wait Before Unmark');
+        await options.beforeCheck?.(state);
+        steps.push('Mark Host');
+        state = await markHost(state, deps);
+      }
+      steps.push('Record Outcome');
+      return { output: await recordOutcome(state, deps), steps };
     case 'extend':
       steps.push('Extend Drain', 'Record Outcome');
       return { output: await recordOutcome(await extendDrain(state, deps), deps), steps };

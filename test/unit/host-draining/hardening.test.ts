@@ -5,7 +5,7 @@ import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { completeLifecycleAction, recordOutcome, releaseBudget } from '#functions/host-draining/core/finish.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
-import { FakeFleet, T0, terminateEvent, testConfig } from './fleet.ts';
+import { FakeFleet, sample, T0, terminateEvent, testConfig } from './fleet.ts';
 import { asState, drive } from './flow.ts';
 
 /**
@@ -265,5 +265,175 @@ describe('a lost response of Complete Lifecycle Action (found by the chaos suite
     expect(retried.outcome).toBe('drained');
     expect(retried.lifecycleCompleted).toBe(true);
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+});
+
+describe('defect 4: settle reads the real deregistration delays of the target groups', () => {
+  /** Seconds from the last task STOPPED on HOST to the CompleteLifecycleAction. */
+  function settledFor(): number {
+    const completed = fleet.mutationsOf('autoscaling:CompleteLifecycleAction').find((m) => m.input.InstanceId === HOST);
+    const lastStop = Math.max(...fleet.taskOn(HOST).map((t) => t.stoppedAt?.getTime() ?? 0));
+    return (new Date(completed!.at).getTime() - lastStop) / 1000;
+  }
+
+  it('settles for the target group’s real delay, not the configured one', async () => {
+    // Arrange: the configuration says api-tg drains in 30 s; the target group really takes 400 s.
+    fleet.targetGroups.set('api-tg', 400);
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('drained');
+    expect(settledFor()).toBeGreaterThanOrEqual(400);
+  });
+
+  it('settles for the target group of a service missing from the configuration', async () => {
+    // Arrange: billing is not in Ballast's configuration; its target group has a 600 s delay.
+    fleet.targetGroups.set('billing-tg', 600);
+    fleet.addService('billing', { targetGroups: ['billing-tg'] });
+    fleet.addTask(HOST, 'service:billing');
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+    // Act
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('drained');
+    expect(asState(output).message).toMatch(/billing-tg 600 s/);
+    expect(settledFor()).toBeGreaterThanOrEqual(600);
+  });
+
+  it('assumes ELB’s default delay when a target group’s attributes cannot be read', async () => {
+    fleet.elb.rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const deps = fleet.deps(testConfig({ web: { settleSeconds: 0 } }));
+
+    const { output } = await drive(await terminateEvent(HOST), fleet, deps);
+
+    expect(asState(output).outcome).toBe('drained');
+    expect(settledFor()).toBeGreaterThanOrEqual(LIMITS.elbDeregistrationDelayDefaultSeconds);
+  });
+});
+
+describe('defect 9: one drain per instance, and a manual drain of a host in its hook keeps the hook’s real clock', () => {
+  const holders = () => fleet.ledger.budgets.get('us-east-1#web') ?? new Set<string>();
+
+  it('starts nothing for a manual drain of a host a running lifecycle drain holds', async () => {
+    // Arrange: the terminate drain of HOST runs and holds a slot.
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'RUNNING');
+    const lifecycle = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC)), deps);
+    expect(lifecycle.budget.held).toBe(true);
+    // Act: an operator drains the same host by hand.
+    const manual = await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'patch' }, deps, EXEC_2);
+    // Assert: nothing claimed, one slot.
+    expect(manual.action).toBe('skip');
+    expect(manual.message).toMatch(/already being drained by terminate-/);
+    expect(holders().size).toBe(1);
+    expect(fleet.ledger.drains.size).toBe(1);
+  });
+
+  it('lets a Spot warning take over a running terminate drain: one slot, one completion, the old one superseded', async () => {
+    // Arrange: the terminate drain of HOST has started (slot held, host DRAINING).
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'RUNNING');
+    let lifecycle = asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC));
+    lifecycle = await startDrain(await acquireBudget(lifecycle, deps), deps);
+    const spotEvent = await sample('spot-interruption');
+    const spot = {
+      ...spotEvent,
+      time: T0.toISOString(),
+      detail: { ...(spotEvent.detail as object), 'instance-id': HOST },
+    };
+    // Act: the Spot warning arrives; then the terminate drain's next check runs.
+    const taking = asState(await resolveRequest(spot, deps, EXEC_2));
+    const old = await checkTasks(lifecycle, deps);
+    const oldEnd = await recordOutcome(await releaseBudget(await completeLifecycleAction(old, deps), deps), deps);
+    // Assert: the old drain ended superseded without completing the hook or freeing the slot.
+    expect(taking.hook?.name).toBe('ballast-drain');
+    expect(holders()).toEqual(new Set([taking.budget.holder]));
+    expect(oldEnd.outcome).toBe('superseded');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(0);
+    // The Spot drain finishes, completes the hook once and gives the one slot back.
+    let state = await startDrain(await acquireBudget(taking, deps), deps);
+    while (state.phase === 'draining') {
+      fleet.advance(state.waitSeconds);
+      fleet.tick();
+      state = await checkTasks(state, deps);
+    }
+    state = await recordOutcome(await releaseBudget(await completeLifecycleAction(state, deps), deps), deps);
+    expect(state.outcome).toBe('drained');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+    expect(holders().size).toBe(0);
+  });
+
+  it('counts the hook of a host already in Terminating:Wait from the lifecycle action, and heartbeats at once', async () => {
+    // Arrange: HOST's terminate drain failed at T0 (its hook still waits); an hour later an operator drains it.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 1800, GlobalTimeout: 10_800 });
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'FAILED');
+    const failed = asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC));
+    await recordOutcome({ ...failed, error: { Error: 'States.TaskFailed', Cause: 'boom' } }, deps);
+    fleet.advance(3600);
+    // Act
+    const manual = asState(await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'retry' }, deps, EXEC_2));
+    const started = await startDrain(await acquireBudget(manual, deps), deps);
+    // Assert: the global timeout is the lifecycle action's (T0 + 3 h), not the command's (T0 + 4 h) ...
+    expect(manual.hook?.globalDeadlineAt).toBe(new Date(T0.getTime() + 10_800_000).toISOString());
+    expect(new Date(manual.deadlineAt).getTime()).toBeLessThanOrEqual(T0.getTime() + 10_800_000 - 120_000);
+    // ... and the first check heartbeats at once (the last heartbeat is unknown).
+    const beats = fleet.mutationsOf('autoscaling:RecordLifecycleActionHeartbeat');
+    expect(beats.map((b) => b.at)).toContain(new Date(T0.getTime() + 3_600_000).toISOString());
+    expect(started.lastHeartbeatAt).toBe(new Date(T0.getTime() + 3_600_000).toISOString());
+  });
+});
+
+describe('events that real accounts send (issue 10)', () => {
+  it('reports a host whose container instance is INACTIVE as gone, not as in no cluster', async () => {
+    // Arrange: HOST was drained once (Ballast knows its container instance), then left the cluster.
+    const deps = fleet.deps();
+    fleet.executions.set(EXEC, 'SUCCEEDED');
+    const first = await startDrain(
+      await acquireBudget(asState(await resolveRequest(await terminateEvent(HOST, 'first'), deps, EXEC)), deps),
+      deps,
+    );
+    await recordOutcome(await releaseBudget({ ...first, phase: 'finish', outcome: 'timed-out' }, deps), deps);
+    fleet.instances.get(HOST)!.status = 'INACTIVE';
+    // Act: a new lifecycle action for the same instance.
+    const { output } = await drive(await terminateEvent(HOST, 'second'), fleet, deps);
+    // Assert
+    expect(asState(output).outcome).toBe('gone');
+  });
+
+  it('completes a host of a configured group that is in no container instance of its cluster, with a warning', async () => {
+    fleet.addInstance('i-0ddddddddddddddd1', 'workers', 'web-hosts');
+    fleet.terminating('i-0ddddddddddddddd1');
+
+    const { output } = await drive(await terminateEvent('i-0ddddddddddddddd1'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('not-in-cluster');
+    expect(asState(output).message).toMatch(/cluster is misconfigured/);
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+});
+
+describe('a lifecycle event that is malformed but safely actionable (issue 10)', () => {
+  it('drains a terminate event without a token and completes the action by instance id', async () => {
+    const event = await terminateEvent(HOST);
+    const { LifecycleActionToken: _token, ...detail } = event.detail as Record<string, unknown>;
+
+    const { output } = await drive({ ...event, detail }, fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('drained');
+    const [complete] = fleet.mutationsOf('autoscaling:CompleteLifecycleAction');
+    expect(complete?.input).toMatchObject({ InstanceId: HOST, LifecycleActionResult: 'CONTINUE' });
+    expect(complete?.input).not.toHaveProperty('LifecycleActionToken');
+  });
+
+  it('names the missing field and the fix when an event cannot be acted on', async () => {
+    const event = await terminateEvent(HOST);
+    const { LifecycleHookName: _hook, ...detail } = event.detail as Record<string, unknown>;
+
+    await expect(resolveRequest({ ...event, detail }, fleet.deps())).rejects.toThrow(
+      /detail\.LifecycleHookName: is missing; the event must carry it/,
+    );
+    expect(fleet.mutations).toEqual([]);
   });
 });

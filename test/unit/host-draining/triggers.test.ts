@@ -43,6 +43,8 @@ describe('the launch hook', () => {
     const state = asState(output);
     const [complete] = fleet.mutationsOf('autoscaling:CompleteLifecycleAction');
     expect(state.outcome).toBe('launch-ready');
+    // A launch is not a drain (issue 10: no 'Drain Completed (launch-ready)').
+    expect(fleet.eventTypes()).toEqual(['Host Ready']);
     expect(complete?.input).toMatchObject({ LifecycleHookName: 'ballast-launch', LifecycleActionResult: 'CONTINUE' });
     expect(new Date(complete!.at).getTime() - T0.getTime()).toBeGreaterThanOrEqual(120_000);
     expect(steps.filter((s) => s === 'Check Launch').length).toBeGreaterThan(2);
@@ -57,7 +59,61 @@ describe('the launch hook', () => {
 
     expect(asState(output).outcome).toBe('launch-timed-out');
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0]?.input.LifecycleActionResult).toBe('ABANDON');
-    expect(fleet.eventTypes()).toEqual(['Drain Timed Out']);
+    expect(fleet.eventTypes()).toEqual(['Host Launch Abandoned']);
+  });
+});
+
+describe('warm pools (issue 10: Origin and Destination)', () => {
+  it('lets a host into the warm pool at once: its agent does not register there', async () => {
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Warmed:Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+
+    const { output, steps } = await drive(await sample('lifecycle-launch-into-warm-pool'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('warm-pool');
+    expect(steps).not.toContain('Check Launch');
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0]?.input).toMatchObject({
+      InstanceId: NEW_HOST,
+      LifecycleActionResult: 'CONTINUE',
+    });
+    expect(fleet.now).toEqual(T0);
+  });
+
+  it('sets a host Ballast drained into the warm pool ACTIVE again when it comes back to the group', async () => {
+    // Arrange: the host went into the warm pool on scale-in (drained: DRAINING), and now comes back.
+    fleet.addInstance(NEW_HOST, 'web', 'web-hosts');
+    fleet.addTask(NEW_HOST, 'service:api');
+    fleet.terminating(NEW_HOST);
+    const into = await sample('lifecycle-terminate-into-warm-pool');
+    const drained = await drive(
+      { ...into, detail: { ...(into.detail as object), EC2InstanceId: NEW_HOST } },
+      fleet,
+      fleet.deps(),
+    );
+    expect(asState(drained.output).outcome).toBe('drained');
+    expect(fleet.instances.get(NEW_HOST)?.status).toBe('DRAINING');
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+    // Act
+    const { output } = await drive(await sample('lifecycle-launch-from-warm-pool'), fleet, fleet.deps());
+    // Assert
+    expect(asState(output).outcome).toBe('launch-ready');
+    expect(fleet.instances.get(NEW_HOST)?.status).toBe('ACTIVE');
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState').at(-1)?.input).toMatchObject({ status: 'ACTIVE' });
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction').at(-1)?.input).toMatchObject({
+      LifecycleActionResult: 'CONTINUE',
+    });
+  });
+
+  it('leaves a DRAINING host that Ballast did not drain to whoever drains it', async () => {
+    fleet.addInstance(NEW_HOST, 'web', 'web-hosts', { status: 'DRAINING' });
+    fleet.asg.set(NEW_HOST, { group: 'web-hosts', lifecycleState: 'Pending:Wait' });
+    fleet.pendingActions.add(NEW_HOST);
+
+    const { output } = await drive(await sample('lifecycle-launch-from-warm-pool'), fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('launch-timed-out');
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')).toHaveLength(0);
   });
 });
 
@@ -82,14 +138,105 @@ describe('a Spot interruption warning', () => {
   });
 });
 
+describe('Spot instance-action stop and hibernate (issue 10)', () => {
+  it('drains a hibernating host at once (no two-minute warning) and says how to give it back its tasks', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const spot = { ...(await sample('spot-interruption-hibernate')), time: T0.toISOString() };
+
+    const resolved = asState(await resolveRequest(spot, fleet.deps()));
+    fleet.ledger.drains.clear();
+    const { output } = await drive(spot, fleet, fleet.deps());
+
+    expect(resolved.deadlineAt).toBe(T0.toISOString());
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')[0]?.at).toBe(T0.toISOString());
+    expect(fleet.now.getTime() - T0.getTime()).toBeLessThanOrEqual(10_000);
+    expect(asState(output).message).toMatch(/hibernates and comes back later .*"action": "release"/);
+  });
+
+  it('keeps the two minutes for a stop, and a release sets the returned host ACTIVE again', async () => {
+    const spot = { ...(await sample('spot-interruption-stop')), time: T0.toISOString() };
+    const resolved = asState(await resolveRequest(spot, fleet.deps()));
+    fleet.ledger.drains.clear();
+    await drive(spot, fleet, fleet.deps());
+    expect(new Date(resolved.deadlineAt).getTime() - T0.getTime()).toBe(110_000);
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('DRAINING');
+
+    const { output } = await drive({ action: 'release', instanceId: WEB_INSTANCE }, fleet, fleet.deps());
+
+    expect(asState(output).outcome).toBe('released');
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
+  });
+});
+
+describe('AWS Health scheduled changes (issue 10: marked, with an event)', () => {
+  it('marks the retiring host, drains nothing, and reports when the change begins', async () => {
+    const { output, steps } = await drive(await sample('health-instance-retirement'), fleet, fleet.deps());
+
+    expect(steps).toEqual(['Resolve Request', 'Mark Host', 'Record Outcome']);
+    expect(asState(output).outcome).toBe('marked');
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('health');
+    expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
+    expect(fleet.events.at(-1)).toMatchObject({
+      type: 'Host Maintenance Scheduled',
+      detail: { instanceId: WEB_INSTANCE, trigger: 'health' },
+    });
+    expect(fleet.events.at(-1)?.detail.message).toMatch(/begins at 2026-12-06T10:00:00.000Z/);
+  });
+
+  it('marks every affected host of its clusters, and none outside them', async () => {
+    const event = await sample('health-instance-retirement');
+    const detail = event.detail as Record<string, unknown>;
+    const other = 'i-0eeeeeeeeeeeeeee1';
+    const { output } = await drive(
+      {
+        ...event,
+        resources: [],
+        detail: { ...detail, affectedEntities: [{ entityValue: other }, { entityValue: 'i-0bbbbbbbbbbbbbbb1' }] },
+      },
+      fleet,
+      fleet.deps(),
+    );
+
+    expect(fleet.instances.get('i-0bbbbbbbbbbbbbbb1')?.attributes.get('ballast.drain-pending')).toBe('health');
+    expect(fleet.mutationsOf('ecs:PutAttributes')).toHaveLength(1);
+    expect(asState(output).message).toMatch(/marked i-0bbbbbbbbbbbbbbb1 \(web\)/);
+  });
+});
+
 describe('a rebalance recommendation', () => {
   it('marks the host with an attribute that keeps new tasks off it, without DRAINING', async () => {
-    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps());
+    const held: (string | undefined)[] = [];
+    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps(), {
+      beforeCheck: () => {
+        held.push(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending'));
+      },
+    });
 
     expect(asState(output).outcome).toBe('marked');
-    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('rebalance');
+    expect(held).toEqual(['rebalance']);
     expect(fleet.instances.get(WEB_INSTANCE)?.status).toBe('ACTIVE');
     expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')).toHaveLength(0);
+  });
+
+  it('removes its mark after an hour when no interruption, replacement or drain followed (issue 10, defect 10)', async () => {
+    const { output, steps } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps());
+
+    expect(steps).toEqual(['Resolve Request', 'Mark Host', 'Wait Before Unmark', 'Mark Host', 'Record Outcome']);
+    expect(fleet.now.getTime() - T0.getTime()).toBe(3_600_000);
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.has('ballast.drain-pending')).toBe(false);
+    expect(asState(output).message).toMatch(/mark removed/);
+  });
+
+  it('leaves the mark to a drain that followed the recommendation', async () => {
+    const { output } = await drive(await sample('rebalance-recommendation'), fleet, fleet.deps(), {
+      beforeCheck: () => {
+        fleet.instances.get(WEB_INSTANCE)!.status = 'DRAINING';
+      },
+    });
+
+    expect(fleet.instances.get(WEB_INSTANCE)?.attributes.get('ballast.drain-pending')).toBe('rebalance');
+    expect(fleet.mutationsOf('ecs:DeleteAttributes')).toHaveLength(0);
+    expect(asState(output).message).toMatch(/being drained/);
   });
 
   it('skips an instance of a group Ballast does not drain', async () => {
