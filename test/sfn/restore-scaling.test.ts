@@ -213,10 +213,14 @@ describe('the restore-scaling state machine', () => {
   });
 
   it('puts back what a raise that failed half-way had applied', async () => {
-    // Arrange: the raise keeps failing at Check Tier after the critical tier was applied.
+    // Arrange: the raise keeps failing at Apply Tier once the critical tier was applied (the standard tier's call).
     const routes = raiseRoutes();
-    routes[E.checkTier] = () => {
-      throw Object.assign(new Error('boom'), { name: 'Error' });
+    const apply = routes[E.applyTier]!;
+    let applies = 0;
+    routes[E.applyTier] = (input, call) => {
+      applies++;
+      if (applies > 1) throw Object.assign(new Error('boom'), { name: 'Error' });
+      return apply(input, call);
     };
     const failed = await runStateMachine({
       definition: raiseDefinition,

@@ -2,6 +2,7 @@ import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { RATE_LIMITS } from '#config/limits.ts';
 import { normaliseScaleInput, overrideIdFor } from '#events/emergency-scale-input.ts';
 import { SCALING_EVENT } from '#events/scaling-events.ts';
 import { readServiceHistory } from '#shared/capacity-history.ts';
@@ -36,8 +37,16 @@ import { etaSecondsOf, planGroups, targetFor } from './plan.ts';
 export const APPLY_BATCH = 50;
 /** `Scaling Override Expiring` is emitted this long before the hold ends. */
 export const EXPIRING_WARNING_SECONDS = 30 * 60;
-/** Back-off after a throttled batch: doubling from 2 s to 60 s. */
-const backoffSeconds = (throttled: number) => Math.min(60, 2 ** Math.min(throttled, 6));
+/**
+ * Back-off after a throttled batch: the time the published bucket needs to refill one batch (Application Auto
+ * Scaling's for RegisterScalableTarget, ECS's service-mutation bucket for UpdateService), so the next batch
+ * finds tokens; never less than 1 s. (It used to double with every throttle of the run, which at fleet scale
+ * left the bucket full and idle for tens of seconds.)
+ */
+const backoffSeconds = (lever: 'register' | 'update') => {
+  const limit = RATE_LIMITS[lever === 'register' ? 'application-autoscaling:*' : 'ecs:UpdateService'];
+  return Math.max(1, Math.ceil(APPLY_BATCH / (limit?.perSecond ?? 1)));
+};
 
 const HOUR_MS = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -344,6 +353,7 @@ export async function applyTier(state: ScaleState, deps: ScalingDeps): Promise<S
   const todo = services.filter((s) => s.tier === tier.tier && !s.applied);
   let calls = 0;
   let throttled = false;
+  let throttledLever: 'register' | 'update' | undefined;
   for (const s of todo) {
     if (calls >= APPLY_BATCH) break;
     if (s.lever === 'update' && s.target <= s.desired) {
@@ -377,6 +387,7 @@ export async function applyTier(state: ScaleState, deps: ScalingDeps): Promise<S
     } catch (error) {
       if (!isTransientAwsError(error)) throw error;
       throttled = true;
+      throttledLever = s.lever === 'register' ? 'register' : 'update';
       break;
     }
   }
@@ -398,8 +409,13 @@ export async function applyTier(state: ScaleState, deps: ScalingDeps): Promise<S
       tiers,
       phase: 'applying',
       throttled: count,
-      waitSeconds: throttled ? backoffSeconds(count) : 0,
+      waitSeconds: throttled ? backoffSeconds(throttledLever ?? 'register') : 0,
     };
+  }
+  // This tier's floors are set: the next tier's go out at once (critical first, each within the rate limits),
+  // and the waits for running come after, tier by tier; a tier does not wait for the one before to run.
+  if (tiers.some((t) => t.outcome === 'pending')) {
+    return { ...state, services, tiers, phase: 'applying', waitSeconds: 0 };
   }
   return { ...state, services, tiers, phase: 'waiting', waitSeconds: deps.config.policy.pollSeconds };
 }
@@ -408,8 +424,9 @@ const PLACEMENT = /unable to place a task|insufficient (cpu|memory)|no container
 
 /**
  * 'Check Tier': polls ECS (not events) until every service of the tier runs its target; reports a
- * placement failure per service (from the service's events since the tier started); a tier that does not
- * get there within `tierTimeoutMinutes` is reported as timed out and the next tier goes on.
+ * placement failure per service (from the service's events since the tier's floors were set); a tier that does
+ * not get there within `tierTimeoutMinutes` of that is reported as timed out and the next tier is checked.
+ * Every tier's floors are set before the first wait (critical first), so no tier waits for another to run.
  */
 export async function checkTier(state: ScaleState, deps: ScalingDeps): Promise<ScaleState> {
   const index = state.tiers.findIndex((t) => t.outcome === 'waiting');
@@ -445,8 +462,12 @@ export async function checkTier(state: ScaleState, deps: ScalingDeps): Promise<S
   const tiers = state.tiers.map((t, i) =>
     i === index ? { ...t, outcome: allReached ? ('reached' as const) : ('timed-out' as const) } : t,
   );
-  const more = tiers.some((t) => t.outcome === 'pending');
-  return { ...state, services, tiers, phase: more ? 'applying' : 'holding', waitSeconds: 0 };
+  if (tiers.some((t) => t.outcome === 'pending'))
+    return { ...state, services, tiers, phase: 'applying', waitSeconds: 0 };
+  // The next tier whose floors are set is checked at once (it has been starting its tasks meanwhile).
+  if (tiers.some((t) => t.outcome === 'waiting'))
+    return { ...state, services, tiers, phase: 'waiting', waitSeconds: 0 };
+  return { ...state, services, tiers, phase: 'holding', waitSeconds: 0 };
 }
 
 /** 'Record Override': the override holds; the ledger gets the plan and the actions, and `Scaling Override Applied` goes out. */
