@@ -127,6 +127,44 @@ describe('ballast scale against the local cloud', () => {
       expect.stringMatching(/EmergencyScalingRaiseRole/),
       expect.stringMatching(/EmergencyScalingRestoreRole/),
     ]);
+
+    // Every grant of the emergency-scaling functions' roles is used by this run (sampler and detector included),
+    // but for the ones named here: what detection does (the Detect role's StartExecution and PutEvents:
+    // emergency-scaling-detector.test.ts), the restore at expiry (the Raise role's StartExecution: 'restores
+    // on its own when the override expires'), and what only services without a scalable target need (Raise's
+    // UpdateService, Restore's DescribeServices and UpdateService; the example fleet has none). The state
+    // machines' roles are left out: the local cloud does not record their Lambda invocations as API calls.
+    await cloud.runFor(10 * 60_000);
+    const unused: string[] = [];
+    const stack = cloud.stacks.find((s) => s.region === REGION)!;
+    const functionRoles = stack.roles.filter(
+      (r) => /EmergencyScaling/.test(r.logicalId) && !/StateMachineRole/.test(r.logicalId),
+    );
+    expect(functionRoles.length).toBe(5); // sample, detect, validate, raise, restore
+    for (const role of functionRoles) {
+      const granted = new Set(
+        role.policyDocuments
+          .flatMap((d) => (d.Statement ?? []) as { Effect?: string; Action?: string | string[] }[])
+          .filter((st) => st.Effect === 'Allow')
+          .flatMap((st) => (Array.isArray(st.Action) ? st.Action : st.Action ? [st.Action] : []))
+          .filter((a) => !/^(dynamodb|logs|xray):/.test(a)),
+      );
+      const used = new Set(
+        cloud.endpoint.calls
+          .filter((call) => call.caller === role.logicalId)
+          .map((call) => `${call.service}:${call.action}`),
+      );
+      for (const action of granted)
+        if (!used.has(action)) unused.push(`${role.logicalId.replace(/[0-9A-F]{8}$/, '')} ${action}`);
+    }
+    expect(unused.sort()).toEqual([
+      'BallastEmergencyScalingDetectRole events:PutEvents',
+      'BallastEmergencyScalingDetectRole states:StartExecution',
+      'BallastEmergencyScalingRaiseRole ecs:UpdateService',
+      'BallastEmergencyScalingRaiseRole states:StartExecution',
+      'BallastEmergencyScalingRestoreRole ecs:DescribeServices',
+      'BallastEmergencyScalingRestoreRole ecs:UpdateService',
+    ]);
   });
 
   it('avoids the clamp trap: the naive order ends at max in the simulation, Ballast holds above it', async () => {
