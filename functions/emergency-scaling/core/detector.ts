@@ -1,6 +1,6 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SCALING_EVENT } from '#events/scaling-events.ts';
+import { startExecutionOnce } from '#shared/executions.ts';
 import { expiresAt, LEDGER_TTL_ATTRIBUTE } from '#shared/ledger.ts';
 import { TIERS, type Tier } from '../config.ts';
 import type { ScalingDeps } from './deps.ts';
@@ -185,12 +185,8 @@ async function start(deps: Deps, stateMachineArn: string | undefined, name: stri
   if (!stateMachineArn) throw new Error(`The detector cannot start ${name}: its state machine ARN is not configured.`);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   if (deps.dryRun) return `${executionArn} (dry run: not started)`;
-  try {
-    await deps.clients.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-  } catch (error) {
-    // Started before, by this run's retry or a duplicate delivery: nothing to do twice.
-    if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
-  }
+  // Started before, by this run's retry or a duplicate delivery: nothing to do twice.
+  await startExecutionOnce(deps.clients.sfn, { stateMachineArn, name, input });
   return executionArn;
 }
 

@@ -1,12 +1,12 @@
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { RATE_LIMITS } from '#config/limits.ts';
 import { normaliseScaleInput, overrideIdFor } from '#events/emergency-scale-input.ts';
 import { SCALING_EVENT } from '#events/scaling-events.ts';
 import { readServiceHistory } from '#shared/capacity-history.ts';
 import { InvalidInput, isTransientAwsError } from '#shared/errors.ts';
+import { startExecutionOnce } from '#shared/executions.ts';
 import { type ScalingService, TIERS } from '../config.ts';
 import { NoActiveOverride, SnapshotMissing } from '../errors.ts';
 import type { PlannedGroup, PlannedService, ScaleState, Snapshot } from '../state.ts';
@@ -588,22 +588,11 @@ export async function startRestore(state: ScaleState, deps: ScalingDeps): Promis
   if (!deps.restoreStateMachineArn) {
     throw new SnapshotMissing('BALLAST_RESTORE_STATE_MACHINE_ARN is not set: the restore cannot be started.');
   }
-  try {
-    await deps.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.restoreStateMachineArn,
-        name: `expiry-${state.overrideId}`,
-        input: JSON.stringify({
-          action: 'restore',
-          trigger: 'expiry',
-          overrideId: state.overrideId,
-          reason: 'the override expired',
-        }),
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
-  }
+  await startExecutionOnce(deps.clients.sfn, {
+    stateMachineArn: deps.restoreStateMachineArn,
+    name: `expiry-${state.overrideId}`,
+    input: { action: 'restore', trigger: 'expiry', overrideId: state.overrideId, reason: 'the override expired' },
+  });
   return { ...state, phase: 'done', message: 'The override expired; restore-scaling was started.' };
 }
 

@@ -1,10 +1,10 @@
 import { DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { LIMITS } from '#config/limits.ts';
 import type { ScalingDeps } from './deps.ts';
 import type { Signals } from './detect.ts';
+import { describeServices } from './fleet.ts';
 
 /**
  * Reads the detector's signals from AWS, each from a different source so that one failure cannot fake them all:
@@ -186,24 +186,14 @@ async function readPending(
 ): Promise<{ stuck: string[]; marks: Record<string, PendingMark> }> {
   const marks: Record<string, PendingMark> = {};
   const stuck: string[] = [];
-  const byCluster = new Map<string, string[]>();
-  for (const s of deps.config.services) byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), s.name]);
   const holdMs = deps.config.policy.detector.pendingSeconds * 1000;
-  for (const [cluster, names] of byCluster) {
-    for (let i = 0; i < names.length; i += LIMITS.ecsDescribeServicesMax) {
-      const out = await deps.clients.ecs.send(
-        new DescribeServicesCommand({ cluster, services: names.slice(i, i + LIMITS.ecsDescribeServicesMax) }),
-      );
-      for (const s of out.services ?? []) {
-        if (!s.serviceName || (s.pendingCount ?? 0) === 0) continue;
-        const key = `${cluster}/${s.serviceName}`;
-        const desired = s.desiredCount ?? 0;
-        const before = previous[key];
-        const mark = before && before.desired === desired ? before : { since: now.toISOString(), desired };
-        marks[key] = mark;
-        if (now.getTime() - Date.parse(mark.since) >= holdMs) stuck.push(key);
-      }
-    }
+  for (const [key, s] of await describeServices(deps, deps.config.services)) {
+    if ((s.pendingCount ?? 0) === 0) continue;
+    const desired = s.desiredCount ?? 0;
+    const before = previous[key];
+    const mark = before && before.desired === desired ? before : { since: now.toISOString(), desired };
+    marks[key] = mark;
+    if (now.getTime() - Date.parse(mark.since) >= holdMs) stuck.push(key);
   }
   return { stuck, marks };
 }

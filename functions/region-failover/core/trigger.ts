@@ -1,11 +1,11 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, type RRType } from '@aws-sdk/client-route-53';
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { BALLAST_SOURCE } from '#events/ballast-events.ts';
 import { FAILOVER_RECOMMENDED, FAILOVER_TRIGGERED } from '#events/failover-events.ts';
 import { failoverIdFor } from '#events/failover-input.ts';
 import type { Clients } from '#shared/clients.ts';
+import { startExecutionOnce } from '#shared/executions.ts';
 import type { Clock } from '#shared/powertools.ts';
 import type { FailoverConfig } from '../config.ts';
 import type { FailoverLogger } from './deps.ts';
@@ -124,16 +124,12 @@ export async function evaluateTrigger(deps: TriggerDeps): Promise<TriggerResult>
     at: now.toISOString(),
   };
   if (trigger.action === 'auto') {
-    try {
-      await deps.clientsFor(region).sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: deps.stateMachineArn,
-          name: failoverId,
-          input: JSON.stringify(input),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    const started = await startExecutionOnce(deps.clientsFor(region).sfn, {
+      stateMachineArn: deps.stateMachineArn,
+      name: failoverId,
+      input,
+    });
+    if (!started) {
       // A duplicate delivery (or a retry after the write below failed): started already, say nothing twice.
       await deps.store.writeTrigger(active, { badSince, firedFor: badSince });
       return {
