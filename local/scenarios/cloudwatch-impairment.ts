@@ -1,4 +1,5 @@
 import type { LocalCloud } from '../cloud.ts';
+import { clock as timelineClock } from './report.ts';
 import type { Invariant } from './types.ts';
 
 /**
@@ -90,9 +91,5 @@ export function emergencyScalingTimes(
   };
 }
 
-export const clock = (ms: number | undefined) => {
-  if (ms === undefined) return 'never';
-  const s = Math.round(ms / 1000);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `+${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-};
+/** A virtual time (ms since the start) as the timeline prints it, `never` when it did not happen. */
+export const clock = (ms: number | undefined) => (ms === undefined ? 'never' : timelineClock(Math.round(ms / 1000)));

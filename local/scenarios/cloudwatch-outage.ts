@@ -1,4 +1,3 @@
-import type { LocalCloud } from '../cloud.ts';
 import {
   clock,
   emergencyScalingTimes,
@@ -6,6 +5,7 @@ import {
   restoredExactly,
   scalingConfiguration,
 } from './cloudwatch-impairment.ts';
+import { failedBetween } from './invariants.ts';
 import { hours, minutes, type Scenario, type ScenarioPhase } from './types.ts';
 
 const PHASE: ScenarioPhase = {
@@ -48,7 +48,7 @@ export const cloudwatchOutage: Scenario<OutageState> = {
     return state;
   },
   invariants(cloud, state) {
-    const { failed, total } = failedIn(cloud);
+    const { failed, total } = failedBetween(cloud, PHASE);
     const base = [
       {
         name: 'the phase was measured',
@@ -69,7 +69,7 @@ export const cloudwatchOutage: Scenario<OutageState> = {
     ];
   },
   notes(cloud) {
-    const { failed, total } = failedIn(cloud);
+    const { failed, total } = failedBetween(cloud, PHASE);
     const lines = [
       `phase '${PHASE.name}': ${failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} requests failed`,
     ];
@@ -82,16 +82,3 @@ export const cloudwatchOutage: Scenario<OutageState> = {
     return lines;
   },
 };
-
-function failedIn(cloud: LocalCloud): { total: number; failed: number } {
-  let total = 0;
-  let failed = 0;
-  for (const m of cloud.world.traffic.perMinute()) {
-    const at = m.minute * 60_000;
-    if (at >= PHASE.from && at < PHASE.until) {
-      total += m.total;
-      failed += m.failed;
-    }
-  }
-  return { total, failed };
-}

@@ -1,4 +1,3 @@
-import type { LocalCloud } from '../cloud.ts';
 import {
   clock,
   emergencyScalingTimes,
@@ -6,7 +5,12 @@ import {
   restoredExactly,
   scalingConfiguration,
 } from './cloudwatch-impairment.ts';
-import { executionsSucceeded, hooksCompletedAfterTasksStopped, noTaskKilledWithItsHost } from './invariants.ts';
+import {
+  executionsSucceeded,
+  failedBetween,
+  hooksCompletedAfterTasksStopped,
+  noTaskKilledWithItsHost,
+} from './invariants.ts';
 import { grayFailureOfPrimary, type RegionalState, regionalInvariants, regionalNotes } from './regional.ts';
 import { hours, minutes, type Scenario, type ScenarioPhase } from './types.ts';
 
@@ -99,16 +103,3 @@ export const gameday: Scenario<GamedayState> = {
     return [...lines, ...(state.regional ? regionalNotes(cloud, state.regional).map((line) => `  ${line}`) : [])];
   },
 };
-
-function failedBetween(cloud: LocalCloud, phase: ScenarioPhase): { total: number; failed: number } {
-  let total = 0;
-  let failed = 0;
-  for (const m of cloud.world.traffic.perMinute()) {
-    const at = m.minute * 60_000;
-    if (at >= phase.from && at < phase.until) {
-      total += m.total;
-      failed += m.failed;
-    }
-  }
-  return { total, failed };
-}

@@ -1,11 +1,28 @@
 import type { LocalCloud } from '../cloud.ts';
-import type { Invariant } from './types.ts';
+import type { Invariant, ScenarioPhase } from './types.ts';
 
 /** Invariants about draining that several scenarios share, computed from what the world recorded. */
 
 export function noRequestFailed(cloud: LocalCloud, label = 'no request failed'): Invariant {
   const { total, failed } = cloud.world.traffic.totals();
   return { name: label, held: failed === 0, detail: `${failed} of ${total} requests failed` };
+}
+
+/** Requests served or attempted, and failed, in a phase (per-minute traffic records in [from, until)). */
+export function failedBetween(
+  cloud: LocalCloud,
+  phase: Pick<ScenarioPhase, 'from' | 'until'>,
+): { total: number; failed: number } {
+  let total = 0;
+  let failed = 0;
+  for (const m of cloud.world.traffic.perMinute()) {
+    const at = m.minute * 60_000;
+    if (at >= phase.from && at < phase.until) {
+      total += m.total;
+      failed += m.failed;
+    }
+  }
+  return { total, failed };
 }
 
 /** Tasks that died with their host instead of being stopped first. */
