@@ -126,6 +126,36 @@ export class VirtualClock {
     });
   }
 
+  /**
+   * Suspends the calling process until `wake()` is called or `ms` of virtual time pass, whichever comes
+   * first (a task token's callback or its timeout). `woken` resolves `true` when woken, `false` on the
+   * timeout. Must be called from inside a process.
+   */
+  suspend(ms: number): { readonly woken: Promise<boolean>; wake: () => void } {
+    const process = this.processes.getStore();
+    if (!process) throw new Error('suspend() must be called from inside a process');
+    let settled = false;
+    let resolve: (woken: boolean) => void = () => undefined;
+    const woken = new Promise<boolean>((r) => {
+      resolve = r;
+    });
+    const timer = this.after(ms, `timeout ${process.name}`, () => {
+      if (settled) return;
+      settled = true;
+      return this.slice(process, () => resolve(false));
+    });
+    const wake = () => {
+      if (settled) return;
+      settled = true;
+      this.cancel(timer);
+      this.after(0, `wake ${process.name}`, () => this.slice(process, () => resolve(true)));
+    };
+    const release = process.release;
+    process.release = null;
+    release?.();
+    return { woken, wake };
+  }
+
   /** Runs one slice of a process: resumes it and resolves when it yields or ends. */
   private slice(process: Process, resume: () => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {

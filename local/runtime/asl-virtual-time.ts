@@ -20,6 +20,28 @@ export interface AslDefinition {
 
 export const VIRTUAL_WAIT_RESOURCE = 'arn:aws:states:::ballast-local:virtual-wait';
 
+/**
+ * `.waitForTaskToken` tasks. The library knows no task tokens and times tasks out in real time, evaluating
+ * `TimeoutSecondsPath` against the effective parameters instead of the state input. So the runtime takes the
+ * timeouts over: `$$.Task.Token` resolves to this placeholder (replaced by a fresh token per attempt), the
+ * paths are evaluated as part of the Parameters (that is, against the state input, as Step Functions does)
+ * into reserved Payload keys the runtime strips before the Lambda sees the payload, and the library's own
+ * timeout is set out of reach.
+ */
+export const TASK_TOKEN_PLACEHOLDER = 'ballast-local:task-token';
+export const TOKEN_TIMEOUT_KEY = 'ballast-local:timeout-seconds';
+export const TOKEN_HEARTBEAT_KEY = 'ballast-local:heartbeat-seconds';
+// Real seconds (the library races the task with setTimeout, whose delay must stay under 2^31 ms).
+const OUT_OF_REACH_SECONDS = 2_000_000;
+
+export interface TokenWaitSpec {
+  readonly timeoutSeconds?: number;
+  readonly heartbeatSeconds?: number;
+  /** The paths were moved into the Payload (see TOKEN_TIMEOUT_KEY / TOKEN_HEARTBEAT_KEY). */
+  readonly timeoutFromPayload: boolean;
+  readonly heartbeatFromPayload: boolean;
+}
+
 export interface WaitSpec {
   readonly seconds?: number;
   readonly secondsPath?: string;
@@ -44,6 +66,8 @@ export interface PreparedDefinition {
   /** Task states (after the Wait rewrite, excluding the rewritten waits): name → Resource and Parameters. */
   readonly tasks: Map<string, { resource: string; parameters: Json | undefined; retry: Retrier[] }>;
   readonly retries: Map<string, Retrier[]>;
+  /** `.waitForTaskToken` tasks, by state name: their timeouts, enforced on the virtual clock. */
+  readonly tokenWaits: Map<string, TokenWaitSpec>;
   readonly timeoutSeconds: number | undefined;
 }
 
@@ -55,6 +79,7 @@ export function prepareDefinition(original: AslDefinition): PreparedDefinition {
   const waits = new Map<string, WaitSpec>();
   const tasks = new Map<string, { resource: string; parameters: Json | undefined; retry: Retrier[] }>();
   const retries = new Map<string, Retrier[]>();
+  const tokenWaits = new Map<string, TokenWaitSpec>();
 
   const visit = (states: Record<string, AslState>) => {
     for (const [name, state] of Object.entries(states)) {
@@ -73,6 +98,7 @@ export function prepareDefinition(original: AslDefinition): PreparedDefinition {
         }
         states[name] = task;
       } else if (state.Type === 'Task') {
+        if (String(state.Resource).endsWith('.waitForTaskToken')) tokenWaits.set(name, prepareTokenWait(name, state));
         tasks.set(name, {
           resource: String(state.Resource),
           parameters: state.Parameters,
@@ -87,7 +113,34 @@ export function prepareDefinition(original: AslDefinition): PreparedDefinition {
     }
   };
   visit(definition.States);
-  return { definition, stateTypes, waits, tasks, retries, timeoutSeconds };
+  return { definition, stateTypes, waits, tasks, retries, tokenWaits, timeoutSeconds };
+}
+
+/** Rewrites a `.waitForTaskToken` Task in place (see TASK_TOKEN_PLACEHOLDER) and returns its timeouts. */
+function prepareTokenWait(name: string, state: AslState): TokenWaitSpec {
+  const parameters = state.Parameters as Record<string, Json> | undefined;
+  const payload = parameters?.Payload;
+  const paths = typeof state.TimeoutSecondsPath === 'string' || typeof state.HeartbeatSecondsPath === 'string';
+  if (paths && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) {
+    throw new Error(
+      `${name}: TimeoutSecondsPath / HeartbeatSecondsPath are supported by the local cloud only on a lambda:invoke.waitForTaskToken task with an object Payload`,
+    );
+  }
+  const payloadObject = payload as Record<string, Json>;
+  if (typeof state.TimeoutSecondsPath === 'string') payloadObject[`${TOKEN_TIMEOUT_KEY}.$`] = state.TimeoutSecondsPath;
+  if (typeof state.HeartbeatSecondsPath === 'string')
+    payloadObject[`${TOKEN_HEARTBEAT_KEY}.$`] = state.HeartbeatSecondsPath;
+  const spec: TokenWaitSpec = {
+    ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+    ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
+    timeoutFromPayload: typeof state.TimeoutSecondsPath === 'string',
+    heartbeatFromPayload: typeof state.HeartbeatSecondsPath === 'string',
+  };
+  delete state.TimeoutSecondsPath;
+  delete state.HeartbeatSecondsPath;
+  delete state.HeartbeatSeconds;
+  state.TimeoutSeconds = OUT_OF_REACH_SECONDS;
+  return spec;
 }
 
 /** Milliseconds a Wait state waits for the given (InputPath-processed) input at virtual time `now`. */

@@ -11,6 +11,10 @@ import {
   type PreparedDefinition,
   prepareDefinition,
   RetryPlanner,
+  TASK_TOKEN_PLACEHOLDER,
+  TOKEN_HEARTBEAT_KEY,
+  TOKEN_TIMEOUT_KEY,
+  type TokenWaitSpec,
   waitMillis,
 } from './asl-virtual-time.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
@@ -63,12 +67,29 @@ export interface Execution {
   abort?: () => void;
 }
 
+/** A `.waitForTaskToken` task waiting for its callback (SendTaskSuccess / Failure / Heartbeat). */
+interface PendingToken {
+  readonly executionArn: string;
+  readonly stateName: string;
+  result?: { output: Json } | { error: string; cause: string };
+  /** A heartbeat arrived since the wait began (its timer starts again). */
+  beat: boolean;
+  wake?: () => void;
+}
+
+/** Why a callback with a task token is refused, as Step Functions says it. */
+export type TokenRefusal = 'InvalidToken' | 'TaskTimedOut' | 'TaskDoesNotExist';
+
 export class SfnRuntime {
   private readonly validatedDefinitions = new WeakSet<object>();
   private readonly machines = new Map<string, DeployedStateMachine>();
   private readonly prepared = new Map<string, PreparedDefinition>();
   readonly executions: Execution[] = [];
   private readonly byArn = new Map<string, Execution>();
+  private readonly tokens = new Map<string, PendingToken>();
+  /** Tokens that were issued and are done (answered, timed out, their execution ended). */
+  private readonly spentTokens = new Set<string>();
+  private tokenSeq = 0;
   private readonly rng: Rng;
 
   constructor(
@@ -145,8 +166,52 @@ export class SfnRuntime {
     if (execution.status === 'RUNNING') {
       this.finish(execution, 'ABORTED', { error, cause });
       execution.abort?.();
+      this.wakeTokensOf(execution);
     }
     return execution;
+  }
+
+  /**
+   * SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. A token this runtime never issued is
+   * `InvalidToken`; one whose task already ended (answered, timed out, its execution stopped) is `TaskTimedOut`,
+   * as Step Functions answers.
+   */
+  callback(
+    token: string,
+    what: { output: string } | { error: string; cause: string } | { heartbeat: true },
+  ): TokenRefusal | undefined {
+    const pending = this.tokens.get(token);
+    if (!pending) return this.spentTokens.has(token) ? 'TaskTimedOut' : 'InvalidToken';
+    const execution = this.byArn.get(pending.executionArn);
+    if (!execution || execution.status !== 'RUNNING') return 'TaskTimedOut';
+    if ('heartbeat' in what) {
+      pending.beat = true;
+      return undefined;
+    }
+    if ('output' in what) {
+      let output: Json;
+      try {
+        output = JSON.parse(what.output) as Json;
+      } catch {
+        throw new AwsError('InvalidOutput', 'Invalid Output: the output is not valid JSON');
+      }
+      pending.result = { output };
+    } else {
+      pending.result = { error: what.error, cause: what.cause };
+    }
+    this.tokens.delete(token);
+    this.spentTokens.add(token);
+    pending.wake?.();
+    return undefined;
+  }
+
+  private wakeTokensOf(execution: Execution): void {
+    for (const [token, pending] of this.tokens) {
+      if (pending.executionArn !== execution.executionArn) continue;
+      this.tokens.delete(token);
+      this.spentTokens.add(token);
+      pending.wake?.();
+    }
   }
 
   /** Aborts every running execution (end of a scenario). */
@@ -192,7 +257,12 @@ export class SfnRuntime {
         }
         if (execution.status !== 'RUNNING') return never;
         try {
-          const result = await this.runTask(machine, task.resource, taskInput);
+          const tokenWait = prepared.tokenWaits.get(stateName);
+          const result = tokenWait
+            ? await this.runTokenTask(machine, execution, stateName, tokenWait, taskInput, (handle) => {
+                asleep = handle;
+              })
+            : await this.runTask(machine, task.resource, taskInput);
           if (execution.status !== 'RUNNING') return never;
           // Step Functions' payload quota: a result over 256 KiB fails the execution with
           // States.DataLimitExceeded, which no Retry or Catch (not even States.ALL) handles.
@@ -220,6 +290,7 @@ export class SfnRuntime {
             if (execution.status !== 'RUNNING') return;
             this.finish(execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution timed out' });
             execution.abort?.();
+            this.wakeTokensOf(execution);
           })
         : undefined;
     // The definition is validated once per deployed definition (ajv compiles the ASL schema each time).
@@ -241,6 +312,8 @@ export class SfnRuntime {
           RoleArn: machine.roleArn,
         },
         StateMachine: { Id: machine.arn, Name: machine.name },
+        // Replaced per attempt by a fresh token (runTokenTask).
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       } as never,
     });
     execution.abort = run.abort;
@@ -263,6 +336,92 @@ export class SfnRuntime {
     if (execution.status === 'RUNNING') {
       const { status, ...rest } = outcome;
       this.finish(execution, status, rest);
+    }
+  }
+
+  /**
+   * A `lambda:invoke.waitForTaskToken` task: invokes the function with a fresh token in place of
+   * `$$.Task.Token`, then waits on the virtual clock for the callback, its TimeoutSeconds (`States.Timeout`)
+   * or its HeartbeatSeconds without a heartbeat (`States.HeartbeatTimeout`). The function may answer its own
+   * token before it returns. The result is the callback's output.
+   */
+  private async runTokenTask(
+    machine: DeployedStateMachine,
+    execution: Execution,
+    stateName: string,
+    spec: TokenWaitSpec,
+    input: Json,
+    onSleep: (handle: { woke: Promise<void>; wake: () => void } | undefined) => void,
+  ): Promise<Json> {
+    const target = classifyResource(String(this.prepared.get(machine.arn)?.tasks.get(stateName)?.resource));
+    if (target.kind !== 'lambda' || target.payloadResponseOnly) {
+      throw new IntegrationError(
+        'States.Runtime',
+        `.waitForTaskToken is supported on lambda:invoke only (${stateName})`,
+      );
+    }
+    const params = { ...((input ?? {}) as Record<string, Json>) };
+    const payload = { ...((params.Payload ?? {}) as Record<string, Json>) };
+    const seconds = (fromPayload: boolean, key: string, fixed: number | undefined, what: string) => {
+      if (!fromPayload) return fixed;
+      const value = payload[key];
+      delete payload[key];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw Object.assign(new Error(`${what} of ${stateName} is not a positive integer (${JSON.stringify(value)})`), {
+          name: 'States.Runtime',
+        });
+      }
+      return value;
+    };
+    const timeoutSeconds = seconds(
+      spec.timeoutFromPayload,
+      TOKEN_TIMEOUT_KEY,
+      spec.timeoutSeconds,
+      'TimeoutSecondsPath',
+    );
+    const heartbeatSeconds = seconds(
+      spec.heartbeatFromPayload,
+      TOKEN_HEARTBEAT_KEY,
+      spec.heartbeatSeconds,
+      'HeartbeatSecondsPath',
+    );
+    const token = `AQ${Buffer.from(`${execution.executionArn}#${stateName}#${++this.tokenSeq}`).toString('base64url')}`;
+    const pending: PendingToken = { executionArn: execution.executionArn, stateName, beat: false };
+    this.tokens.set(token, pending);
+    const clock = this.world.clock;
+    try {
+      await this.lambdas.invoke(String(params.FunctionName), replaceToken(payload, token));
+      // A year stands in for "no timeout" (a Standard execution ends within one).
+      const timeoutAt = clock.now() + (timeoutSeconds ?? 365 * 86_400) * 1000;
+      let heartbeatAt =
+        heartbeatSeconds !== undefined ? clock.now() + heartbeatSeconds * 1000 : Number.POSITIVE_INFINITY;
+      while (!pending.result && execution.status === 'RUNNING') {
+        const until = Math.min(timeoutAt, heartbeatAt);
+        if (clock.now() >= until) {
+          const error = until === timeoutAt ? 'States.Timeout' : 'States.HeartbeatTimeout';
+          throw Object.assign(new Error(`${stateName}: no callback for its task token in time`), { name: error });
+        }
+        let resumed: () => void = () => undefined;
+        const woke = new Promise<void>((resolve) => {
+          resumed = resolve;
+        });
+        const suspended = clock.suspend(until - clock.now());
+        pending.wake = suspended.wake;
+        onSleep({ woke, wake: suspended.wake });
+        await suspended.woken;
+        onSleep(undefined);
+        resumed();
+        if (pending.beat) {
+          pending.beat = false;
+          if (heartbeatSeconds !== undefined) heartbeatAt = clock.now() + heartbeatSeconds * 1000;
+        }
+      }
+      const result = pending.result;
+      if (!result) return null; // the execution ended meanwhile: the caller goes no further
+      if ('output' in result) return result.output;
+      throw Object.assign(new Error(result.cause), { name: result.error });
+    } finally {
+      if (this.tokens.delete(token)) this.spentTokens.add(token);
     }
   }
 
@@ -304,7 +463,7 @@ export class SfnRuntime {
       if (!stateName) continue;
       const type = prepared.stateTypes.get(stateName) ?? 'Task';
       const task = prepared.tasks.get(stateName);
-      const step = (phase: 'Scheduled' | 'Started' | 'Succeeded' | 'Failed', error?: string, cause?: string) => {
+      const step = (phase: TaskPhase, error?: string, cause?: string) => {
         if (task) this.record(execution, taskEventType(task.resource, phase), stateName, error, cause);
       };
       if (event.type === 'StateEntered') {
@@ -312,12 +471,14 @@ export class SfnRuntime {
         this.record(execution, `${type}StateEntered`, stateName);
         step('Scheduled');
         step('Started');
+        if (prepared.tokenWaits.has(stateName)) step('Submitted');
       } else if (event.type === 'StateExited') {
         step('Succeeded');
         this.record(execution, `${type}StateExited`, stateName);
       } else if (event.type === 'StateFailed') {
+        const timedOut = event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout';
         step(
-          'Failed',
+          timedOut ? 'TimedOut' : 'Failed',
           event.Error,
           typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? null),
         );
@@ -402,7 +563,19 @@ export class SfnRuntime {
 }
 
 /** History event type for a task step, as Step Functions names them for Lambda and other integrations. */
-function taskEventType(resource: string, phase: 'Scheduled' | 'Started' | 'Succeeded' | 'Failed'): string {
+type TaskPhase = 'Scheduled' | 'Started' | 'Submitted' | 'Succeeded' | 'Failed' | 'TimedOut';
+
+function taskEventType(resource: string, phase: TaskPhase): string {
   const lambda = resource.startsWith('arn:aws:lambda:') || resource === 'arn:aws:states:::lambda:invoke';
   return `${lambda ? 'LambdaFunction' : 'Task'}${phase}`;
+}
+
+/** The payload with every `$$.Task.Token` placeholder replaced by the issued token. */
+function replaceToken(value: Json, token: string): Json {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((v) => replaceToken(v, token));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceToken(v, token)]));
+  }
+  return value;
 }

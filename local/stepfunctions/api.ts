@@ -1,3 +1,4 @@
+import { LIMITS } from '../../config/limits.ts';
 import { AwsError } from '../core/aws-error.ts';
 import { paginate } from '../core/paginate.ts';
 import type { ServiceDefinition } from '../core/service.ts';
@@ -22,12 +23,19 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
     startDate: new Date(e.startDate),
     ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
   });
-  const noTaskTokens = () => {
-    throw new AwsError(
-      'TaskDoesNotExist',
-      'The local cloud issues no task tokens (.waitForTaskToken is not supported)',
-    );
-  };
+  /** The three task-token callbacks: the token is the capability (IAM has no resource for them). */
+  const callback =
+    (what: (input: Record<string, unknown>) => Parameters<SfnRuntime['callback']>[1]) =>
+    (input: Record<string, unknown>) => {
+      const token = input.taskToken;
+      if (typeof token !== 'string' || token.length < 1 || token.length > 2048) {
+        throw new AwsError('InvalidToken', 'Invalid Token: taskToken must be 1 to 2048 characters');
+      }
+      const refusal = runtime.callback(token, what(input));
+      if (refusal === 'InvalidToken') throw new AwsError('InvalidToken', `Invalid Token: '${token}'`);
+      if (refusal) throw new AwsError(refusal, "Task Timed Out: 'Provided task does not exist anymore'");
+      return {};
+    };
 
   return {
     signingName: 'states',
@@ -164,9 +172,31 @@ export function statesService(runtime: SfnRuntime): ServiceDefinition {
         },
         resources: (input: { stateMachineArn?: string }) => [input.stateMachineArn ?? '*'],
       },
-      SendTaskSuccess: noTaskTokens,
-      SendTaskFailure: noTaskTokens,
-      SendTaskHeartbeat: noTaskTokens,
+      SendTaskSuccess: {
+        handler: callback((input) => {
+          const output = input.output;
+          if (typeof output !== 'string') throw new AwsError('InvalidOutput', 'Invalid Output: output is required');
+          if (Buffer.byteLength(output) > LIMITS.sfnPayloadBytesMax) {
+            throw new AwsError(
+              'ValidationException',
+              `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.sfnPayloadBytesMax}`,
+            );
+          }
+          return { output };
+        }),
+        resources: () => ['*'],
+      },
+      SendTaskFailure: {
+        handler: callback((input) => ({
+          error: typeof input.error === 'string' ? input.error : '',
+          cause: typeof input.cause === 'string' ? input.cause : '',
+        })),
+        resources: () => ['*'],
+      },
+      SendTaskHeartbeat: {
+        handler: callback(() => ({ heartbeat: true })),
+        resources: () => ['*'],
+      },
     },
   };
 }

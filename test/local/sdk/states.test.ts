@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
+  InvalidToken,
   ListExecutionsCommand,
   paginateGetExecutionHistory,
   paginateListExecutions,
@@ -12,7 +13,6 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
   StopExecutionCommand,
-  TaskDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
@@ -128,16 +128,13 @@ describe('Step Functions through the SDK v3 client', () => {
     expect(noMachine).toBeInstanceOf(StateMachineDoesNotExist);
   });
 
-  it('SendTaskSuccess and SendTaskFailure: the local cloud issues no task tokens, and says so', async () => {
+  it('SendTaskSuccess and SendTaskFailure: a token never issued is InvalidToken (tokens: runtime/sfn-task-tokens.test.ts)', async () => {
     const success = await failure(sfn.send(new SendTaskSuccessCommand({ taskToken: 'token', output: '{}' })));
     const failed = await failure(sfn.send(new SendTaskFailureCommand({ taskToken: 'token', error: 'E', cause: 'c' })));
 
     for (const error of [success, failed]) {
-      expect(error).toBeInstanceOf(TaskDoesNotExist);
-      expect(error).toMatchObject({
-        message: 'The local cloud issues no task tokens (.waitForTaskToken is not supported)',
-        $metadata: { httpStatusCode: 400 },
-      });
+      expect(error).toBeInstanceOf(InvalidToken);
+      expect(error).toMatchObject({ message: "Invalid Token: 'token'", $metadata: { httpStatusCode: 400 } });
     }
   });
 });
