@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { LIMITS } from '../config/limits.ts';
 import type { BallastConfig } from '../config/schema.ts';
 import { rebalanceRecommendationPattern, spotInterruptionPattern } from '../events/ec2.ts';
+import { taskStoppedPattern } from '../events/ecs.ts';
 import { instanceScheduledChangePattern } from '../events/health.ts';
 import {
   launchLifecycleActionPattern,
@@ -75,6 +76,8 @@ export class HostDraining extends Construct {
   readonly finishFunction: lambda.Function;
   /** Frees the slot and closes the record of an execution that ended outside a Catch (status-change events). */
   readonly reclaimFunction: lambda.Function;
+  /** Wakes a drain when its host's last task stops (ECS task state change events). */
+  readonly wakeFunction: lambda.Function;
   readonly rules: events.Rule[] = [];
   readonly hooks: autoscaling.CfnLifecycleHook[] = [];
   readonly deadLetterQueue: sqs.Queue;
@@ -121,6 +124,13 @@ export class HostDraining extends Construct {
       config,
     });
 
+    this.wakeFunction = factory.create(this, 'Wake', {
+      entry: 'functions/host-draining/wake.ts',
+      description: "Ballast drain-host: wake a drain when its host's last task stops",
+      environment,
+      config,
+    });
+
     this.stateMachine = createStateMachine(this, 'Workflow', {
       stateMachineName: `${props.config.name}-drain-host`,
       comment:
@@ -147,6 +157,7 @@ export class HostDraining extends Construct {
     });
     this.createRules(props);
     this.createReclaimRule();
+    this.createWakeRule(props);
     if (props.createHooks ?? true) this.createHooks(props);
 
     props.observability.watchStateMachine('DrainHost', this.stateMachine, 'Drain host');
@@ -154,6 +165,37 @@ export class HostDraining extends Construct {
     props.observability.watchFunction('DrainSteps', this.drainFunction, 'Drain host: drain steps');
     props.observability.watchFunction('DrainFinish', this.finishFunction, 'Drain host: finish');
     props.observability.watchFunction('DrainReclaim', this.reclaimFunction, 'Drain host: reclaim');
+    props.observability.watchFunction('DrainWake', this.wakeFunction, 'Drain host: wake');
+  }
+
+  /**
+   * ECS's events of tasks that STOPPED in the configured clusters (every cluster's with tag-opted groups,
+   * whose clusters are not known at deploy) go to the wake function. A lost event only delays a drain to its
+   * fallback check: the rule is an accelerator, not what the drain depends on.
+   */
+  private createWakeRule(props: HostDrainingProps): void {
+    const stack = Stack.of(this);
+    const clusterArns = this.drainConfig.clusters.map((c) =>
+      stack.formatArn({
+        service: 'ecs',
+        resource: 'cluster',
+        resourceName: c,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    const made = new events.Rule(this, 'WakeRule', {
+      description: "Ballast: wake a drain when its host's last task stops",
+      eventPattern: taskStoppedPattern((props.taggedGroups ?? false) ? undefined : clusterArns),
+      targets: [
+        new targets.LambdaFunction(this.wakeFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          // A wake is worth something for minutes, not hours: past that the fallback check has run.
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(15),
+        }),
+      ],
+    });
+    this.rules.push(made);
   }
 
   /**
@@ -363,9 +405,15 @@ export class HostDraining extends Construct {
         }),
       ],
     );
+    // A task token is its own capability: SendTaskSuccess has no resource type to scope it by.
+    const answerWaits = statement('AnswerDrainWaits', ['states:SendTaskSuccess'], ['*']);
     grant(this.resolveFunction, [describeAutoScaling, readCluster, readInstances, describeExecutions]);
     grant(this.reclaimFunction, []);
+    // The wake function records a stop and answers a token: one item operation, one callback.
+    this.wakeFunction.addToRolePolicy(answerWaits);
+    props.ledger.grant(this.wakeFunction, 'dynamodb:UpdateItem');
     grant(this.drainFunction, [
+      answerWaits,
       describeExecutions,
       readCluster,
       readInstances,
@@ -397,7 +445,12 @@ export class HostDraining extends Construct {
     acknowledge(
       this.drainFunction,
       'AwsSolutions-IAM5[Resource::*]',
-      'elasticloadbalancing:DescribeTargetGroupAttributes supports no resource-level permissions (read-only): the settle reads the deregistration delay of whichever target groups ECS reports for the drained services.',
+      'elasticloadbalancing:DescribeTargetGroupAttributes supports no resource-level permissions (read-only): the settle reads the deregistration delay of whichever target groups ECS reports for the drained services. states:SendTaskSuccess has no resource type: the task token is the capability ("Wait For Tasks" answers its own token when the tasks already stopped).',
+    );
+    acknowledge(
+      this.wakeFunction,
+      'AwsSolutions-IAM5[Resource::*]',
+      'states:SendTaskSuccess has no resource type: the task token (read from the ledger) is the capability.',
     );
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const scoped = (fn: lambda.Function) => {
@@ -426,8 +479,14 @@ export class HostDraining extends Construct {
         'Every execution of this workflow (its own drain-host state machine): execution names are not known at deploy time.',
       );
     }
-    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction, this.reclaimFunction]) {
-      scoped(fn);
+    for (const fn of [
+      this.resolveFunction,
+      this.drainFunction,
+      this.finishFunction,
+      this.reclaimFunction,
+      this.wakeFunction,
+    ]) {
+      if (fn !== this.wakeFunction) scoped(fn);
       if (table) {
         acknowledge(
           fn,

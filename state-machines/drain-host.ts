@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts';
+import { addStepRetries, catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts';
 
 /**
  * The drain-host workflow (Standard, JSONPath). The input is the raw EventBridge event or the manual
@@ -13,6 +14,7 @@ import { catchInputErrors, caughtStep, lambdaStep, opPayload } from './steps.ts'
  *     skip / duplicate   -> Skipped / Duplicate
  *     complete           -> Complete Lifecycle Action            (instance in no cluster, or already gone)
  *     drain              -> Acquire Budget <-> Wait For Budget -> Start Drain -> Drain Done?
+ *                              Drain Done? stopping -> Wait For Tasks -> Check Tasks -> Drain Done?
  *                              Drain Done? draining -> Wait Before Next Check -> Check Tasks -> Drain Done?
  *                              Drain Done? settle   -> Settle -> Complete Lifecycle Action
  *                              Drain Done? finish   -> Complete Lifecycle Action
@@ -37,6 +39,7 @@ export const DRAIN_HOST_STATES = {
   startDrain: 'Start Drain',
   drainDone: 'Drain Done?',
   waitBeforeNextCheck: 'Wait Before Next Check',
+  waitForTasks: 'Wait For Tasks',
   checkTasks: 'Check Tasks',
   settle: 'Settle',
   checkLaunch: 'Check Launch',
@@ -152,7 +155,31 @@ function drainPhase(
     comment: "The target groups' deregistration delay (plus the policy's extra) after the last task stopped.",
     time: sfn.WaitTime.secondsPath('$.settleSeconds'),
   });
+  // Woken by the host's last task stop (functions/host-draining/core/wake.ts), or by its own timeout: the
+  // fallback check, which makes the drain independent of the ECS events' delivery.
+  const waitForTasks = new tasks.LambdaInvoke(ns, 'WaitForTasks', {
+    stateName: S.waitForTasks,
+    comment:
+      "Parks the task token on the host's wake item; the wake function sends it back when the last task the drain waits for has STOPPED. The timeout ($.waitSeconds: the fallback check, capped by the next heartbeat and the deadline) goes to Check Tasks too.",
+    lambdaFunction: fns.drain,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      op: 'park',
+      'correlationId.$': '$.request.drainId',
+      'state.$': '$',
+      token: sfn.JsonPath.taskToken,
+    }),
+    taskTimeout: sfn.Timeout.at('$.waitSeconds'),
+    // The callback's output marks the check that follows as woken (its timeout's Catch does not).
+    resultPath: '$.woken',
+    retryOnServiceExceptions: false,
+  });
+  addStepRetries(waitForTasks);
+  waitForTasks.addCatch(check, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+  waitForTasks.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
+  waitForTasks.next(check);
   const done = new sfn.Choice(ns, 'DrainDone', { stateName: S.drainDone })
+    .when(sfn.Condition.stringEquals('$.phase', 'stopping'), waitForTasks)
     .when(sfn.Condition.stringEquals('$.phase', 'draining'), waitBeforeNextCheck.next(check))
     .when(sfn.Condition.stringEquals('$.phase', 'settle'), settle.next(finishing))
     .otherwise(finishing);

@@ -74,6 +74,11 @@ export function lambdaStep(
     retryOnServiceExceptions: false,
     // No ResultPath: the result replaces the state (aws-local-stepfunctions 3.0.0 ignores an explicit "$").
   });
+  return addStepRetries(step, awsRetry);
+}
+
+/** The retries every Lambda step has: Lambda's own transient errors, then transient AWS errors with back-off. */
+export function addStepRetries<T extends sfn.TaskStateBase>(step: T, awsRetry: AwsRetry = PATIENT_AWS_RETRY): T {
   step.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
   step.addRetry({
     errors: TRANSIENT_AWS_ERRORS,

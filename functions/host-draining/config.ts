@@ -43,15 +43,22 @@ export const DrainConfig = z
     launchDeadlineSeconds: z.number().int().min(30).default(900),
     /** How much of a Spot warning's two minutes the fast path uses. @default 110 */
     spotDeadlineSeconds: z.number().int().min(10).max(120).default(110),
-    /** Polling back-off: first wait, cap, and the Spot fast path's fixed interval. */
+    /**
+     * How a drain waits for its host's tasks. With `wake` (the default) it waits for the host's last task to
+     * stop (ECS task state change events, core/wake.ts) and checks by itself only every `fallbackSeconds`
+     * (and before each heartbeat and deadline), so it does not depend on EventBridge alone. Without it, it
+     * polls with back-off from `initialSeconds` to `maxSeconds`. The Spot fast path polls every `spotSeconds`.
+     */
     poll: z
       .object({
         initialSeconds: z.number().int().min(1).default(15),
         maxSeconds: z.number().int().min(1).default(300),
         spotSeconds: z.number().int().min(1).default(5),
+        wake: z.boolean().default(true),
+        fallbackSeconds: z.number().int().min(1).default(900),
       })
       .strict()
-      .default({ initialSeconds: 15, maxSeconds: 300, spotSeconds: 5 }),
+      .default({ initialSeconds: 15, maxSeconds: 300, spotSeconds: 5, wake: true, fallbackSeconds: 900 }),
   })
   .strict();
 export type DrainConfig = z.output<typeof DrainConfig>;

@@ -5,7 +5,9 @@ import type { DrainDeps } from './core/deps.ts';
 import { checkTasks, startDrain } from './core/drain.ts';
 import { checkLaunch } from './core/launch.ts';
 import { extendDrain, markHost, releaseHost } from './core/manual.ts';
+import { parkDrain } from './core/wake.ts';
 import { drainDeps } from './deps.ts';
+import { DrainStateInvalid } from './errors.ts';
 import { parseStep } from './parse.ts';
 import type { DrainState } from './state.ts';
 
@@ -20,11 +22,25 @@ export const DRAIN_OPS: Record<string, (state: DrainState, deps: DrainDeps) => P
   release: releaseHost,
 };
 
-/** 'Acquire Budget', 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host'. */
-export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState> => {
-  const { op, state, read } = parseStep(event, DRAIN_OPS);
-  const deps = drainDeps();
-  if (read.how !== 'current')
-    deps.logger.warn('Drain state from another version of Ballast', { ...read, state: undefined });
-  return op(state, deps);
-});
+/** 'Wait For Tasks' (`.waitForTaskToken`): parks the token until the host's last task stops (core/wake.ts). */
+const PARK = 'park' as const;
+type DrainOp = (state: DrainState, deps: DrainDeps) => Promise<DrainState>;
+const STEPS: Record<string, DrainOp | typeof PARK> = { ...DRAIN_OPS, [PARK]: PARK };
+
+/**
+ * 'Acquire Budget', 'Start Drain', 'Check Tasks', 'Check Launch', 'Mark Host', 'Extend Drain', 'Release Host',
+ * and 'Wait For Tasks' (whose result Step Functions ignores: the callback ends the wait).
+ */
+export const handler = handlerChain(
+  async (event: unknown, _context: Context): Promise<DrainState | { parked: boolean }> => {
+    const { op, state, read, token } = parseStep(event, STEPS);
+    const deps = drainDeps();
+    if (read.how !== 'current')
+      deps.logger.warn('Drain state from another version of Ballast', { ...read, state: undefined });
+    if (typeof op === 'string') {
+      if (!token) throw new DrainStateInvalid("The 'park' step needs the workflow's task token ('token')");
+      return parkDrain(state, token, deps);
+    }
+    return op(state, deps);
+  },
+);

@@ -14,7 +14,15 @@ import { DRAIN_STATE_VERSION, DrainState } from './state.ts';
  *     outcome recorded even from a state nothing else can read.
  * Anything else throws DrainStateInvalid, naming the fields.
  */
-const Payload = z.object({ op: z.string(), correlationId: z.string().optional(), state: z.unknown() }).strict();
+const Payload = z
+  .object({
+    op: z.string(),
+    correlationId: z.string().optional(),
+    state: z.unknown(),
+    /** 'Wait For Tasks' only: the workflow's task token (`$$.Task.Token`). */
+    token: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** Steps that end a drain: they must work with the least readable state. */
 const ENDING_OPS = new Set(['release-budget', 'record']);
@@ -27,14 +35,17 @@ export interface ReadState {
 }
 
 /** Parses a step payload and picks the step; a state no try can read throws DrainStateInvalid. */
-export function parseStep<F>(event: unknown, ops: Record<string, F>): { op: F; state: DrainState; read: ReadState } {
+export function parseStep<F>(
+  event: unknown,
+  ops: Record<string, F>,
+): { op: F; state: DrainState; read: ReadState; token?: string } {
   const payload = Payload.safeParse(event);
   if (!payload.success) throw new DrainStateInvalid(`The step input is not a drain step: ${issues(payload.error)}`);
   const op = ops[payload.data.op];
   if (!op)
     throw new DrainStateInvalid(`Unknown step '${payload.data.op}'; expected one of ${Object.keys(ops).join(', ')}`);
   const read = readState(payload.data.state, ENDING_OPS.has(payload.data.op));
-  return { op, state: read.state, read };
+  return { op, state: read.state, read, ...(payload.data.token ? { token: payload.data.token } : {}) };
 }
 
 export function readState(raw: unknown, ending: boolean): ReadState {

@@ -12,8 +12,12 @@ import { DrainRequest } from '#events/drain-host-input.ts';
 export const DRAIN_ACTIONS = ['skip', 'duplicate', 'complete', 'drain', 'launch', 'mark', 'extend', 'release'] as const;
 export type DrainAction = (typeof DRAIN_ACTIONS)[number];
 
-/** Where a drain is: the Choice states route on it. */
-export const DRAIN_PHASES = ['waiting-budget', 'draining', 'settle', 'finish'] as const;
+/**
+ * Where a drain is: the Choice states route on it. `stopping`: tasks are still to stop; the workflow waits to be
+ * woken by the last one ('Wait For Tasks', core/wake.ts), at most `waitSeconds`. `draining`: a plain wait of
+ * `waitSeconds` before the next check (the Spot fast path, a forced stop, a settle split for heartbeats).
+ */
+export const DRAIN_PHASES = ['waiting-budget', 'draining', 'stopping', 'settle', 'finish'] as const;
 export type DrainPhase = (typeof DRAIN_PHASES)[number];
 
 export const TaskClass = z.enum(['service', 'daemon', 'standalone']);
@@ -126,6 +130,8 @@ export const DrainState = z
     message: z.string(),
     /** Ballast events that could not be delivered after retries (reported in the drain record). */
     undeliveredEvents: z.array(z.string()).optional(),
+    /** 'Wait For Tasks' ended by its callback (the host's last awaited task stopped), not by its timeout. */
+    woken: z.unknown().optional(),
     /** Error caught by a Catch (present on failure paths only). */
     error: z.unknown().optional(),
   })

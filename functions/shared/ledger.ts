@@ -22,6 +22,10 @@ import {
  *   Drain budget           pk `BUDGET#<region>#<cluster>`   sk `BUDGET`       holders: string set of
  *                          `<instanceId>#<drainId>`, added only while `size(holders) < :max`.
  *   Operations log         pk `OP#<yyyy-mm-dd>`              sk `<iso>#<id>`   who/what/when/why of every operation.
+ *   Drain wake             pk `WAKE#<region>#<containerInstanceArn>`  sk `WAKE`   the drain that waits on the host's
+ *                          tasks (`drainId`, `execution`), the tasks seen STOPPED since it began (`stopped`, string
+ *                          set) and, while the workflow waits, its task `token` and the tasks it waits for
+ *                          (`waitFor`). See functions/host-draining/core/wake.ts.
  */
 export const LEDGER_INDEX = 'byKind';
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
@@ -30,6 +34,10 @@ export const ledgerKeys = {
   drain: (region: string, instanceId: string, drainId: string) => ({ pk: drainPk(region, instanceId), sk: drainId }),
   drainPartition: (region: string, instanceId: string) => drainPk(region, instanceId),
   budget: (region: string, cluster: string) => ({ pk: `BUDGET#${region}#${cluster}`, sk: 'BUDGET' }),
+  wake: (region: string, containerInstanceArn: string) => ({
+    pk: `WAKE#${region}#${containerInstanceArn}`,
+    sk: 'WAKE',
+  }),
   operation: (at: Date, id: string) => ({ pk: `OP#${at.toISOString().slice(0, 10)}`, sk: `${at.toISOString()}#${id}` }),
   kind: (kind: string, at: string) => ({ gsi1pk: `KIND#${kind}`, gsi1sk: at }),
 } as const;
@@ -67,6 +75,27 @@ function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
+/** The wake item of a host being drained (see `ledgerKeys.wake`). */
+export interface WakeItem {
+  readonly drainId: string;
+  readonly execution?: string;
+  readonly stopped: string[];
+  readonly token?: string;
+  readonly waitFor: string[];
+}
+
+function wakeItem(item: Record<string, unknown> | undefined): WakeItem | undefined {
+  if (!item) return undefined;
+  const list = (value: unknown) => (value instanceof Set || Array.isArray(value) ? [...value].map(String) : []);
+  return {
+    drainId: String(item.drainId),
+    ...(typeof item.execution === 'string' ? { execution: item.execution } : {}),
+    stopped: list(item.stopped),
+    ...(typeof item.token === 'string' ? { token: item.token } : {}),
+    waitFor: list(item.waitFor),
+  };
+}
+
 /** What the drain workflow uses of the ledger (tests substitute an in-memory one). */
 export type DrainLedger = Pick<
   LedgerStore,
@@ -78,6 +107,11 @@ export type DrainLedger = Pick<
   | 'releaseBudget'
   | 'budgetHolders'
   | 'appendOperation'
+  | 'markCompleting'
+  | 'openWake'
+  | 'parkWake'
+  | 'noteTaskStopped'
+  | 'clearWakeToken'
 >;
 
 export class LedgerStore {
@@ -158,6 +192,28 @@ export class LedgerStore {
     );
   }
 
+  /**
+   * Records that the drain is about to complete its lifecycle action with `result`, and returns the record as
+   * it was before (one write: the intent and the read of the record's state in one call).
+   */
+  async markCompleting(
+    region: string,
+    instanceId: string,
+    drainId: string,
+    result: string,
+  ): Promise<DrainRecord | undefined> {
+    const out = await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKeys.drain(region, instanceId, drainId),
+        UpdateExpression: 'SET completing = :result',
+        ExpressionAttributeValues: { ':result': result },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes as DrainRecord | undefined;
+  }
+
   /** The drain records of one instance, newest first. */
   async drainsOf(region: string, instanceId: string): Promise<DrainRecord[]> {
     const out = await this.dynamo.send(
@@ -228,5 +284,98 @@ export class LedgerStore {
         },
       }),
     );
+  }
+
+  /** Starts the wake item of a drain (replacing an earlier drain's): stops are recorded from now on. */
+  async openWake(
+    region: string,
+    containerInstanceArn: string,
+    drainId: string,
+    execution: string | undefined,
+    now: Date,
+  ) {
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...ledgerKeys.wake(region, containerInstanceArn),
+          drainId,
+          ...(execution ? { execution } : {}),
+          [LEDGER_TTL_ATTRIBUTE]: expiresAt(now, 3),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Records the workflow's task token and the tasks it waits for on the drain's wake item, and returns the
+   * item as it is after the write (so the caller sees every stop recorded before it), or undefined when the
+   * host has no wake item of this drain.
+   */
+  async parkWake(
+    region: string,
+    containerInstanceArn: string,
+    drainId: string,
+    token: string,
+    waitFor: string[],
+  ): Promise<WakeItem | undefined> {
+    try {
+      const out = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.wake(region, containerInstanceArn),
+          UpdateExpression: 'SET #token = :token, waitFor = :waitFor',
+          ConditionExpression: 'attribute_exists(pk) AND drainId = :drainId',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token, ':waitFor': new Set(waitFor), ':drainId': drainId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return wakeItem(out.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Adds a STOPPED task to the wake item of its host, if the host is being drained; returns the item after
+   * the write, or undefined when no drain waits on that host.
+   */
+  async noteTaskStopped(region: string, containerInstanceArn: string, taskArn: string): Promise<WakeItem | undefined> {
+    try {
+      const out = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.wake(region, containerInstanceArn),
+          UpdateExpression: 'ADD stopped :task',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':task': new Set([taskArn]) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return wakeItem(out.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes a token that was answered (a no-op when another one replaced it meanwhile). */
+  async clearWakeToken(region: string, containerInstanceArn: string, token: string): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.wake(region, containerInstanceArn),
+          UpdateExpression: 'REMOVE #token, waitFor',
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 }

@@ -348,6 +348,7 @@ export class EcsRegion {
       task.lastStatus = 'RUNNING';
       task.pullStartedAt = task.pullStoppedAt = task.startedAt = this.kernel.now();
       this.registerTargets(task, true);
+      this.taskChanged(task);
       return task;
     }
     const provisioning = seconds(this.rng.jitter(2, 0.5));
@@ -355,12 +356,14 @@ export class EcsRegion {
       task.lastStatus = 'PENDING';
       task.pullStartedAt = this.kernel.now();
       task.version++;
+      this.taskChanged(task);
       const [lo, hi] = ECS_TIMINGS.startSeconds;
       task.timer = this.kernel.clock.after(seconds(lo + this.rng.next() * (hi - lo)), `ecs running ${id}`, () => {
         task.timer = undefined;
         task.lastStatus = 'RUNNING';
         task.pullStoppedAt = task.startedAt = this.kernel.now();
         task.version++;
+        this.taskChanged(task);
         this.registerTargets(task, false);
         this.poke();
       });
@@ -382,6 +385,7 @@ export class EcsRegion {
     this.kernel.clock.cancel(task.timer);
     if (task.lastStatus === 'RUNNING' && this.lb.isRegistered(task.arn)) {
       task.lastStatus = 'DEACTIVATING';
+      this.taskChanged(task);
       const delay = this.lb.deregister(task.arn);
       task.timer = this.kernel.clock.after(delay, `ecs stopping ${task.id}`, () => this.beginStopping(task));
       return;
@@ -394,6 +398,7 @@ export class EcsRegion {
     task.lastStatus = 'STOPPING';
     task.stoppingAt = this.kernel.now();
     task.version++;
+    this.taskChanged(task);
     // Most containers exit soon after SIGTERM; some run into the stopTimeout and are killed.
     const exit = !wasRunning
       ? this.rng.jitter(1.5, 0.5)
@@ -404,6 +409,7 @@ export class EcsRegion {
       task.lastStatus = 'DEPROVISIONING';
       task.executionStoppedAt = this.kernel.now();
       task.version++;
+      this.taskChanged(task);
       task.timer = this.kernel.clock.after(seconds(this.rng.jitter(1.5, 0.3)), `ecs stopped ${task.id}`, () => {
         task.timer = undefined;
         this.finish(task);
@@ -430,6 +436,7 @@ export class EcsRegion {
     task.lastStatus = 'STOPPED';
     task.stoppedAt = this.kernel.now();
     task.version++;
+    this.taskChanged(task);
     const cluster = this.cluster(task.cluster);
     const instance = cluster?.instances.get(task.containerInstanceArn);
     if (instance?.tasks.delete(task)) {
@@ -441,6 +448,44 @@ export class EcsRegion {
     // A target still registered now loses its connections (and, if healthy, keeps getting requests).
     this.lb.taskGone(task.arn);
     this.poke();
+  }
+
+  /**
+   * ECS's `ECS Task State Change` event on the default bus, sent on every change of a task's lastStatus
+   * (resources: the task's ARN). The detail carries the fields a consumer reads (cluster, container
+   * instance, statuses, times, stop code and reason); containers and attachments are left out.
+   */
+  private taskChanged(task: SimTask): void {
+    const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    const cluster = this.cluster(task.cluster);
+    const detail: Record<string, unknown> = {
+      clusterArn: cluster?.arn ?? this.kernel.arn('ecs', this.region, `cluster/${task.cluster}`),
+      containerInstanceArn: task.containerInstanceArn,
+      taskArn: task.arn,
+      taskDefinitionArn: task.taskDefinition.arn,
+      group: task.group,
+      launchType: 'EC2',
+      availabilityZone: task.az,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      version: task.version,
+      cpu: String(task.taskDefinition.cpu),
+      memory: String(task.taskDefinition.memory),
+      createdAt: iso(task.createdAt),
+      updatedAt: iso(this.kernel.now()),
+    };
+    for (const [key, value] of [
+      ['startedBy', task.startedBy],
+      ['startedAt', iso(task.startedAt)],
+      ['stoppingAt', iso(task.stoppingAt)],
+      ['executionStoppedAt', iso(task.executionStoppedAt)],
+      ['stoppedAt', iso(task.stoppedAt)],
+      ['stopCode', task.stopCode],
+      ['stoppedReason', task.stoppedReason],
+    ] as const) {
+      if (value !== undefined) detail[key] = value;
+    }
+    this.kernel.emit(this.region, 'aws.ecs', 'ECS Task State Change', detail, [task.arn]);
   }
 
   private registerTargets(task: SimTask, healthyNow: boolean): void {

@@ -183,7 +183,7 @@ export class SfnRuntime {
     const pending = this.tokens.get(token);
     if (!pending) return this.spentTokens.has(token) ? 'TaskTimedOut' : 'InvalidToken';
     const execution = this.byArn.get(pending.executionArn);
-    if (!execution || execution.status !== 'RUNNING') return 'TaskTimedOut';
+    if (execution?.status !== 'RUNNING') return 'TaskTimedOut';
     if ('heartbeat' in what) {
       pending.beat = true;
       return undefined;
@@ -457,6 +457,8 @@ export class SfnRuntime {
     prepared: PreparedDefinition,
     logs: AsyncGenerator<unknown>,
   ): Promise<void> {
+    // A task that failed (and was caught) exits without succeeding: no Succeeded event for it.
+    const failed = new Set<string>();
     for await (const raw of logs) {
       const event = raw as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
       const stateName = event.state?.name;
@@ -467,15 +469,17 @@ export class SfnRuntime {
         if (task) this.record(execution, taskEventType(task.resource, phase), stateName, error, cause);
       };
       if (event.type === 'StateEntered') {
+        failed.delete(stateName);
         execution.transitions++;
         this.record(execution, `${type}StateEntered`, stateName);
         step('Scheduled');
         step('Started');
         if (prepared.tokenWaits.has(stateName)) step('Submitted');
       } else if (event.type === 'StateExited') {
-        step('Succeeded');
+        if (!failed.delete(stateName)) step('Succeeded');
         this.record(execution, `${type}StateExited`, stateName);
       } else if (event.type === 'StateFailed') {
+        failed.add(stateName);
         const timedOut = event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout';
         step(
           timedOut ? 'TimedOut' : 'Failed',
@@ -483,6 +487,7 @@ export class SfnRuntime {
           typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? null),
         );
       } else if (event.type === 'StateRetried') {
+        failed.delete(stateName);
         step('Scheduled');
         step('Started');
       }

@@ -179,6 +179,7 @@ describe('the HostDraining construct', () => {
       'functions/host-draining/finish.ts',
       'functions/host-draining/reclaim.ts',
       'functions/host-draining/resolve.ts',
+      'functions/host-draining/wake.ts',
     ]);
     for (const fn of functions) {
       const env = fn.Properties.Environment.Variables;
@@ -188,6 +189,36 @@ describe('the HostDraining construct', () => {
       expect(config.deregistrationDelays.web).toEqual({ api: 30, frontend: 30 });
       expect(env.BALLAST_LEDGER_TABLE.Ref).toMatch(/LedgerTable/);
     }
+  });
+
+  it('sends STOPPED tasks of the configured clusters to the wake function, which may only record them and answer tokens', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) => r.Properties.EventPattern?.source?.[0] === 'aws.ecs',
+    );
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0]!.Properties.EventPattern;
+    expect(pattern['detail-type']).toEqual(['ECS Task State Change']);
+    expect(pattern.detail.lastStatus).toEqual(['STOPPED']);
+    expect(JSON.stringify(pattern.detail.clusterArn)).toContain(':cluster/web');
+    const targetsFn = JSON.stringify(rules[0]!.Properties.Targets);
+    expect(targetsFn).toMatch(/Wake/);
+
+    const wake = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Metadata?.['ballast:entry'] === 'functions/host-draining/wake.ts',
+    )!;
+    const roleRef = wake[1].Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((st: { Action: string | string[] }) => [st.Action].flat()).sort();
+    expect(actions).toContain('states:SendTaskSuccess');
+    expect(actions).toContain('dynamodb:UpdateItem');
+    // Only UpdateItem on the ledger; the rest is the function factory's own (logs, X-Ray), none on AWS data.
+    expect(actions.filter((a: string) => a.startsWith('dynamodb:') || a.startsWith('states:'))).toEqual([
+      'dynamodb:UpdateItem',
+      'states:SendTaskSuccess',
+    ]);
+    expect(actions.filter((a: string) => /^(ecs|autoscaling|events):/.test(a))).toEqual([]);
   });
 
   it('sends the drain workflow’s failed, timed-out and aborted executions to the reclaim function', () => {

@@ -13,10 +13,11 @@ import {
   handlerRoutes,
   runStateMachine,
   type TaskRoute,
+  TEST_TASK_TOKEN,
   taskError,
 } from '#test/support/sfn.ts';
 import { synthTemplate, testApp } from '#test/support/stack.ts';
-import { FakeFleet, sample, terminateEvent, WEB_INSTANCE } from '#test/unit/host-draining/fleet.ts';
+import { FakeFleet, sample, terminateEvent, testConfig, WEB_INSTANCE } from '#test/unit/host-draining/fleet.ts';
 import exampleConfig from '../../ballast.config.ts';
 
 /**
@@ -73,7 +74,7 @@ function coreRoutes(deps: DrainDeps, override: Record<string, TaskRoute> = {}): 
       const waited =
         state.phase === 'settle'
           ? state.settleSeconds
-          : state.phase === 'draining' || state.phase === 'waiting-budget'
+          : state.phase === 'draining' || state.phase === 'stopping' || state.phase === 'waiting-budget'
             ? state.waitSeconds
             : 0;
       fleet.advance(waited);
@@ -84,6 +85,12 @@ function coreRoutes(deps: DrainDeps, override: Record<string, TaskRoute> = {}): 
     };
   for (const name of Object.keys(DRAIN_STATES)) routes[name] = step(DRAIN_OPS);
   for (const name of Object.keys(FINISH_STATES)) routes[name] = step(FINISH_OPS);
+  // Nothing sends the token back here (no ECS events in the fake fleet): the wait runs to its timeout, the
+  // fallback check (the next step advances the clock by its `waitSeconds`).
+  routes[S.waitForTasks] = (input: { Payload: { op: string; token: string } }) => {
+    expect(input.Payload).toMatchObject({ op: 'park', token: TEST_TASK_TOKEN });
+    throw taskError('States.Timeout');
+  };
   return { ...routes, ...override };
 }
 
@@ -120,6 +127,25 @@ describe('the drain-host state machine', () => {
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')[0]?.input.LifecycleActionResult).toBe('CONTINUE');
     expect((run.output as DrainState).outcome).toBe('drained');
     expect(fleet.ledger.budgets.get('us-east-1#web')?.size ?? 0).toBe(0);
+  });
+
+  it('with wake-ups, waits in Wait For Tasks (token) and checks at its timeout when no stop wakes it', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+
+    const run = await runStateMachine({
+      definition,
+      input: await terminateEvent(WEB_INSTANCE),
+      routes: coreRoutes(deps),
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.visitedStates).toContain(S.waitForTasks);
+    expect(run.visitedStates).not.toContain(S.waitBeforeNextCheck);
+    const parked = run.calls.filter((c) => c.stateName === S.waitForTasks);
+    expect(parked.length).toBeGreaterThan(0);
+    expect((run.output as DrainState).outcome).toBe('drained');
+    expect(fleet.ledger.wakes.size).toBe(1);
   });
 
   it('fails a malformed manual input at the first state, naming the field, before any mutating call', async () => {

@@ -117,8 +117,26 @@ const DEFAULT_CONTEXT = {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The token the harness gives `$$.Task.Token` (a route of a `.waitForTaskToken` task decides its outcome). */
+export const TEST_TASK_TOKEN = 'test-task-token';
+
+/**
+ * `.waitForTaskToken` tasks for the library, which times tasks out in real time and reads `TimeoutSecondsPath`
+ * from the effective parameters: their timeouts are removed, so the route decides how the wait ends (return:
+ * the callback came; throw `taskError('States.Timeout')`: the wait timed out).
+ */
+function forTokenWaits(definition: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(definition) as { States?: Record<string, Record<string, unknown>> };
+  for (const state of Object.values(copy.States ?? {})) {
+    if (state.Type !== 'Task' || !String(state.Resource).endsWith('.waitForTaskToken')) continue;
+    for (const key of ['TimeoutSecondsPath', 'HeartbeatSecondsPath', 'HeartbeatSeconds']) delete state[key];
+    state.TimeoutSeconds = 2_000_000;
+  }
+  return copy;
+}
+
 const mergeContext = (extra: Record<string, unknown> | undefined): Record<string, unknown> => {
-  const merged: Record<string, unknown> = { ...DEFAULT_CONTEXT };
+  const merged: Record<string, unknown> = { ...DEFAULT_CONTEXT, Task: { Token: TEST_TASK_TOKEN } };
   for (const [key, value] of Object.entries(extra ?? {})) {
     const base = merged[key];
     merged[key] = isRecord(base) && isRecord(value) ? { ...base, ...value } : value;
@@ -213,7 +231,9 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     routing.retryStates.map((name) => [name, 0]),
   );
 
-  const machine = new StateMachine(options.definition as StateMachineDefinition);
+  const machine = new StateMachine(
+    forTokenWaits(options.definition as unknown as Record<string, unknown>) as unknown as StateMachineDefinition,
+  );
   const execution = machine.run((options.input ?? {}) as never, {
     overrides: {
       taskResourceLocalHandlers,

@@ -27,6 +27,7 @@ import {
   nextWait,
   seconds,
 } from './timing.ts';
+import { openWake, waitingFor, wakes } from './wake.ts';
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
@@ -60,13 +61,9 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
     return finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
   }
-  const bounded = boundTasks(
-    await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn)),
-    undefined,
-    STOPPED_TASKS_KEPT,
-  );
-  const tasks = bounded.tasks;
   const decisions: string[] = [];
+  // Before DRAINING: every stop from now on is recorded for the wake-up (./wake.ts).
+  await openWake(state, deps);
   if (instance.status === 'DRAINING') {
     decisions.push('host already DRAINING: carrying on');
   } else if (state.complement) {
@@ -79,6 +76,14 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     );
     decisions.push('set DRAINING');
   }
+  // Listed after DRAINING: no task is placed on the host from now on (ECS places none on a DRAINING
+  // instance), so every later check needs to list only what is still desired RUNNING.
+  const bounded = boundTasks(
+    await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn)),
+    undefined,
+    STOPPED_TASKS_KEPT,
+  );
+  const tasks = bounded.tasks;
   const services = await describeServices(
     ecs,
     cluster,
@@ -96,11 +101,6 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   };
   const counts = countByClass(tasks, (t) => !t.stopped);
   const message = `Drain started (${decisions.join('; ')}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
-  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
-    drainStartedAt: next.startedAt,
-    tasksAtStart: totalCounts(next),
-    stuckServices: stuck,
-  });
   next = noteDelivery(next, DRAIN_EVENT.started, await emit(deps, DRAIN_EVENT.started, eventDetail(next, message)));
 
   if (state.dryRun) {
@@ -131,19 +131,27 @@ export async function checkTasks(state: DrainState, deps: DrainDeps): Promise<Dr
   return check(state, deps, deps.clock(), false);
 }
 
-async function check(state: DrainState, deps: DrainDeps, now: Date, first: boolean): Promise<DrainState> {
+/**
+ * What 'Check Tasks' reads before it decides: the ledger record (released, superseded, extended), the
+ * container instance (gone), the settle in progress, the tasks (arrivals, and every open task described
+ * again) and services that cannot move. Returns `done` when the drain ends here.
+ */
+async function observe(
+  state: DrainState,
+  deps: DrainDeps,
+  now: Date,
+): Promise<{ done: DrainState } | { state: DrainState; tasks: TrackedTask[]; progress: boolean }> {
   const cluster = required(state.cluster, 'cluster');
   const arn = required(state.containerInstanceArn, 'containerInstanceArn');
   const ecs = deps.clients.ecs;
-  const spot = state.request.kind === 'spot';
 
   // An operator may have extended (deadlineAt) or released (status) the drain: the ledger record says so.
   const record = await deps.ledger.getDrain(deps.config.region, state.request.instanceId, state.request.drainId);
   if (record?.status === 'released') {
-    return finish(state, 'released', 'Released by an operator: the release completed the lifecycle action.');
+    return { done: finish(state, 'released', 'Released by an operator: the release completed the lifecycle action.') };
   }
   const over = superseded(state, record);
-  if (over) return over;
+  if (over) return { done: over };
   let current: DrainState =
     typeof record?.deadlineAt === 'string' && record.deadlineAt !== state.deadlineAt
       ? { ...state, deadlineAt: record.deadlineAt }
@@ -151,12 +159,14 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
 
   const instance = await describeContainerInstance(ecs, cluster, arn);
   if (!instance || instance.status === 'INACTIVE') {
-    return finish(
-      current,
-      'gone',
-      `${state.request.instanceId} left the cluster during the drain.`,
-      current.hook ? 'CONTINUE' : undefined,
-    );
+    return {
+      done: finish(
+        current,
+        'gone',
+        `${state.request.instanceId} left the cluster during the drain.`,
+        current.hook ? 'CONTINUE' : undefined,
+      ),
+    };
   }
 
   // Settling: every task stopped; the wait is split so that the hook gets its heartbeats.
@@ -165,19 +175,26 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
       current.hook &&
       current.settleUntil >= addSeconds(current.hook.globalDeadlineAt, -GLOBAL_TIMEOUT_MARGIN_SECONDS - 1);
     const note = cut ? ` (cut by the lifecycle hook's global timeout at ${current.hook!.globalDeadlineAt})` : '';
-    return continueSettle(
-      current,
-      deps,
-      now,
-      `All tasks stopped; settling for the load balancers${current.settleFor ? ` (${current.settleFor})` : ''} until ${current.settleUntil}${note}.`,
-    );
+    return {
+      done: await continueSettle(
+        current,
+        deps,
+        now,
+        `All tasks stopped; settling for the load balancers${current.settleFor ? ` (${current.settleFor})` : ''} until ${current.settleUntil}${note}.`,
+      ),
+    };
   }
 
   // Refresh: new arrivals are recorded too; every task not yet seen STOPPED is described again.
   // A listed task that is not tracked is new, unless it was already STOPPED at the last check (then it
   // was seen and counted, and dropped from the state to keep it bounded).
   const known = new Set(current.tasks.map((t) => t.arn));
-  const arrived = (await listHostTasks(ecs, cluster, arn)).filter((a) => !known.has(a));
+  // Ballast set DRAINING before it listed the host, and ECS places no task on a DRAINING host: a check woken
+  // by the last stop lists only what is still desired RUNNING. Under ECS managed draining (the host may have
+  // become DRAINING later), and at every fallback check, tasks already desired STOPPED are listed too.
+  const woken = current.woken !== undefined && !current.complement;
+  const listed = await listHostTasks(ecs, cluster, arn, woken ? ['RUNNING'] : ['RUNNING', 'STOPPED']);
+  const arrived = listed.filter((a) => !known.has(a));
   const added = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
   const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
   const described = await describeTasks(ecs, cluster, open);
@@ -194,8 +211,9 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
   ];
   if (added.length) deps.logger.info('Tasks arrived on the draining host', { arrived: added.length });
   const bounded = boundTasks(tasks, current.dropped, STOPPED_TASKS_KEPT);
+  const { woken: _woken, ...seen } = current;
   current = {
-    ...current,
+    ...seen,
     tasks: bounded.tasks,
     ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
     checkedAt: now.toISOString(),
@@ -209,16 +227,24 @@ async function check(state: DrainState, deps: DrainDeps, now: Date, first: boole
     const fresh = stuck.filter((s) => !current.stuckServices.some((k) => k.service === s.service));
     if (fresh.length > 0) {
       current = { ...current, stuckServices: [...current.stuckServices, ...fresh] };
-      if (!first) {
-        const text = `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`;
-        current = noteDelivery(
-          current,
-          DRAIN_EVENT.stuck,
-          await emit(deps, DRAIN_EVENT.stuck, eventDetail(current, text)),
-        );
-      }
+      const text = `Cannot move: ${fresh.map((s) => `${s.service} (${s.reason})`).join('; ')}`;
+      current = noteDelivery(
+        current,
+        DRAIN_EVENT.stuck,
+        await emit(deps, DRAIN_EVENT.stuck, eventDetail(current, text)),
+      );
     }
   }
+  return { state: current, tasks, progress };
+}
+
+async function check(state: DrainState, deps: DrainDeps, now: Date, first: boolean): Promise<DrainState> {
+  // The first check comes from 'Start Drain', which has just read all of it.
+  const observed = first ? { state, tasks: state.tasks, progress: false } : await observe(state, deps, now);
+  if ('done' in observed) return observed.done;
+  let current = observed.state;
+  const { tasks, progress } = observed;
+  const spot = state.request.kind === 'spot';
 
   const remaining = tasks.filter((t) => !t.stopped);
   const pastDeadline = now.getTime() >= new Date(current.deadlineAt).getTime();
@@ -309,25 +335,48 @@ async function poll(
     const outcome = hookEndOutcome(state, now);
     return finish(next, outcome, `${hookEndMessage(outcome)} Stopping the drain.`);
   }
+  // Woken by the last task's stop (./wake.ts), checking by itself at the fallback, the grace end, the next
+  // heartbeat or the deadline, whichever comes first; else polling with back-off.
+  const woken = wakes(state, deps) && !state.forcedAt && waitingFor(next).length > 0;
   const wanted =
     state.request.kind === 'spot'
       ? cfg.spotSeconds
       : state.forcedAt
         ? 10
-        : nextWait(state.waitSeconds, progress, cfg.initialSeconds, cfg.maxSeconds);
+        : woken
+          ? Math.min(cfg.fallbackSeconds, graceLeft(next, now) ?? cfg.fallbackSeconds)
+          : nextWait(state.waitSeconds, progress, cfg.initialSeconds, cfg.maxSeconds);
   const waitSeconds = capWait(next, wanted, now);
   const left = countByClass(next.tasks, (t) => !t.stopped);
-  await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
-    checkedAt: now.toISOString(),
-    remaining: left,
-  });
+  // The record shows what is left: written when it changed (the first check, a task stopped), not every check.
+  const first = state.checkedAt === state.startedAt;
+  if (progress || first) {
+    await deps.ledger.updateDrain(deps.config.region, state.request.instanceId, state.request.drainId, {
+      // The first check is Start Drain's: the record gets the start in the same write.
+      ...(first
+        ? { drainStartedAt: state.startedAt, tasksAtStart: totalCounts(state), stuckServices: state.stuckServices }
+        : {}),
+      checkedAt: now.toISOString(),
+      remaining: left,
+    });
+  }
+  const count = left.service + left.standalone + left.daemon;
   return {
     ...next,
-    phase: 'draining',
+    phase: woken ? 'stopping' : 'draining',
     waitSeconds,
-    message:
-      `${message} Waiting for ${left.service + left.standalone + left.daemon} task(s); next check in ${waitSeconds} s.`.trim(),
+    message: woken
+      ? `${message} Waiting for ${count} task(s) to stop (woken by the last one; checking anyway in ${waitSeconds} s).`.trim()
+      : `${message} Waiting for ${count} task(s); next check in ${waitSeconds} s.`.trim(),
   };
+}
+
+/** Seconds until the standalone grace period ends, while standalone tasks wait for it (policy 'stop'). */
+function graceLeft(state: DrainState, now: Date): number | undefined {
+  if (state.policy.standaloneTasks !== 'stop') return undefined;
+  if (!state.tasks.some((t) => t.cls === 'standalone' && !t.stopped && !t.stopRequested)) return undefined;
+  const left = state.policy.standaloneGraceSeconds - seconds(state.startedAt ?? now.toISOString(), now);
+  return left > 0 ? left : undefined;
 }
 
 /**

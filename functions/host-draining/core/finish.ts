@@ -32,14 +32,12 @@ export async function completeLifecycleAction(state: DrainState, deps: DrainDeps
   // action it no longer finds pending was completed by this drain, not by someone else.
   const { region } = deps.config;
   const { instanceId, drainId } = state.request;
-  const record = await deps.ledger.getDrain(region, instanceId, drainId);
-  // Taken over while it settled: the drain that took over completes the action.
+  const record = await deps.ledger.markCompleting(region, instanceId, drainId, state.lifecycleResult);
+  // Taken over while it settled: the drain that took over completes the action (the intent written on this,
+  // the superseded drain's record, is not read by anyone).
   const over = superseded(state, record);
   if (over) return over;
   const prior = record?.completing;
-  if (prior !== state.lifecycleResult) {
-    await deps.ledger.updateDrain(region, instanceId, drainId, { completing: state.lifecycleResult });
-  }
   try {
     await deps.clients.autoScaling.send(
       new CompleteLifecycleActionCommand({

@@ -56,9 +56,14 @@ export async function clusterSize(ecs: ECSClient, cluster: string): Promise<numb
 }
 
 /** Every task ARN on the host: desired RUNNING and desired STOPPED (still stopping, or recently stopped). */
-export async function listHostTasks(ecs: ECSClient, cluster: string, containerInstance: string): Promise<string[]> {
+export async function listHostTasks(
+  ecs: ECSClient,
+  cluster: string,
+  containerInstance: string,
+  desiredStatuses: ReadonlyArray<'RUNNING' | 'STOPPED'> = ['RUNNING', 'STOPPED'],
+): Promise<string[]> {
   const arns = new Set<string>();
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+  for (const desiredStatus of desiredStatuses) {
     let nextToken: string | undefined;
     do {
       const page = await ecs.send(

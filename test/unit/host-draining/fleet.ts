@@ -30,7 +30,7 @@ import { parseConfig } from '#config/schema.ts';
 import type { DrainEventDetail } from '#events/ballast-events.ts';
 import { type DrainConfig, drainConfigFor } from '#functions/host-draining/config.ts';
 import type { DrainDeps, DrainLogger } from '#functions/host-draining/core/deps.ts';
-import type { DrainLedger, DrainRecord } from '#shared/ledger.ts';
+import type { DrainLedger, DrainRecord, WakeItem } from '#shared/ledger.ts';
 
 /**
  * A small simulated fleet behind aws-sdk-client-mock: container instances, tasks with a lifecycle, services
@@ -80,7 +80,16 @@ export interface FakeInstance {
 
 /** A configuration like the example fleet, with a few drain overrides per group. */
 export function testConfig(
-  overrides: { web?: Record<string, unknown>; workers?: Record<string, unknown>; managedDraining?: boolean } = {},
+  overrides: {
+    web?: Record<string, unknown>;
+    workers?: Record<string, unknown>;
+    managedDraining?: boolean;
+    /**
+     * Wake-ups on task stops (the default in Ballast). Off here unless asked: the fake fleet sends no ECS
+     * events, and these tests pin the polling logic; wake.test.ts and the local cloud's e2e tests cover it.
+     */
+    wake?: boolean;
+  } = {},
 ): DrainConfig {
   const config = parseConfig({
     name: 'ballast',
@@ -130,7 +139,8 @@ export function testConfig(
       'us-west-2': { clusters: [{ name: 'web' }] },
     },
   });
-  return drainConfigFor(config, REGION);
+  const drain = drainConfigFor(config, REGION);
+  return { ...drain, poll: { ...drain.poll, wake: overrides.wake ?? false } };
 }
 
 export class MemoryLedger implements DrainLedger {
@@ -164,6 +174,11 @@ export class MemoryLedger implements DrainLedger {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     this.drains.set(key, { ...existing, ...defined } as DrainRecord);
   }
+  async markCompleting(region: string, instanceId: string, drainId: string, result: string) {
+    const before = await this.getDrain(region, instanceId, drainId);
+    await this.updateDrain(region, instanceId, drainId, { completing: result });
+    return before;
+  }
   async drainsOf(region: string, instanceId: string) {
     return [...this.drains.values()]
       .filter((r) => r.region === region && r.instanceId === instanceId)
@@ -185,6 +200,49 @@ export class MemoryLedger implements DrainLedger {
   }
   async appendOperation(at: Date, id: string, entry: Record<string, unknown>) {
     this.operations.push({ ...entry, at: at.toISOString(), id });
+  }
+  readonly wakes = new Map<
+    string,
+    { drainId: string; execution?: string; stopped: Set<string>; token?: string; waitFor: string[] }
+  >();
+  private wakeView(key: string): WakeItem | undefined {
+    const w = this.wakes.get(key);
+    if (!w) return undefined;
+    return {
+      drainId: w.drainId,
+      ...(w.execution ? { execution: w.execution } : {}),
+      stopped: [...w.stopped],
+      ...(w.token ? { token: w.token } : {}),
+      waitFor: [...w.waitFor],
+    };
+  }
+  async openWake(region: string, ci: string, drainId: string, execution: string | undefined) {
+    this.wakes.set(`${region}#${ci}`, {
+      drainId,
+      ...(execution ? { execution } : {}),
+      stopped: new Set(),
+      waitFor: [],
+    });
+  }
+  async parkWake(region: string, ci: string, drainId: string, token: string, waitFor: string[]) {
+    const w = this.wakes.get(`${region}#${ci}`);
+    if (!w || w.drainId !== drainId) return undefined;
+    w.token = token;
+    w.waitFor = [...waitFor];
+    return this.wakeView(`${region}#${ci}`);
+  }
+  async noteTaskStopped(region: string, ci: string, taskArn: string) {
+    const w = this.wakes.get(`${region}#${ci}`);
+    if (!w) return undefined;
+    w.stopped.add(taskArn);
+    return this.wakeView(`${region}#${ci}`);
+  }
+  async clearWakeToken(region: string, ci: string, token: string) {
+    const w = this.wakes.get(`${region}#${ci}`);
+    if (w?.token === token) {
+      delete w.token;
+      w.waitFor = [];
+    }
   }
   /** The one drain record of an instance with this trigger. */
   record(instanceId: string, trigger?: string): DrainRecord | undefined {

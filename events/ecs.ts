@@ -1,0 +1,37 @@
+import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { z } from 'zod';
+
+/**
+ * ECS's task state change events (source `aws.ecs`, detail-type `ECS Task State Change`), sent on every change
+ * of a task's lastStatus or desiredStatus. Ballast listens only for STOPPED tasks in the configured clusters:
+ * the last stop on a draining host wakes its drain (functions/host-draining/core/wake.ts). The schema reads
+ * the fields Ballast uses and lets the rest through. Sample: events/samples/ecs-task-stopped.json.
+ */
+export const ECS_SOURCE = 'aws.ecs';
+export const TASK_STATE_CHANGE = 'ECS Task State Change';
+
+export const TaskStateChangeEvent = z.looseObject({
+  id: z.string().min(1),
+  source: z.literal(ECS_SOURCE),
+  'detail-type': z.literal(TASK_STATE_CHANGE),
+  region: z.string().min(1),
+  time: z.string().min(1),
+  detail: z.looseObject({
+    clusterArn: z.string().min(1),
+    taskArn: z.string().min(1),
+    /** Absent for Fargate tasks (no container instance): nothing of Ballast's waits on those. */
+    containerInstanceArn: z.string().min(1).optional(),
+    lastStatus: z.string().min(1),
+    desiredStatus: z.string().min(1).optional(),
+  }),
+});
+export type TaskStateChangeEvent = z.output<typeof TaskStateChangeEvent>;
+
+/** STOPPED tasks of the given clusters (by ARN); every cluster's when `clusterArns` is undefined. */
+export function taskStoppedPattern(clusterArns?: string[]): EventPattern {
+  return {
+    source: [ECS_SOURCE],
+    detailType: [TASK_STATE_CHANGE],
+    detail: { lastStatus: ['STOPPED'], ...(clusterArns ? { clusterArn: clusterArns } : {}) },
+  };
+}

@@ -1,0 +1,109 @@
+import { SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { acquireBudget } from '#functions/host-draining/core/budget.ts';
+import { startDrain } from '#functions/host-draining/core/drain.ts';
+import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
+import { onTaskStopped, parkDrain, waitingFor } from '#functions/host-draining/core/wake.ts';
+import type { DrainState } from '#functions/host-draining/state.ts';
+import { FakeFleet, terminateEvent, testConfig, WEB_INSTANCE } from './fleet.ts';
+
+/**
+ * Wake-ups (core/wake.ts): Start Drain opens the host's wake item, every STOPPED task is recorded on it, and the
+ * workflow's token is answered by whichever write comes second — the park or the last awaited stop — so no
+ * stop between the check and the park is missed, a stop on another host wakes nothing, and a token that is
+ * no longer waited on is not an error.
+ */
+const REGION = 'us-east-1';
+let fleet: FakeFleet;
+let answered: string[];
+
+beforeEach(() => {
+  fleet = new FakeFleet();
+  fleet.addService('api');
+  fleet.addService('agent', { schedulingStrategy: 'DAEMON' });
+  fleet.addInstance(WEB_INSTANCE, 'web', 'web-hosts');
+  fleet.addInstance('i-0bbbbbbbbbbbbbbb1', 'web', 'web-hosts');
+  fleet.terminating(WEB_INSTANCE);
+  answered = [];
+  fleet.sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string }) => {
+    answered.push(input.taskToken);
+    return {};
+  });
+});
+
+async function started(deps = fleet.deps(testConfig({ wake: true }))): Promise<DrainState> {
+  const resolved = (await resolveRequest(await terminateEvent(WEB_INSTANCE), deps, 'exec-1')) as DrainState;
+  return startDrain(await acquireBudget(resolved, deps), deps);
+}
+
+describe('waking a drain when its host’s last task stops', () => {
+  it('waits in phase stopping for the non-daemon tasks, then for the daemons it stopped', async () => {
+    const api = fleet.addTask(WEB_INSTANCE, 'service:api');
+    const agent = fleet.addTask(WEB_INSTANCE, 'service:agent');
+
+    const state = await started();
+
+    expect(state.phase).toBe('stopping');
+    expect(waitingFor(state)).toEqual([api]);
+    expect(
+      waitingFor({ ...state, tasks: state.tasks.map((t) => (t.arn === api ? { ...t, stopped: true } : t)) }),
+    ).toEqual([agent]);
+    expect(fleet.ledger.wakes.size).toBe(1);
+  });
+
+  it('answers the token when the last awaited task stops, not before, and only once', async () => {
+    const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+    const b = fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    const state = await started(deps);
+    const arn = state.containerInstanceArn!;
+
+    expect(await parkDrain(state, 'token-1', deps)).toEqual({ parked: true });
+    expect(await onTaskStopped(REGION, arn, a, deps)).toBe('recorded');
+    expect(answered).toEqual([]);
+    expect(await onTaskStopped(REGION, arn, b, deps)).toBe('woke');
+    expect(answered).toEqual(['token-1']);
+    // A duplicate delivery of the last stop wakes nothing twice.
+    expect(await onTaskStopped(REGION, arn, b, deps)).toBe('recorded');
+    expect(answered).toEqual(['token-1']);
+  });
+
+  it('answers its own token at once when the tasks stopped between the check and the park', async () => {
+    const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    const state = await started(deps);
+    await onTaskStopped(REGION, state.containerInstanceArn!, a, deps);
+
+    expect(await parkDrain(state, 'token-2', deps)).toEqual({ parked: false });
+    expect(answered).toEqual(['token-2']);
+  });
+
+  it('records nothing and wakes nothing for a stop on a host no drain waits on', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    await started(deps);
+
+    expect(
+      await onTaskStopped(REGION, 'arn:aws:ecs:us-east-1:123456789012:container-instance/web/other', 'x', deps),
+    ).toBe('no-drain');
+    expect(answered).toEqual([]);
+  });
+
+  it('treats a token the workflow no longer waits on (timed out meanwhile) as done, not as an error', async () => {
+    const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    const state = await started(deps);
+    await parkDrain(state, 'token-3', deps);
+    fleet.sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+
+    await expect(onTaskStopped(REGION, state.containerInstanceArn!, a, deps)).resolves.toBe('woke');
+    expect(fleet.ledger.wakes.get(`${REGION}#${state.containerInstanceArn}`)?.token).toBeUndefined();
+  });
+
+  it('polls instead (phase draining), with no wake item, when wake-ups are off', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const off = await started(fleet.deps(testConfig({ wake: false })));
+    expect(off.phase).toBe('draining');
+    expect(fleet.ledger.wakes.size).toBe(0);
+  });
+});
