@@ -47,6 +47,7 @@ describe('npx cdk synth', () => {
       'functions/host-draining/finish.ts',
       'functions/host-draining/reclaim.ts',
       'functions/host-draining/resolve.ts',
+      'functions/host-draining/wake.ts',
       'functions/region-failover/steps.ts',
       'functions/region-failover/trigger.ts',
       'functions/region-failover/validate.ts',
