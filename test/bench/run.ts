@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import example from '../../ballast.config.ts';
 import { main as cli } from '../../cli/ballast.ts';
 import { RATE_LIMITS } from '../../config/limits.ts';
-import type { BallastConfigInput } from '../../config/schema.ts';
+import { type BallastConfigInput, parseConfig } from '../../config/schema.ts';
 import { LocalCloud } from '../../local/cloud.ts';
 import { day } from '../../local/scenarios/day.ts';
 import { runScenario } from '../../local/scenarios/runner.ts';
@@ -11,6 +11,7 @@ import { scaleIn } from '../../local/scenarios/scale-in.ts';
 import type { FleetSpec } from '../../local/world/fleet.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
 import { benchLargeFleet } from './large-fleet.ts';
+import { benchRefresh, lastStop, settleOf } from './refresh.ts';
 
 /**
  * `npm run bench`: figures, not pass/fail timings (a busy machine must not fail a build).
@@ -20,8 +21,10 @@ import { benchLargeFleet } from './large-fleet.ts';
  *  3. the history-event count of a 48-hour drain, against Step Functions' 25,000 limit;
  *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go;
  *  5. an emergency raise on the example fleet: time to every target, the rate-limit floor, calls, cost;
- *  6. the local cloud at fleet scale (./large-fleet.ts).
- * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, raise, large-fleet.
+ *  6. the local cloud at fleet scale (./large-fleet.ts);
+ *  7. an instance refresh of 200 hosts drained by Ballast, by the ideal drainer and by a do-it-yourself one
+ *     (./refresh.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, refresh, raise, large-fleet.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -70,6 +73,9 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
     const rw = cloud.world.region(REGION);
     const job = [...rw.ecs.cluster('web')!.tasks.values()].find((t) => t.taskDefinition.family === 'long-job')!;
     const host = job.ec2InstanceId;
+    // The host's tasks, kept for their stop times: the release is measured from the last stop plus the settle.
+    const tasks = [...(rw.ecs.containerInstanceOf(host)?.tasks ?? [])];
+    const settleExtra = parseConfig(config).policies.drain.settleSeconds;
     cloud.world.clock.after(minutes * MINUTE, 'job done', () =>
       rw.ecs.stopTask(job, 'EssentialContainerExited', 'job done'),
     );
@@ -117,6 +123,9 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
       invocations:
         cloud.lambdas.invocations.filter((i) => /HostDraining/.test(i.functionName)).length - invocationsBefore,
       drainMinutes: hook ? Math.round((hook.endedAt - hook.startedAt) / MINUTE) : Number.NaN,
+      releaseLag: hook
+        ? (hook.endedAt - (lastStop(tasks) + settleOf(cloud, REGION, tasks, settleExtra))) / 1000
+        : Number.NaN,
       real,
     };
   } finally {
@@ -129,6 +138,7 @@ async function benchDrain(title: string, minutes: number, configEdit?: (c: any) 
   const d = await drainOneHost(minutes, configEdit);
   row('execution status', d.status);
   row('hook held for (simulated minutes)', d.drainMinutes);
+  row('released after the last task stopped + settle (simulated s; goal ≤ 15)', d.releaseLag.toFixed(1));
   row('state transitions', d.transitions);
   row('history events (Step Functions limit 25,000)', d.history);
   row('heartbeats recorded', d.heartbeats);
@@ -251,6 +261,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     });
   },
   'scale-in': benchScaleIn,
+  refresh: () => benchRefresh(row),
   raise: async () => {
     await benchRaise('Emergency raise, example fleet (3 services, 2 groups in us-east-1)', {
       config: example,
