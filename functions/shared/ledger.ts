@@ -106,6 +106,7 @@ export type DrainLedger = Pick<
   | 'acquireBudget'
   | 'releaseBudget'
   | 'budgetHolders'
+  | 'claimBudgetSweep'
   | 'appendOperation'
   | 'markCompleting'
   | 'openWake'
@@ -259,6 +260,32 @@ export class LedgerStore {
         ExpressionAttributeValues: { ':me': new Set([holder]) },
       }),
     );
+  }
+
+  /**
+   * Claims the cluster's sweep of stale budget holders (checking each holder's execution): true for at most
+   * one caller per `everySeconds`, so drains waiting on a full budget do not each describe every holder on
+   * every retry. A conditional write on the budget item.
+   */
+  async claimBudgetSweep(region: string, cluster: string, now: Date, everySeconds: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.budget(region, cluster),
+          UpdateExpression: 'SET sweptAt = :now',
+          ConditionExpression: 'attribute_not_exists(sweptAt) OR sweptAt <= :cutoff',
+          ExpressionAttributeValues: {
+            ':now': now.toISOString(),
+            ':cutoff': new Date(now.getTime() - everySeconds * 1000).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async budgetHolders(region: string, cluster: string): Promise<string[]> {

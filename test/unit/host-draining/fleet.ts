@@ -195,6 +195,14 @@ export class MemoryLedger implements DrainLedger {
   async releaseBudget(region: string, cluster: string, holder: string) {
     this.budgets.get(`${region}#${cluster}`)?.delete(holder);
   }
+  readonly sweptAt = new Map<string, number>();
+  async claimBudgetSweep(region: string, cluster: string, now: Date, everySeconds: number) {
+    const key = `${region}#${cluster}`;
+    const last = this.sweptAt.get(key);
+    if (last !== undefined && last > now.getTime() - everySeconds * 1000) return false;
+    this.sweptAt.set(key, now.getTime());
+    return true;
+  }
   async budgetHolders(region: string, cluster: string) {
     return [...(this.budgets.get(`${region}#${cluster}`) ?? [])].sort();
   }
