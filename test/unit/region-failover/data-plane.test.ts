@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Levels,
+  levelFor,
+  nextLevels,
+  reachableShares,
+  recordHealth,
+  slotWeights,
+  steeredRegion,
+  veto,
+} from '#functions/region-failover/core/data-plane.ts';
+
+const RUNGS = [1, 5, 25, 50, 100];
+const SLOTS = RUNGS.length;
+
+/** The destination's share of a record at these levels, from the slots' weights and the records' health. */
+function destinationShare(levels: Levels, towardHome = false): number {
+  const weights = slotWeights(RUNGS);
+  let steered = 0;
+  let home = 0;
+  recordHealth(levels, SLOTS).forEach((slot, i) => {
+    if (slot.steered) steered += weights[i] ?? 0;
+    if (slot.home) home += weights[i] ?? 0;
+  });
+  const share = (100 * steered) / (steered + home);
+  return towardHome ? 100 - share : share;
+}
+
+/** Every level published on the way from `from` to `target`. */
+function walk(from: Levels, target: number): Levels[] {
+  const steps: Levels[] = [];
+  let at = from;
+  for (let next = nextLevels(at, target, SLOTS); next; next = nextLevels(at, target, SLOTS)) {
+    steps.push(next);
+    at = next;
+  }
+  return steps;
+}
+
+describe('data-plane traffic: slots, levels and the veto', () => {
+  it('gives each slot its rung step as weight, so taking k slots is exactly the k-th rung', () => {
+    // Arrange / Act
+    const weights = slotWeights(RUNGS);
+    // Assert
+    expect(weights).toEqual([2, 8, 40, 50, 100]);
+    expect(weights.reduce((a, b) => a + b, 0)).toBe(200);
+    expect([0, 1, 2, 3, 4, 5].map((k) => destinationShare({ take: k, release: k }))).toEqual([0, 1, 5, 25, 50, 100]);
+  });
+
+  it('steers the non-home region: its own level away from home, the source level on the way back', () => {
+    expect(steeredRegion('us-east-1', 'us-east-1', 'us-west-2')).toEqual({ region: 'us-west-2', towardHome: false });
+    expect(steeredRegion('us-east-1', 'us-west-2', 'us-east-1')).toEqual({ region: 'us-west-2', towardHome: true });
+    expect(steeredRegion('us-east-1', 'us-west-2', 'eu-west-1')).toBeUndefined();
+  });
+
+  it('maps a share to a level, and going home climbs the rungs in reverse', () => {
+    expect(levelFor(RUNGS, 25, false)).toBe(3);
+    expect(levelFor(RUNGS, 0, false)).toBe(0);
+    expect(levelFor(RUNGS, 100, true)).toBe(0);
+    expect(levelFor(RUNGS, 75, true)).toBe(3);
+    expect(reachableShares(RUNGS, true)).toEqual([50, 75, 95, 99, 100]);
+    expect(() => levelFor(RUNGS, 10, false)).toThrow(/10% is not a rung/);
+  });
+
+  it('raises take before release and lowers release before take, each step keeping every slot served', () => {
+    // Act
+    const up = walk({ take: 0, release: 0 }, 3);
+    const down = walk({ take: 3, release: 3 }, 1);
+    // Assert
+    expect(up).toEqual([
+      { take: 3, release: 0 },
+      { take: 3, release: 3 },
+    ]);
+    expect(down).toEqual([
+      { take: 3, release: 1 },
+      { take: 1, release: 1 },
+    ]);
+    for (const step of [...up, ...down]) expect(veto(step, SLOTS)).toBeUndefined();
+    // During the step, the slots in between are served by both regions: the share is between the two rungs.
+    expect(destinationShare(up[0]!)).toBeGreaterThan(0);
+    expect(destinationShare(up[0]!)).toBeLessThan(25);
+    expect(walk({ take: 2, release: 2 }, 2)).toEqual([]);
+  });
+
+  it('vetoes levels that would leave every record unhealthy (Route 53 would answer as if all were healthy)', () => {
+    // Arrange: home has released every slot, the destination has taken none.
+    const levels = { take: 0, release: SLOTS };
+    // Act / Assert
+    expect(recordHealth(levels, SLOTS).every((s) => !s.home && !s.steered)).toBe(true);
+    expect(veto(levels, SLOTS)).toMatch(/every record would be unhealthy/);
+  });
+
+  it('vetoes a release above take (a slot with no healthy record) and levels outside the slots', () => {
+    expect(veto({ take: 2, release: 4 }, SLOTS)).toMatch(/slot\(s\) 3, 4 would have no healthy record/);
+    expect(veto({ take: 6, release: 0 }, SLOTS)).toMatch(/within 0\.\.5/);
+    expect(veto({ take: 4, release: 2 }, SLOTS)).toBeUndefined();
+  });
+});
