@@ -420,7 +420,10 @@ export const BallastConfigSchema = z
     const failover = config.policies.failover;
     if (failover.mode === 'data-plane') {
       if (!config.dns) {
-        issue(['dns'], "is required by policies.failover.mode 'data-plane': the records it steers are created at deploy");
+        issue(
+          ['dns'],
+          "is required by policies.failover.mode 'data-plane': the records it steers are created at deploy",
+        );
       }
       config.dns?.records.forEach((record, i) => {
         for (const regionName of Object.keys(config.regions)) {

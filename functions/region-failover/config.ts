@@ -95,7 +95,9 @@ export function failoverConfigFor(config: BallastConfig, region: string): Failov
         }
       : {}),
     policy: config.policies.failover,
-    ...(config.policies.failover.mode === 'data-plane' ? { dataPlane: { alarmPrefix: dataPlaneAlarmPrefix(config) } } : {}),
+    ...(config.policies.failover.mode === 'data-plane'
+      ? { dataPlane: { alarmPrefix: dataPlaneAlarmPrefix(config) } }
+      : {}),
     retentionDays: config.retentionDays,
   });
 }
