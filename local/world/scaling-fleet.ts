@@ -124,7 +124,7 @@ export function buildScalingFleet(world: World, config: BallastConfig, spec: Sca
       });
     });
   }
-  route53.putRecordSetsNow(zone.id, sets);
+  if (sets.length > 0) route53.putRecordSetsNow(zone.id, sets);
   const records = dns.records.map((r) => (r.name.endsWith('.') ? r.name : `${r.name}.`).toLowerCase());
   return { targets, hostedZoneId: zone.id, healthChecks, records };
 }

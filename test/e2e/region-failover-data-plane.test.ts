@@ -1,0 +1,115 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalCloud } from '#local/cloud.ts';
+import type { DeployedStack } from '#local/deploy/deployer.ts';
+import { dataPlaneConfig } from '#test/fixtures/region-failover-data-plane.ts';
+import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
+import { main as cli } from '../../cli/ballast.ts';
+
+/**
+ * The `data-plane` mode end to end: the records, health checks and alarms come from the synthesized templates
+ * (the local deployer makes them), the Route 53 control plane is impaired (changes and reads fail) while DNS
+ * answers and health checks keep working, and the failover moves traffic with PutMetricData in the standby only.
+ */
+const PRIMARY = 'us-east-1';
+const STANDBY = 'us-west-2';
+const RECORD = 'api.example.com';
+const minutes = (n: number) => n * 60_000;
+let cloud: LocalCloud | undefined;
+
+afterEach(async () => {
+  await cloud?.stop();
+  cloud = undefined;
+});
+
+async function failoverCli(c: LocalCloud, region: string, args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await cli(['failover', ...args, '--json'], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    sfn: new SFNClient(c.clientConfig(region)),
+    now: () => new Date(c.world.now()),
+    sleep: (ms) => c.runFor(ms),
+  });
+  return { code, out, err, last: JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown> };
+}
+
+/** What Route 53 answers for the record (standby's share, and whether any record is healthy), every 10 s. */
+function watchShares(c: LocalCloud) {
+  const seen: Array<{ t: number; authoritative: number; clients: number; healthy: number }> = [];
+  const sample = () => {
+    const zone = c.world.route53.requireZone(c.config.dns!.hostedZoneId);
+    const sets = zone.records.filter((rs) => rs.Name === `${RECORD}.` && rs.HealthCheckId);
+    seen.push({
+      t: c.world.now(),
+      authoritative: c.world.route53.authoritativeShares(RECORD).get(STANDBY) ?? 0,
+      clients: c.world.route53.regionShares(RECORD).get(STANDBY) ?? 0,
+      healthy: sets.filter((rs) => c.world.route53.isHealthy(rs.HealthCheckId!)).length,
+    });
+    c.world.clock.after(10_000, 'test share sample', sample);
+  };
+  sample();
+  return seen;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 10;
+
+describe('region failover, data-plane mode, in the local cloud', () => {
+  it('climbs the ladder with the Route 53 control plane impaired, calling no Route 53 API (IAM enforced)', async () => {
+    // Arrange
+    const holder: { stacks: DeployedStack[] } = { stacks: [] };
+    cloud = await LocalCloud.start({
+      config: dataPlaneConfig(),
+      seed: 48,
+      withBallast: true,
+      authorize: iamAuthorizer(holder),
+    });
+    holder.stacks = cloud.stacks;
+    const c = cloud;
+    await c.runFor(minutes(5));
+    const before = c.world.route53.regionShares(RECORD).get(PRIMARY);
+    c.world.route53.impairControlPlane({ failReads: true });
+    const shares = watchShares(c);
+
+    // Act
+    const run = await failoverCli(c, STANDBY, [
+      'start',
+      '--to',
+      STANDBY,
+      '--mode',
+      'data-plane',
+      '--confirm',
+      STANDBY,
+      '--wait',
+    ]);
+    await c.runFor(minutes(2));
+
+    // Assert: done, every rung answered in order, all traffic on the standby, never a moment without a healthy record.
+    expect(run.code, [...run.out, ...run.err].join('\n')).toBe(0);
+    expect(run.last).toMatchObject({ status: 'SUCCEEDED', outcome: 'completed' });
+    expect(before).toBe(1);
+    const steps = [...new Set(shares.map((s) => round(s.authoritative)))];
+    expect(steps.filter((p) => [0, 1, 5, 25, 50, 100].includes(p))).toEqual([0, 1, 5, 25, 50, 100]);
+    expect(Math.min(...shares.map((s) => s.healthy))).toBeGreaterThan(0);
+    expect(c.world.route53.regionShares(RECORD).get(STANDBY)).toBe(1);
+    expect(c.world.traffic.byRegion()[STANDBY]?.failed ?? 0).toBe(0);
+    // No call to Route 53 at all while the failover ran (any caller), and every call allowed by the roles.
+    const failover = c.sfn.executions.find((e) => e.stateMachineName === 'ballast-region-failover')!;
+    const during = c.endpoint.calls.filter((call) => call.t >= failover.startDate && call.t <= failover.stopDate!);
+    expect(during.filter((call) => call.service === 'route53')).toEqual([]);
+    const stepCalls = new Set(
+      during.filter((call) => /RegionFailoverSteps/.test(call.caller)).map((call) => `${call.service}:${call.action}`),
+    );
+    expect(stepCalls).toContain('cloudwatch:PutMetricData');
+    expect(stepCalls).toContain('cloudwatch:DescribeAlarms');
+    const putRegions = new Set(
+      during
+        .filter((call) => call.action === 'PutMetricData' && /RegionFailover/.test(call.caller))
+        .map((call) => call.region),
+    );
+    expect([...putRegions]).toEqual([STANDBY]);
+    const denied = c.endpoint.calls.filter((call) => call.outcome === 'denied');
+    expect(denied.map((d) => `${d.caller} ${d.service}:${d.action} ${d.resources.join(',')}`)).toEqual([]);
+  }, 300_000);
+});
