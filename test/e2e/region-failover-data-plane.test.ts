@@ -112,4 +112,70 @@ describe('region failover, data-plane mode, in the local cloud', () => {
     const denied = c.endpoint.calls.filter((call) => call.outcome === 'denied');
     expect(denied.map((d) => `${d.caller} ${d.service}:${d.action} ${d.resources.join(',')}`)).toEqual([]);
   }, 300_000);
+
+  it('cuts a bad rung back, then aborts: release lowered before take, never without a healthy record', async () => {
+    // Arrange: the standby fails 30 % of what it serves (its health checks pass).
+    cloud = await LocalCloud.start({ config: dataPlaneConfig(), seed: 49, withBallast: true });
+    const c = cloud;
+    await c.runFor(minutes(5));
+    c.world.traffic.grayFailure(STANDBY, 0.3);
+    c.world.route53.impairControlPlane({ failReads: true });
+    const shares = watchShares(c);
+
+    // Act
+    const run = await failoverCli(c, STANDBY, ['start', '--to', STANDBY, '--confirm', STANDBY, '--wait']);
+    await c.runFor(minutes(3));
+    const aborted = await failoverCli(c, STANDBY, ['abort', '--region', STANDBY, '--reason', 'bad standby', '--wait']);
+    await c.runFor(minutes(5));
+
+    // Assert: paused after the cut-back (exit 4), never above the first rung, back on the primary after the abort.
+    expect(run.code, [...run.out, ...run.err].join('\n')).toBe(4);
+    expect(aborted.code, [...aborted.out, ...aborted.err].join('\n')).toBe(0);
+    expect(Math.max(...shares.map((s) => s.authoritative))).toBeLessThanOrEqual(0.01);
+    expect(Math.max(...shares.map((s) => s.authoritative))).toBeGreaterThan(0);
+    expect(Math.min(...shares.map((s) => s.healthy))).toBeGreaterThan(0);
+    const failover = c.sfn.executions.find((e) => e.name.startsWith('failover-'))!;
+    expect(failover.status).toBe('SUCCEEDED');
+    expect(JSON.parse(failover.output ?? '{}')).toMatchObject({ outcome: 'aborted', percent: 0 });
+    expect(c.world.route53.regionShares(RECORD).get(PRIMARY)).toBe(1);
+    expect(c.endpoint.calls.filter((call) => call.service === 'route53' && call.t >= failover.startDate)).toEqual([]);
+  }, 300_000);
+
+  it('fails back home: the same ladder in reverse, lowering the levels in the region traffic leaves', async () => {
+    // Arrange: a completed data-plane failover to the standby, then the primary healthy for the failback window.
+    const config = dataPlaneConfig();
+    const failover = config.policies!.failover!;
+    cloud = await LocalCloud.start({
+      config: { ...config, policies: { ...config.policies, failover: { ...failover, failbackHealthySeconds: 600 } } },
+      seed: 50,
+      withBallast: true,
+    });
+    const c = cloud;
+    await c.runFor(minutes(5));
+    const out = await failoverCli(c, STANDBY, [
+      'start',
+      '--to',
+      STANDBY,
+      '--rungs',
+      '100',
+      '--confirm',
+      STANDBY,
+      '--wait',
+    ]);
+    expect(out.code, [...out.out, ...out.err].join('\n')).toBe(0);
+    await c.runFor(minutes(12));
+    expect(c.world.route53.regionShares(RECORD).get(STANDBY)).toBe(1);
+    const shares = watchShares(c);
+
+    // Act
+    const back = await failoverCli(c, PRIMARY, ['failback', '--region', PRIMARY, '--confirm', PRIMARY, '--wait']);
+    await c.runFor(minutes(2));
+
+    // Assert: home's share climbed 50, 75, 95, 99, 100 % (the rungs reversed); all traffic home.
+    expect(back.code, [...back.out, ...back.err].join('\n')).toBe(0);
+    const home = [...new Set(shares.map((s) => round(1 - s.authoritative)))];
+    expect(home.filter((p) => [0, 50, 75, 95, 99, 100].includes(p))).toEqual([0, 50, 75, 95, 99, 100]);
+    expect(Math.min(...shares.map((s) => s.healthy))).toBeGreaterThan(0);
+    expect(c.world.route53.regionShares(RECORD).get(PRIMARY)).toBe(1);
+  }, 300_000);
 });
