@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#config/schema.ts';
+import { failoverConfigFor } from '#functions/region-failover/config.ts';
 import {
   type Levels,
   levelFor,
@@ -9,6 +11,13 @@ import {
   steeredRegion,
   veto,
 } from '#functions/region-failover/core/data-plane.ts';
+import type { FailoverDeps } from '#functions/region-failover/core/deps.ts';
+import { validateRequest } from '#functions/region-failover/core/flow.ts';
+import { InvalidInput } from '#shared/errors.ts';
+import { dataPlaneConfig } from '#test/fixtures/region-failover-data-plane.ts';
+import example from '../../../ballast.config.ts';
+
+const threeRegions = () => ({ ...example.regions, 'eu-west-1': example.regions['us-west-2']! });
 
 const RUNGS = [1, 5, 25, 50, 100];
 const SLOTS = RUNGS.length;
@@ -94,5 +103,54 @@ describe('data-plane traffic: slots, levels and the veto', () => {
     expect(veto({ take: 2, release: 4 }, SLOTS)).toMatch(/slot\(s\) 3, 4 would have no healthy record/);
     expect(veto({ take: 6, release: 0 }, SLOTS)).toMatch(/within 0\.\.5/);
     expect(veto({ take: 4, release: 2 }, SLOTS)).toBeUndefined();
+  });
+});
+
+describe('data-plane console input', () => {
+  const deps = (mode: 'ladder' | 'data-plane', activeRegion = 'us-east-1') => {
+    const base = dataPlaneConfig({ regions: threeRegions() });
+    const config = parseConfig({
+      ...base,
+      policies: { ...base.policies, failover: { ...base.policies!.failover!, mode } },
+    });
+    return {
+      config: failoverConfigFor(config, 'us-west-2'),
+      clock: () => new Date('2026-12-01T10:00:00.000Z'),
+      fence: { readFence: async () => ({ activeRegion, epoch: 1 }) },
+    } as unknown as FailoverDeps;
+  };
+  const start = (extra: Record<string, unknown> = {}) => ({ action: 'failover', to: 'us-west-2', ...extra });
+  const problems = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidInput);
+      return (error as InvalidInput).message;
+    }
+  };
+
+  it('takes mode data-plane with the deployed rungs by default, or a subset of them', async () => {
+    expect((await validateRequest(start(), deps('data-plane'))).rungs).toEqual(RUNGS);
+    const jump = await validateRequest(start({ mode: 'data-plane', rungs: [5, 100] }), deps('data-plane'));
+    expect([jump.mode, jump.rungs]).toEqual(['data-plane', [5, 100]]);
+  });
+
+  it('refuses, naming the field: data-plane on a weights deployment, weights on a data-plane one, an undeployed rung', async () => {
+    expect(await problems(validateRequest(start({ mode: 'data-plane' }), deps('ladder')))).toMatch(
+      /mode: data-plane needs the records, health checks and alarms made at deploy/,
+    );
+    expect(await problems(validateRequest(start({ mode: 'immediate' }), deps('data-plane')))).toMatch(
+      /mode: this deployment steers traffic through health checks/,
+    );
+    expect(await problems(validateRequest(start({ rungs: [10, 100] }), deps('data-plane')))).toMatch(
+      /rungs\.0: 10% is not a share this data-plane deployment can stop at/,
+    );
+  });
+
+  it('refuses a data-plane failover between two regions neither of which is home', async () => {
+    expect(await problems(validateRequest(start(), deps('data-plane', 'eu-west-1')))).toMatch(
+      /to: data-plane moves traffic between the home region us-east-1 \(primaryRegion\) and one other/,
+    );
   });
 });
