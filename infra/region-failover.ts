@@ -85,7 +85,7 @@ export class RegionFailover extends Construct {
     this.stateMachine = createStateMachine(this, 'Workflow', {
       stateMachineName: `${props.config.name}-region-failover`,
       comment:
-        'Moves traffic to this region: fence, raise capacity, prove it healthy, shift Route 53 weights (immediate or a watched ladder with cut-back), complete. Also takes promote/pause/resume/abort.',
+        'Moves traffic to this region: fence, raise capacity, prove it healthy, shift Route 53 weights or, in data-plane mode, health checks (immediate or a watched ladder with cut-back), complete. Also takes promote/pause/resume/abort.',
       definitionBody: sfn.DefinitionBody.fromChainable(
         regionFailoverDefinition(this, { validate: this.validateFunction, steps: this.stepsFunction }),
       ),
