@@ -1,7 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app.ts';
+import type { CfnTemplate } from '#local/deploy/template.ts';
 import { dataPlaneConfig } from '#test/fixtures/region-failover-data-plane.ts';
+import { cfnLint, cfnLintAvailable, formatCfnLint } from '#test/support/cfn-lint.ts';
 import { formatNagFindings, nagFindings } from '#test/support/nag.ts';
 import { testApp } from '#test/support/stack.ts';
 
@@ -89,6 +91,17 @@ describe('RegionFailover in data-plane mode', () => {
     const findings = nagFindings(app).filter((f) => f.path.includes('RegionFailover'));
     expect(findings, formatNagFindings(findings)).toEqual([]);
   });
+
+  it.skipIf(!cfnLintAvailable())(
+    'passes cfn-lint with no errors in every region',
+    async () => {
+      for (const stack of stacks) {
+        const report = await cfnLint(Template.fromStack(stack).toJSON() as CfnTemplate, { regions: [stack.region] });
+        expect(report.errors, formatCfnLint(report.errors)).toEqual([]);
+      }
+    },
+    120_000,
+  );
 
   it('refuses a data-plane configuration without a target for every region, naming the field', () => {
     const config = dataPlaneConfig();
