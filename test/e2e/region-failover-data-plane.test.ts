@@ -114,6 +114,59 @@ describe('region failover, data-plane mode, in the local cloud', () => {
     expect([...putRegions]).toEqual([STANDBY]);
     const denied = c.endpoint.calls.filter((call) => call.outcome === 'denied');
     expect(denied.map((d) => `${d.caller} ${d.service}:${d.action} ${d.resources.join(',')}`)).toEqual([]);
+    // Every grant of the standby's steps role is used, but UpdateService (services without a scalable target,
+    // scale-down after the bake): no Route 53 change grant exists to be unused.
+    const role = c.stacks
+      .find((st) => st.region === STANDBY)!
+      .roles.find((r) => /RegionFailoverStepsRole/.test(r.logicalId))!;
+    const granted = new Set(
+      role.policyDocuments.flatMap((d) =>
+        (d.Statement ?? [])
+          .flatMap((st) => [st.Action ?? []].flat() as string[])
+          .filter((a) => !/^(logs|xray|dynamodb):/.test(a)),
+      ),
+    );
+    const used = new Set(
+      c.endpoint.calls
+        // Route 53 is global: its calls are recorded in us-east-1 (only the standby's readiness made one).
+        .filter(
+          (call) =>
+            call.caller.includes('RegionFailoverSteps') && (call.region === STANDBY || call.service === 'route53'),
+        )
+        .map((call) => `${call.service}:${call.action}`),
+    );
+    expect([...granted].filter((a) => !used.has(a)).sort()).toEqual(['ecs:UpdateService']);
+    expect([...granted].filter((a) => a.startsWith('route53:'))).toEqual(['route53:ListResourceRecordSets']);
+  }, 300_000);
+
+  it('drills 1 % to the standby and back through the health checks, with its evidence', async () => {
+    // Arrange
+    cloud = await LocalCloud.start({ config: dataPlaneConfig(), seed: 51, withBallast: true });
+    const c = cloud;
+    await c.runFor(minutes(5));
+    c.world.route53.impairControlPlane({ failReads: true });
+    const shares = watchShares(c);
+
+    // Act
+    const run = await failoverCli(c, STANDBY, [
+      'drill',
+      '--to',
+      STANDBY,
+      '--percent',
+      '1',
+      '--hold-seconds',
+      '300',
+      '--wait',
+    ]);
+    await c.runFor(minutes(3));
+
+    // Assert
+    expect(run.code, [...run.out, ...run.err].join('\n')).toBe(0);
+    expect(Math.max(...shares.map((s) => s.authoritative))).toBe(0.01);
+    expect(c.world.route53.regionShares(RECORD).get(STANDBY) ?? 0).toBe(0);
+    const drill = c.sfn.executions.find((e) => e.name.startsWith('failover-'))!;
+    expect(JSON.parse(drill.output ?? '{}').evidence).toMatchObject({ withinRto: true });
+    expect(c.endpoint.calls.filter((call) => call.service === 'route53' && call.t >= drill.startDate)).toEqual([]);
   }, 300_000);
 
   it('cuts a bad rung back, then aborts: release lowered before take, never without a healthy record', async () => {
