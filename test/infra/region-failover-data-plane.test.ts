@@ -87,6 +87,10 @@ describe('RegionFailover in data-plane mode', () => {
     }
   });
 
+  it('deploys the home stack after the others, whose alarms its health checks watch', () => {
+    expect(stacks[0]!.dependencies.map((d) => d.region)).toEqual(['us-west-2']);
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     const findings = nagFindings(app).filter((f) => f.path.includes('RegionFailover'));
     expect(findings, formatNagFindings(findings)).toEqual([]);
