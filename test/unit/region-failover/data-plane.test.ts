@@ -154,3 +154,17 @@ describe('data-plane console input', () => {
     );
   });
 });
+
+describe('data-plane configuration', () => {
+  it('needs dns, a target per record and region, and at most 10 rungs, naming each field', () => {
+    const base = dataPlaneConfig();
+    const failover = base.policies!.failover!;
+    const { dns: _dns, ...withoutDns } = base;
+    expect(() => parseConfig(withoutDns)).toThrow(/dns: is required by policies\.failover\.mode 'data-plane'/);
+    const tooMany = { ...failover, rungs: [1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100] };
+    expect(() => parseConfig({ ...base, policies: { ...base.policies, failover: tooMany } })).toThrow(
+      /policies\.failover\.rungs: has 11 rungs: 'data-plane' makes two alarms and a health check per rung/,
+    );
+    expect(parseConfig(base).policies.failover.mode).toBe('data-plane');
+  });
+});
