@@ -115,6 +115,11 @@ export const DnsRecordSchema = z
     /** Fully qualified record name, inside the hosted zone. */
     name: z.string().min(1),
     type: z.enum(['A', 'AAAA', 'CNAME']).default('CNAME'),
+    /**
+     * `data-plane` mode only: what this record answers in each region (a CNAME target such as the region's load
+     * balancer name, or an address for A / AAAA), by region. Ballast then creates the weighted records at deploy.
+     */
+    targets: z.record(region, z.string().min(1).max(255)).optional(),
   })
   .strict();
 
@@ -210,8 +215,12 @@ const LOAD_BALANCER_DIMENSION = /^(app|net)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
 
 export const FailoverPolicySchema = z
   .object({
-    /** How traffic moves: one Route 53 change (`immediate`), or a gated ladder of weights (`ladder`). @default 'ladder' */
-    mode: z.enum(['immediate', 'ladder']).default('ladder'),
+    /**
+     * How traffic moves: one Route 53 change (`immediate`), a gated ladder of weights (`ladder`), or, with no Route 53
+     * API call at all during the failover, health checks on alarms Ballast's own metric drives (`data-plane`: the
+     * records, health checks and alarms are created at deploy from `dns.records[].targets`). @default 'ladder'
+     */
+    mode: z.enum(['immediate', 'ladder', 'data-plane']).default('ladder'),
     /**
      * Ladder rungs: the destination's share of traffic in percent, strictly increasing, ending at 100. Steps of
      * 0.5 % (weights out of 200, within Route 53's 0-255). @default [1, 5, 25, 50, 100]
@@ -409,6 +418,30 @@ export const BallastConfigSchema = z
       });
     }
     const failover = config.policies.failover;
+    if (failover.mode === 'data-plane') {
+      if (!config.dns) {
+        issue(
+          ['dns'],
+          "is required by policies.failover.mode 'data-plane': the records it steers are created at deploy",
+        );
+      }
+      config.dns?.records.forEach((record, i) => {
+        for (const regionName of Object.keys(config.regions)) {
+          if (!record.targets?.[regionName]) {
+            issue(
+              ['dns', 'records', i, 'targets', regionName],
+              `is missing: policies.failover.mode 'data-plane' creates ${record.name}'s weighted records at deploy and needs what it answers in every region`,
+            );
+          }
+        }
+      });
+      if (failover.rungs.length > LIMITS.dataPlaneMaxRungs) {
+        issue(
+          ['policies', 'failover', 'rungs'],
+          `has ${failover.rungs.length} rungs: 'data-plane' makes two alarms and a health check per rung and region; use at most ${LIMITS.dataPlaneMaxRungs}`,
+        );
+      }
+    }
     const rungs = failover.rungs;
     if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
       issue(

@@ -111,7 +111,7 @@ export class LocalCloud {
       try {
         let synthesized = synthesize(config);
         if (options.templates) synthesized = options.templates(synthesized);
-        const target = { world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers };
+        const target = { world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers, route53: world.route53 };
         for (const stack of synthesized) cloud.stacks.push(await deployStack(target, stack));
       } catch (error) {
         await cloud.stop();
@@ -136,6 +136,7 @@ export class LocalCloud {
       sfn: this.sfn,
       bus: this.bus,
       callers: this.callers,
+      route53: this.world.route53,
     };
     for (const stack of change(synthesize(this.config))) {
       const deployed = await deployStack(target, stack);

@@ -47,6 +47,8 @@ export const FailoverConfig = z
       .strict()
       .optional(),
     policy: FailoverPolicySchema,
+    /** `data-plane` deployments: the prefix of the alarms the records' health checks watch (core/data-plane.ts). */
+    dataPlane: z.object({ alarmPrefix: z.string() }).strict().optional(),
     retentionDays: z.number().int().min(1),
     /** Polls: capacity checks, Route 53 change status, watches while paused. */
     poll: z
@@ -93,9 +95,15 @@ export function failoverConfigFor(config: BallastConfig, region: string): Failov
         }
       : {}),
     policy: config.policies.failover,
+    ...(config.policies.failover.mode === 'data-plane'
+      ? { dataPlane: { alarmPrefix: dataPlaneAlarmPrefix(config) } }
+      : {}),
     retentionDays: config.retentionDays,
   });
 }
+
+/** The prefix of the data-plane alarms a deployment makes (`<name>-failover`). */
+export const dataPlaneAlarmPrefix = (config: Pick<BallastConfig, 'name'>): string => `${config.name}-failover`;
 
 /** Parses BALLAST_FAILOVER_CONFIG (fails the cold start naming the variable and the field). */
 export function parseFailoverConfig(json: string): FailoverConfig {

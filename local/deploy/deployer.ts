@@ -3,11 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateHealthCheckCommand, type HealthCheckConfig, Route53Client } from '@aws-sdk/client-route-53';
 import { CONFIG_FILE_ENV } from '../../functions/shared/config-file.ts';
 import type { Kernel } from '../core/kernel.ts';
 import type { Caller } from '../core/service.ts';
 import type { EventBus } from '../eventbridge/bus.ts';
+import type { ResourceRecordSet } from '../route53/records.ts';
 import type { AslDefinition } from '../runtime/asl-virtual-time.ts';
 import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
 import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
@@ -29,6 +32,8 @@ import {
   lambdaFunctions,
   lifecycleHooks,
   type RoleInfo,
+  resolveIntrinsics,
+  resourcesOfType,
   roles,
   stateMachines,
   tables,
@@ -48,6 +53,11 @@ export interface DeployTarget {
   readonly bus: EventBus;
   /** Access key id → caller, filled in here, read by the endpoint. */
   readonly callers: Map<string, Caller>;
+  /**
+   * Where the template's Route 53 record sets go, already INSYNC (as after a stack's creation; two stacks
+   * deployed in one instant would otherwise meet PriorRequestNotComplete). Without it, record sets are skipped.
+   */
+  readonly route53?: { putRecordSetsNow(zoneId: string, sets: ResourceRecordSet[]): void };
 }
 
 export interface DeployedStack {
@@ -59,6 +69,9 @@ export interface DeployedStack {
   readonly ruleNames: string[];
   readonly tableNames: string[];
   readonly hooks: Array<{ group: string; name: string }>;
+  /** Route 53 health check ids by logical id (what `Ref` / `HealthCheckId` resolve to). */
+  readonly healthChecks: Record<string, string>;
+  readonly alarmNames: string[];
 }
 
 /** A deterministic, AWS-shaped access key id for a role (AKIA + 16 upper-case characters). */
@@ -71,10 +84,14 @@ export async function deployStack(
   stack: { template: CfnTemplate; stackName: string; region: string },
 ): Promise<DeployedStack> {
   const { world } = target;
+  // Health check ids are Route 53's, known once created: Ref and Fn::GetAtt HealthCheckId resolve to them.
+  const healthCheckIds: Record<string, string> = {};
   const ctx = deploymentContext(stack.template, {
     stackName: stack.stackName,
     region: stack.region,
     accountId: world.accountId,
+    attributes: (logicalId, attribute) =>
+      attribute === 'Ref' || attribute === 'HealthCheckId' ? healthCheckIds[logicalId] : undefined,
   });
   const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
   target.callers.set(deployer.accessKeyId, { accessKeyId: deployer.accessKeyId, name: 'cloudformation' });
@@ -175,10 +192,11 @@ export async function deployStack(
       }),
     );
   }
+  const routing = await deployRouting(target, stack, ctx, deployer, healthCheckIds);
   world.note(
     stack.region,
     'deploy',
-    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)`,
+    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)${routing.records > 0 ? `, ${routing.alarmNames.length} alarm(s), ${Object.keys(healthCheckIds).length} health check(s), ${routing.records} record set(s)` : ''}`,
   );
 
   return {
@@ -190,5 +208,86 @@ export async function deployStack(
     ruleNames: rules.map((r) => r.name),
     tableNames: tableInfos.map((t) => t.name),
     hooks: hooks.map((h) => ({ group: h.autoScalingGroupName, name: h.name })),
+    healthChecks: { ...healthCheckIds },
+    alarmNames: routing.alarmNames,
   };
+}
+
+/**
+ * A stack that routes DNS (Route 53 health checks and record sets, e.g. Ballast's data-plane failover): its
+ * metric alarms through PutMetricAlarm in its region (only in such stacks, so the alarms of every other stack,
+ * which nothing in the local cloud reads, cost no evaluation), its health checks through CreateHealthCheck
+ * (those that watch other checks after their children), then its record sets, INSYNC at once.
+ */
+async function deployRouting(
+  target: DeployTarget,
+  stack: { template: CfnTemplate; stackName: string; region: string },
+  ctx: ReturnType<typeof deploymentContext>,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  healthCheckIds: Record<string, string>,
+): Promise<{ alarmNames: string[]; records: number }> {
+  const checks = resourcesOfType(stack.template, 'AWS::Route53::HealthCheck', ctx);
+  const recordSets = resourcesOfType(stack.template, 'AWS::Route53::RecordSet', ctx);
+  if (checks.length === 0 && recordSets.length === 0) return { alarmNames: [], records: 0 };
+  const client = { endpoint: target.endpointUrl, credentials };
+  const cloudWatch = new CloudWatchClient({ region: stack.region, ...client });
+  const alarmNames: string[] = [];
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::CloudWatch::Alarm', ctx)) {
+    const p = resolveIntrinsics<Record<string, unknown>>(resource.Properties ?? {}, ctx);
+    if (typeof p.MetricName !== 'string') continue; // metric math: the local CloudWatch does not evaluate it
+    const name = typeof p.AlarmName === 'string' ? p.AlarmName : (ctx.physicalIds[logicalId] ?? logicalId);
+    const { AlarmName: _name, ...rest } = p;
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({ ...(rest as unknown as PutMetricAlarmCommandInput), AlarmName: name }),
+    );
+    alarmNames.push(name);
+  }
+  const route53 = new Route53Client({ region: 'us-east-1', ...client });
+  let pending = checks;
+  while (pending.length > 0) {
+    const ready = pending.filter(([, r]) => {
+      const children = (r.Properties?.HealthCheckConfig as { ChildHealthChecks?: unknown[] } | undefined)
+        ?.ChildHealthChecks;
+      return (children ?? []).every((child) => {
+        const id = referencedLogicalIdOf(child);
+        return id === undefined || healthCheckIds[id] !== undefined;
+      });
+    });
+    if (ready.length === 0) throw new Error(`${stack.stackName}: health checks wait on each other`);
+    for (const [logicalId, resource] of ready) {
+      const config = resolveIntrinsics<HealthCheckConfig>(resource.Properties?.HealthCheckConfig ?? {}, ctx);
+      const out = await route53.send(
+        new CreateHealthCheckCommand({ CallerReference: `${stack.stackName}-${logicalId}`, HealthCheckConfig: config }),
+      );
+      healthCheckIds[logicalId] = out.HealthCheck?.Id ?? '';
+    }
+    pending = pending.filter((entry) => !ready.includes(entry));
+  }
+  const byZone = new Map<string, ResourceRecordSet[]>();
+  for (const [, resource] of recordSets) {
+    const p = resolveIntrinsics<Record<string, unknown>>(resource.Properties ?? {}, ctx);
+    const zoneId = String(p.HostedZoneId);
+    const set: ResourceRecordSet = {
+      Name: String(p.Name),
+      Type: String(p.Type),
+      ...(p.SetIdentifier !== undefined ? { SetIdentifier: String(p.SetIdentifier) } : {}),
+      ...(p.Weight !== undefined ? { Weight: Number(p.Weight) } : {}),
+      ...(p.TTL !== undefined ? { TTL: Number(p.TTL) } : {}),
+      ...(Array.isArray(p.ResourceRecords)
+        ? { ResourceRecords: (p.ResourceRecords as unknown[]).map((v) => ({ Value: String(v) })) }
+        : {}),
+      ...(p.HealthCheckId !== undefined ? { HealthCheckId: String(p.HealthCheckId) } : {}),
+    };
+    byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), set]);
+  }
+  if (target.route53) for (const [zoneId, sets] of byZone) target.route53.putRecordSetsNow(zoneId, sets);
+  return { alarmNames, records: target.route53 ? recordSets.length : 0 };
+}
+
+function referencedLogicalIdOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof v.Ref === 'string') return v.Ref;
+  const att = v['Fn::GetAtt'];
+  return Array.isArray(att) && typeof att[0] === 'string' ? att[0] : undefined;
 }
