@@ -64,6 +64,7 @@ describe('one drain per instance, claimed atomically', () => {
   it('lets exactly one of two manual drains of one host resolved at the same instant start', async () => {
     // Arrange: two operators drain the same host with different requests, at once.
     const deps = fleet.deps();
+    fleet.ledger.gateClaims(2);
     // Act
     const [a, b] = await Promise.all([
       resolveRequest({ action: 'drain', instanceId: HOST, reason: 'patch', requestId: 'change-1' }, deps, exec(1)),
@@ -91,6 +92,7 @@ describe('one drain per instance, claimed atomically', () => {
     // Arrange: the host is terminating (its hook waits) and its Spot warning arrives in the same instant.
     fleet.terminating(HOST);
     const deps = fleet.deps();
+    fleet.ledger.gateClaims(2);
     // Act
     const [hook, spot] = await Promise.all([
       resolveRequest(await terminateEvent(HOST), deps, exec(1)),

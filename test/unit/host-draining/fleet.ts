@@ -153,7 +153,28 @@ export class MemoryLedger implements DrainLedger {
   private key(region: string, instanceId: string, drainId: string) {
     return `${region}#${instanceId}#${drainId}`;
   }
+  private claimGate: { waiting: number; size: number; open: () => void; opened: Promise<void> } | undefined;
+  /**
+   * The next `size` drain claims wait for one another, then are written one after the other: requests
+   * resolved in the same instant, each having made all its reads before any of them writes.
+   */
+  gateClaims(size: number): void {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.claimGate = { waiting: 0, size, open, opened };
+  }
   async claimDrain(record: DrainRecord) {
+    const gate = this.claimGate;
+    if (gate) {
+      gate.waiting += 1;
+      if (gate.waiting >= gate.size) {
+        this.claimGate = undefined;
+        gate.open();
+      }
+      await gate.opened;
+    }
     const key = this.key(record.region, record.instanceId, record.drainId);
     const existing = this.drains.get(key);
     if (existing && existing.status !== 'refused') return { result: 'exists' as const, existing };
