@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { BallastConfig } from '../config/schema.ts';
+import { type BallastConfig, ledgerTableName } from '../config/schema.ts';
 import { FAILOVER_CONFIG_ENV, type FailoverConfig, failoverConfigFor } from '../functions/region-failover/config.ts';
 import { REGION_FAILOVER_TIMEOUT, regionFailoverDefinition } from '../state-machines/region-failover.ts';
 import type { FunctionFactory } from './function-factory.ts';
@@ -171,7 +171,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       fn.addToRolePolicy(
         new iam.PolicyStatement({ sid: 'ReadFence', actions: ['dynamodb:GetItem'], resources: [fenceTable] }),
@@ -264,7 +264,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       this.validateFunction.addToRolePolicy(statement('ReadFence', ['dynamodb:GetItem'], [fenceTable]));
       this.stepsFunction.addToRolePolicy(
