@@ -23,11 +23,10 @@ const withLedger = (ledger: BallastConfigInput['ledger'], failover = {}): Ballas
 function policyResources(template: Template): string[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
     (
-      (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } })
-        .Properties.PolicyDocument.Statement
-    )
-      .filter((s) => JSON.stringify(s.Action).includes('dynamodb:'))
-      .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r))),
+      policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }
+    ).Properties.PolicyDocument.Statement.filter((s) => JSON.stringify(s.Action).includes('dynamodb:')).flatMap((s) =>
+      (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r)),
+    ),
   );
 }
 

@@ -53,7 +53,12 @@ describe('the ledger', () => {
   it('claims an instance with one conditional write: free, already ours, or (to take over) still the holder it replaces', async () => {
     mock.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     mock.on(GetCommand).resolves({
-      Item: { ...ledgerKeys.instance('us-east-1', 'i-1'), drainId: 'manual-drain-a', trigger: 'manual-drain', since: 'x' },
+      Item: {
+        ...ledgerKeys.instance('us-east-1', 'i-1'),
+        drainId: 'manual-drain-a',
+        trigger: 'manual-drain',
+        since: 'x',
+      },
     });
     const claim = { drainId: 'terminate-b', trigger: 'terminate', since: NOW.toISOString() };
 
