@@ -109,6 +109,32 @@ describe('one drain per instance, claimed atomically', () => {
     expect(winner.hook?.name).toBe('ballast-drain');
   });
 
+  it('lets a terminate hook take over a running manual drain: the claim, the slot and the end move to the hook', async () => {
+    // Arrange: an operator's drain of HOST runs (slot held, host DRAINING); then Auto Scaling terminates it.
+    const deps = fleet.deps();
+    const manual = await startDrain(
+      await acquireBudget(
+        asState(
+          await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'patch', requestId: 'c-1' }, deps, exec(1)),
+        ),
+        deps,
+      ),
+      deps,
+    );
+    fleet.terminating(HOST);
+    // Act
+    const hook = asState(await resolveRequest(await terminateEvent(HOST), deps, exec(2)));
+    const seen = { maxHolders: 0 };
+    const [manualEnd, hookEnd] = await Promise.all([runToEnd(manual, deps, seen), runToEnd(hook, deps, seen)]);
+    // Assert
+    expect(fleet.ledger.instanceClaims.get(`us-east-1#${HOST}`)).toBeUndefined(); // let go at the end
+    expect(manualEnd.outcome).toBe('superseded');
+    expect(hookEnd.outcome).toBe('drained');
+    expect(seen.maxHolders).toBe(1);
+    expect(holders().size).toBe(0);
+    expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+
   it('frees the host at the end of a drain, so the next request for it drains', async () => {
     const deps = fleet.deps();
     const first = asState(
