@@ -348,6 +348,29 @@ export const BallastConfigSchema = z
       }),
     /** Days the ledger keeps capacity history and operation records. @default 35 */
     retentionDays: z.number().int().min(1).max(3650).default(35),
+    /** The ledger table (see README "The ledger"). */
+    ledger: z
+      .object({
+        /**
+         * Physical name of the ledger table, the same in every region (a failover reaches the fence region's
+         * ledger by it). A static name, so that `cdk deploy --import-existing-resources` can take a retained
+         * table back. @default `<name>-ledger`
+         */
+        tableName: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+            message: 'must be a DynamoDB table name: 3-255 letters, digits, _ . or -',
+          })
+          .optional(),
+        /**
+         * Regions whose ledger table already exists and is not to be created by the stack (a table retained
+         * by an earlier `cdk destroy`, or one you converted into a global table): the stack uses it by name and
+         * scopes every grant to it, and does not own it (no deletion, no settings of its own). @default []
+         */
+        adopt: z.array(region).max(20).default([]),
+      })
+      .strict()
+      .default({ adopt: [] }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -454,6 +477,11 @@ export const BallastConfigSchema = z
         issue(['policies', 'failover', 'rungs', i], 'must be strictly increasing');
       }
     }
+    config.ledger.adopt.forEach((r, i) => {
+      if (!config.regions[r]) {
+        issue(['ledger', 'adopt', i], `names region ${r}, which is not in regions: add it or remove it`);
+      }
+    });
     for (const [key, value] of [
       ['fenceRegion', failover.fenceRegion],
       ...Object.keys(failover.loadBalancers).map((r) => ['loadBalancers', r] as const),
@@ -463,6 +491,11 @@ export const BallastConfigSchema = z
       }
     }
   });
+
+/** The ledger table's name in every region (`ledger.tableName`, else `<name>-ledger`). */
+export function ledgerTableName(config: Pick<BallastConfig, 'name' | 'ledger'>): string {
+  return config.ledger.tableName ?? `${config.name}-ledger`;
+}
 
 /** What a user writes (defaults optional). */
 export type BallastConfigInput = z.input<typeof BallastConfigSchema>;

@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { BallastConfig } from '../config/schema.ts';
+import { type BallastConfig, ledgerTableName } from '../config/schema.ts';
 import {
   dataPlaneAlarmPrefix,
   FAILOVER_CONFIG_ENV,
@@ -193,7 +193,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       fn.addToRolePolicy(
         new iam.PolicyStatement({ sid: 'ReadFence', actions: ['dynamodb:GetItem'], resources: [fenceTable] }),
@@ -317,7 +317,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       this.validateFunction.addToRolePolicy(statement('ReadFence', ['dynamodb:GetItem'], [fenceTable]));
       this.stepsFunction.addToRolePolicy(

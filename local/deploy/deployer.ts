@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { CreateHealthCheckCommand, type HealthCheckConfig, Route53Client } from '@aws-sdk/client-route-53';
 import { CONFIG_FILE_ENV } from '../../functions/shared/config-file.ts';
 import type { Kernel } from '../core/kernel.ts';
@@ -68,6 +73,8 @@ export interface DeployedStack {
   readonly functionNames: string[];
   readonly ruleNames: string[];
   readonly tableNames: string[];
+  /** Tables with DeletionPolicy Retain (or RetainExceptOnCreate): a destroy leaves them, and their items. */
+  readonly retainedTableNames: string[];
   readonly hooks: Array<{ group: string; name: string }>;
   /** Route 53 health check ids by logical id (what `Ref` / `HealthCheckId` resolve to). */
   readonly healthChecks: Record<string, string>;
@@ -79,9 +86,36 @@ export function accessKeyFor(roleArn: string): string {
   return `AKIA${createHash('sha256').update(roleArn).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
+/** How a deploy treats resources that already exist (`cdk deploy --import-existing-resources`). */
+export interface DeployOptions {
+  /**
+   * CloudFormation's ImportExistingResources: a named resource that exists and belongs to no stack is
+   * imported instead of failing the create, if its DeletionPolicy is Retain or RetainExceptOnCreate.
+   * @default false
+   */
+  readonly importExistingResources?: boolean;
+}
+
+/**
+ * The tables CloudFormation knows of, per simulated account: `<region>/<table>` → the stack that owns it, or
+ * null for a table that exists and belongs to no stack (retained by a destroy). The local cloud has one
+ * DynamoDB for every region, so one physical table stands for the table of that name in each region.
+ */
+const knownTables = new WeakMap<object, Map<string, string | null>>();
+function tablesIn(world: object): Map<string, string | null> {
+  let known = knownTables.get(world);
+  if (!known) {
+    known = new Map();
+    knownTables.set(world, known);
+  }
+  return known;
+}
+const RETAINING = ['Retain', 'RetainExceptOnCreate'];
+
 export async function deployStack(
   target: DeployTarget,
   stack: { template: CfnTemplate; stackName: string; region: string },
+  options: DeployOptions = {},
 ): Promise<DeployedStack> {
   const { world } = target;
   // Health check ids are Route 53's, known once created: Ref and Fn::GetAtt HealthCheckId resolve to them.
@@ -107,7 +141,32 @@ export async function deployStack(
 
   const dynamo = new DynamoDBClient({ region: stack.region, endpoint: target.endpointUrl, credentials: deployer });
   const tableInfos = tables(stack.template, ctx);
+  const known = tablesIn(world);
+  const created: string[] = [];
+  const rollback = async () => {
+    for (const name of created) {
+      known.delete(`${stack.region}/${name}`);
+      if (!otherRegionHas(known, stack.region, name)) await dynamo.send(new DeleteTableCommand({ TableName: name }));
+    }
+  };
   for (const table of tableInfos) {
+    const key = `${stack.region}/${table.name}`;
+    const owner = known.get(key);
+    if (owner === stack.stackName) continue; // an update: the stack's table stays as it is
+    if (owner !== undefined) {
+      // CloudFormation creates a named resource only if none of that name exists; with ImportExistingResources
+      // it imports one that belongs to no stack, if the template retains it.
+      const importable =
+        options.importExistingResources === true && owner === null && RETAINING.includes(table.deletionPolicy ?? '');
+      if (!importable) {
+        await rollback();
+        throw new Error(
+          `${stack.stackName}: CREATE_FAILED ${table.logicalId} (AWS::DynamoDB::Table): Resource of type 'AWS::DynamoDB::Table' with identifier '${table.name}' already exists${owner ? ` (in stack ${owner})` : ''}. Stack rolled back.`,
+        );
+      }
+      known.set(key, stack.stackName);
+      continue;
+    }
     const input: CreateTableCommandInput = {
       TableName: table.name,
       KeySchema: table.keySchema,
@@ -120,8 +179,11 @@ export async function deployStack(
     try {
       await dynamo.send(new CreateTableCommand(input));
     } catch (error) {
+      // The one physical table already stands for this name in another region.
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
     }
+    created.push(table.name);
+    known.set(key, stack.stackName);
   }
 
   const functionInfos = lambdaFunctions(stack.template, ctx);
@@ -207,6 +269,7 @@ export async function deployStack(
     functionNames: functionInfos.map((f) => f.name),
     ruleNames: rules.map((r) => r.name),
     tableNames: tableInfos.map((t) => t.name),
+    retainedTableNames: tableInfos.filter((t) => RETAINING.includes(t.deletionPolicy ?? '')).map((t) => t.name),
     hooks: hooks.map((h) => ({ group: h.autoScalingGroupName, name: h.name })),
     healthChecks: { ...healthCheckIds },
     alarmNames: routing.alarmNames,
@@ -290,4 +353,36 @@ function referencedLogicalIdOf(value: unknown): string | undefined {
   if (typeof v.Ref === 'string') return v.Ref;
   const att = v['Fn::GetAtt'];
   return Array.isArray(att) && typeof att[0] === 'string' ? att[0] : undefined;
+}
+
+/**
+ * `cdk destroy` of a deployed stack, as far as the local cloud keeps resources apart: its tables are deleted
+ * unless their DeletionPolicy retains them (a retained table keeps its items and belongs to no stack any
+ * more), and its rules are disabled, so nothing starts its state machines or functions. Those stay
+ * registered in the runtimes (executions already running go on, as a deleted state machine's do in AWS),
+ * and the next deploy of the stack replaces them.
+ */
+export async function destroyStack(target: DeployTarget, deployed: DeployedStack): Promise<void> {
+  const known = tablesIn(target.world);
+  const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
+  const dynamo = new DynamoDBClient({ region: deployed.region, endpoint: target.endpointUrl, credentials: deployer });
+  for (const name of deployed.tableNames) {
+    const key = `${deployed.region}/${name}`;
+    if (known.get(key) !== deployed.stackName) continue;
+    if (deployed.retainedTableNames.includes(name)) {
+      known.set(key, null);
+      continue;
+    }
+    known.delete(key);
+    if (!otherRegionHas(known, deployed.region, name)) await dynamo.send(new DeleteTableCommand({ TableName: name }));
+  }
+  for (const rule of target.bus.listRules(deployed.region)) {
+    if (deployed.ruleNames.includes(rule.name)) target.bus.addRule({ ...rule, enabled: false });
+  }
+  target.world.note(deployed.region, 'deploy', `${deployed.stackName}: destroyed`);
+}
+
+/** Whether the table of that name still exists in another region (the physical table stands for it too). */
+function otherRegionHas(known: Map<string, string | null>, region: string, name: string): boolean {
+  return [...known.keys()].some((key) => key !== `${region}/${name}` && key.endsWith(`/${name}`));
 }
