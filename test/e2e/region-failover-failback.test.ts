@@ -196,4 +196,74 @@ describe('region failover: failback and scale-down after the bake, in the local 
     );
     expect(lowered).toEqual([]);
   }, 300_000);
+  it('scales the region traffic left down to its floors after the bake (immediate failback), the world shows it', async () => {
+    // Arrange: a failover that raised the standby, the primary recovered and healthy for the window.
+    const config = configWith({ failbackHealthySeconds: 600, scaleDownAfterBakeSeconds: 900 });
+    cloud = await LocalCloud.start({ config, seed: 62, withBallast: true });
+    const c = cloud;
+    const standby = c.world.region(STANDBY);
+    const before = {
+      api: standby.ecs.getService('web', 'api')!.desiredCount,
+      hosts: standby.autoscaling.group('web-hosts')!.desiredCapacity,
+      minSize: standby.autoscaling.group('web-hosts')!.minSize,
+    };
+    await failedOverThenRecovered(c);
+    const raised = {
+      api: standby.ecs.getService('web', 'api')!.desiredCount,
+      apiMin: standby.applicationAutoScaling.target('service/web/api')!.MinCapacity,
+      hosts: standby.autoscaling.group('web-hosts')!.desiredCapacity,
+      minSize: standby.autoscaling.group('web-hosts')!.minSize,
+    };
+    await c.runFor(minutes(10));
+
+    // Act
+    const back = await failoverCli(c, PRIMARY, [
+      'failback',
+      '--region',
+      PRIMARY,
+      '--mode',
+      'immediate',
+      '--confirm',
+      PRIMARY,
+      '--wait',
+    ]);
+    // The target-tracking policies (scale-in resumed) bring the services down; Ballast's drain the hosts.
+    await c.runFor(minutes(40));
+
+    // Assert: the bake came first, then the standby's services went back to their floors.
+    expect(back.code, back.log).toBe(0);
+    const run = failbacks(c)[0]!;
+    const entered = run.history.map((h) => h.stateName).filter(Boolean);
+    expect(entered).toContain('Bake');
+    expect(entered).toContain('Scale Down Old Region');
+    const output = JSON.parse(run.output ?? '{}') as { scaledDown?: string[] };
+    expect(output.scaledDown).toEqual([
+      'web/api minimum 4 -> 2, scale-in resumed',
+      expect.stringMatching(/^web\/frontend minimum \d+ -> 1, scale-in resumed$/),
+      expect.stringMatching(/^workers\/jobs minimum \d+ -> 0, scale-in resumed$/),
+    ]);
+    const events = c.bus.seen.filter((e) => e.source === 'ballast');
+    const completedAt = Date.parse(events.find((e) => e['detail-type'] === 'Failback Completed')!.time);
+    const loweredAt = Date.parse(
+      events.find((e) => /after the bake/.test((e.detail as { message: string }).message))!.time,
+    );
+    expect(loweredAt - completedAt).toBeGreaterThanOrEqual(900_000);
+    const lowered = c.endpoint.calls.filter(
+      (call) => call.region === STANDBY && call.action === 'RegisterScalableTarget' && /RegionFailover/.test(call.caller),
+    );
+    expect(lowered.every((call) => call.t >= loweredAt - 1000)).toBe(true);
+    // The world: the standby's api is back where it was before the failover, its hosts too.
+    expect(raised).toMatchObject({ api: 4, apiMin: 4 });
+    expect(raised.hosts).toBeGreaterThan(before.hosts);
+    expect(raised.minSize).toBeGreaterThan(before.minSize);
+    const target = standby.applicationAutoScaling.target('service/web/api')!;
+    expect([target.MinCapacity, target.SuspendedState?.DynamicScalingInSuspended ?? false]).toEqual([2, false]);
+    expect(standby.ecs.getService('web', 'api')!.desiredCount).toBe(before.api);
+    expect(standby.ecs.getService('web', 'api')!.runningCount).toBe(before.api);
+    expect(standby.autoscaling.group('web-hosts')!.minSize).toBe(before.minSize);
+    expect(standby.autoscaling.group('web-hosts')!.desiredCapacity).toBe(before.hosts);
+    // All traffic home, none failed on the way down.
+    expect(c.world.route53.regionShares(RECORD).get(PRIMARY)).toBe(1);
+    expect(c.world.traffic.byRegion()[STANDBY]?.failed ?? 0).toBe(0);
+  }, 300_000);
 });
