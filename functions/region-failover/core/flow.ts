@@ -21,7 +21,7 @@ import {
   steeredRegion,
 } from './data-plane.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
-import { describeServices, lowerToFloor } from './raise.ts';
+import { describeServices, lowerGroups, lowerToFloor } from './raise.ts';
 import { checkReadiness } from './readiness.ts';
 import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
 import { measureShift, watchDestination } from './watch.ts';
@@ -235,9 +235,12 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   }
   if (state.kind === 'failback' && fence.holder === undefined) await healthyLongEnough(state, deps, fence.since);
   const { epoch, from } = await deps.fence.acquire(state.failoverId, state.destination, now);
+  // The groups an earlier failover raised in the region traffic now leaves: the scale-down gives them back.
+  const held = fence.raised?.region === (state.source || from) ? fence.raised.groups : [];
   const next: FailoverState = {
     ...state,
     ...(dataPlane ? { dataPlane } : {}),
+    ...(held.length > 0 ? { oldRegionGroups: [...held] } : {}),
     source: state.source || from,
     epoch,
     fenceHeld: true,
@@ -571,7 +574,15 @@ export async function complete(state: FailoverState, deps: FailoverDeps): Promis
     await emit(next, deps, FAILOVER_EVENT.drillReport, next.message);
     return next;
   }
-  await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now);
+  const raisedGroups = state.groups
+    .filter((g) => g.minAfter > g.minBefore)
+    .map((g) => ({
+      name: g.name,
+      minBefore: g.minBefore,
+      minAfter: g.minAfter,
+      ...(g.desiredBefore !== undefined ? { desiredBefore: g.desiredBefore } : {}),
+    }));
+  await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now, raisedGroups);
   const bake = deps.config.policy.scaleDownAfterBakeSeconds;
   const next: FailoverState = {
     ...state,
@@ -638,14 +649,16 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
  * 'Scale Down Old Region', after the bake: the old region's services back to their floor (ARC never does this).
  * Best effort, in the old region (it may still be impaired): a scalable target gets MinCapacity = floor with
  * scale-in resumed (its policies then bring it down), a service without one gets its desired count lowered to
- * the floor. Groups are left to their own scale-in (and Ballast's drain). What could not be done is reported.
+ * the floor. The groups an earlier failover raised there get their MinSize back (lowerGroups); other groups are
+ * left to their own scale-in (and Ballast's drain). What could not be done is reported.
  */
 export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
   const region = state.source;
   const services = deps.config.regions[region]?.services ?? [];
-  const done = await bestEffort(deps, `scale down ${region}`, (signal) =>
-    lowerToFloor(deps.clientsFor(region), services, signal),
-  );
+  const done = await bestEffort(deps, `scale down ${region}`, async (signal) => [
+    ...(await lowerToFloor(deps.clientsFor(region), services, signal)),
+    ...(await lowerGroups(deps.clientsFor(region), state.oldRegionGroups ?? [], signal)),
+  ]);
   const scaledDown = done ?? [`${region} could not be reached: nothing was lowered; scale it down by hand`];
   const next: FailoverState = {
     ...state,
