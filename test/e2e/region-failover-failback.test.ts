@@ -4,6 +4,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverStore } from '#functions/region-failover/core/store.ts';
 import { LocalCloud } from '#local/cloud.ts';
+import type { DeployedStack } from '#local/deploy/deployer.ts';
+import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
 import { main as cli } from '../../cli/ballast.ts';
 
@@ -196,10 +198,12 @@ describe('region failover: failback and scale-down after the bake, in the local 
     );
     expect(lowered).toEqual([]);
   }, 300_000);
-  it('scales the region traffic left down to its floors after the bake (immediate failback), the world shows it', async () => {
+  it('scales the region traffic left down to its floors and hosts after the bake (immediate failback; IAM enforced)', async () => {
     // Arrange: a failover that raised the standby, the primary recovered and healthy for the window.
     const config = configWith({ failbackHealthySeconds: 600, scaleDownAfterBakeSeconds: 900 });
-    cloud = await LocalCloud.start({ config, seed: 62, withBallast: true });
+    const holder: { stacks: DeployedStack[] } = { stacks: [] };
+    cloud = await LocalCloud.start({ config, seed: 62, withBallast: true, authorize: iamAuthorizer(holder) });
+    holder.stacks = cloud.stacks;
     const c = cloud;
     const standby = c.world.region(STANDBY);
     const before = {
@@ -274,5 +278,8 @@ describe('region failover: failback and scale-down after the bake, in the local 
     // All traffic home, none failed on the way down.
     expect(c.world.route53.regionShares(RECORD).get(PRIMARY)).toBe(1);
     expect(c.world.traffic.byRegion()[STANDBY]?.failed ?? 0).toBe(0);
+    // Every call, the old region's scale-down from the primary included, within the roles the template grants.
+    const denied = c.endpoint.calls.filter((call) => call.outcome === 'denied');
+    expect(denied.map((d) => `${d.caller} ${d.service}:${d.action} ${d.resources.join(',')}`)).toEqual([]);
   }, 300_000);
 });
