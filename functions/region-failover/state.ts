@@ -72,6 +72,12 @@ export const FailoverState = z
     /** Drills: how long the share stays on the destination. */
     drillHoldSeconds: z.number().int().min(0).optional(),
     evidence: DrillEvidence.optional(),
+    /**
+     * Failovers and failbacks: seconds from the first shift until the load balancers' request counts showed the
+     * destination carrying at least 90 % of both regions' requests (the old region drained), measured at
+     * completion; absent when no complete minute showed it by then or the counts could not be read.
+     */
+    drainSeconds: z.number().min(0).optional(),
     /** The groups an earlier failover raised in this failover's source (from the fence), for the scale-down. */
     oldRegionGroups: z.array(HeldGroup).optional(),
     /** After the bake: what was lowered in the old region, per service and group (or why not). */

@@ -181,10 +181,16 @@ describe('region failover: failback and scale-down after the bake, in the local 
       epoch: 2,
       percent: 100,
     });
+    // The old region's drain, measured from both regions' request counts: after the last rung (100 %), not before.
+    const run = failbacks(c).find((e) => e.status === 'SUCCEEDED')!;
+    const record = (await ledger.getRecord(failbackId)) as { drainSeconds?: number; phaseTimes: { traffic: string } };
+    const lastRungAt = (run.stopDate! - Date.parse(record.phaseTimes.traffic)) / 1000 - 300;
+    expect(record.drainSeconds).toBeGreaterThanOrEqual(lastRungAt - 60);
+    expect(record.drainSeconds).toBeLessThanOrEqual((run.stopDate! - Date.parse(record.phaseTimes.traffic)) / 1000);
 
     // Without scaleDownAfterBakeSeconds nothing is lowered: the standby keeps what the failover raised.
     await c.runFor(minutes(30));
-    const done = failbacks(c).find((e) => e.status === 'SUCCEEDED')!;
+    const done = run;
     const entered = done.history.map((h) => h.stateName);
     expect(entered).not.toContain('Scale Down Old Region');
     expect(standbyApi().desiredCount).toBe(raisedStandby);
@@ -249,6 +255,10 @@ describe('region failover: failback and scale-down after the bake, in the local 
       'group web-hosts minimum 5 -> 1, desired 5 -> 3',
     ]);
     const failbackId = output.failoverId;
+    // An immediate shift completes before a complete minute shows the drain: it is measured after the bake.
+    const record = await ledgerOf(c, PRIMARY).getRecord(failbackId!);
+    expect(record?.drainSeconds).toBeGreaterThan(0);
+    expect(record?.drainSeconds).toBeLessThanOrEqual(240);
     const events = c.bus.seen.filter(
       (e) => e.source === 'ballast' && (e.detail as { failoverId?: string }).failoverId === failbackId,
     );

@@ -584,8 +584,10 @@ export async function complete(state: FailoverState, deps: FailoverDeps): Promis
     }));
   await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now, raisedGroups);
   const bake = deps.config.policy.scaleDownAfterBakeSeconds;
+  const drainSeconds = await measuredDrain(state, deps, now, 100);
   const next: FailoverState = {
     ...state,
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
     phase: bake !== undefined ? 'baking' : 'complete',
     waitSeconds: bake ?? 0,
     percent: 100,
@@ -619,20 +621,12 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
     health: span('warm-up', 'traffic'),
     traffic: span('traffic', 'insync') + ttl,
   };
-  const lbs = deps.config.policy.loadBalancers;
-  const traffic = t('traffic');
-  const drainSeconds =
-    traffic === undefined
-      ? undefined
-      : await bestEffort(deps, `request counts in ${state.source}`, (signal) =>
-          measureShift(
-            { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
-            { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
-            new Date(traffic),
-            new Date(t('returning') ?? now.getTime()),
-            state.rungs[0] ?? 0,
-          ),
-        );
+  const drainSeconds = await measuredDrain(
+    state,
+    deps,
+    new Date(t('returning') ?? now.getTime()),
+    state.rungs[0] ?? 0,
+  );
   const totalSeconds = phases.fence + phases.capacity + phases.health + phases.traffic;
   const rtoSeconds = deps.config.policy.rtoSeconds;
   return {
@@ -643,6 +637,30 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
     rtoSeconds,
     withinRto: totalSeconds <= rtoSeconds,
   };
+}
+
+/**
+ * When `percent` of the traffic really moved, from both regions' load-balancer request counts between the first
+ * shift and `until` (best effort: the source's counts may not be readable). Undefined when not shown.
+ */
+async function measuredDrain(
+  state: FailoverState,
+  deps: FailoverDeps,
+  until: Date,
+  percent: number,
+): Promise<number | undefined> {
+  const traffic = state.phaseTimes.traffic;
+  if (traffic === undefined) return undefined;
+  const lbs = deps.config.policy.loadBalancers;
+  return bestEffort(deps, `request counts in ${state.source}`, (signal) =>
+    measureShift(
+      { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
+      { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
+      new Date(traffic),
+      until,
+      percent,
+    ),
+  );
 }
 
 /**
@@ -660,8 +678,11 @@ export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Pr
     ...(await lowerGroups(deps.clientsFor(region), state.oldRegionGroups ?? [], signal)),
   ]);
   const scaledDown = done ?? [`${region} could not be reached: nothing was lowered; scale it down by hand`];
+  // An immediate shift completes one TTL after INSYNC, before a complete minute shows it: measured here instead.
+  const drainSeconds = state.drainSeconds ?? (await measuredDrain(state, deps, deps.clock(), 100));
   const next: FailoverState = {
     ...state,
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
     phase: 'complete',
     scaledDown,
     message: `after the bake, ${region}: ${scaledDown.join('; ')}`,
