@@ -102,7 +102,11 @@ async function failedOverThenRecovered(c: LocalCloud) {
 describe('region failover: failback and scale-down after the bake, in the local cloud', () => {
   it('refuses a failback until the old region was healthy long enough, then climbs the ladder home', async () => {
     // Arrange: a completed failover to the standby, the primary recovered.
-    cloud = await LocalCloud.start({ config: configWith({ failbackHealthySeconds: 600 }), seed: 61, withBallast: true });
+    cloud = await LocalCloud.start({
+      config: configWith({ failbackHealthySeconds: 600 }),
+      seed: 61,
+      withBallast: true,
+    });
     const c = cloud;
     await failedOverThenRecovered(c);
     const ledger = ledgerOf(c, PRIMARY);
@@ -268,12 +272,19 @@ describe('region failover: failback and scale-down after the bake, in the local 
     );
     expect(loweredAt - completedAt).toBeGreaterThanOrEqual(900_000);
     const lowered = c.endpoint.calls.filter(
-      (call) => call.region === STANDBY &&
+      (call) =>
+        call.region === STANDBY &&
         call.t >= run.startDate &&
-        call.action === 'RegisterScalableTarget' &&
+        ['RegisterScalableTarget', 'UpdateAutoScalingGroup'].includes(call.action) &&
         /RegionFailover/.test(call.caller),
     );
-    expect(lowered).toHaveLength(3);
+    // Three scalable targets and one group, all after the bake.
+    expect(lowered.map((call) => call.action).sort()).toEqual([
+      'RegisterScalableTarget',
+      'RegisterScalableTarget',
+      'RegisterScalableTarget',
+      'UpdateAutoScalingGroup',
+    ]);
     expect(lowered.every((call) => call.t >= loweredAt - 60_000)).toBe(true);
     // The world: the standby's api is back where it was before the failover, its hosts too.
     expect(raised).toMatchObject({ api: 4, apiMin: 4 });

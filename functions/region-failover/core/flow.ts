@@ -621,12 +621,7 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
     health: span('warm-up', 'traffic'),
     traffic: span('traffic', 'insync') + ttl,
   };
-  const drainSeconds = await measuredDrain(
-    state,
-    deps,
-    new Date(t('returning') ?? now.getTime()),
-    state.rungs[0] ?? 0,
-  );
+  const drainSeconds = await measuredDrain(state, deps, new Date(t('returning') ?? now.getTime()), state.rungs[0] ?? 0);
   const totalSeconds = phases.fence + phases.capacity + phases.health + phases.traffic;
   const rtoSeconds = deps.config.policy.rtoSeconds;
   return {

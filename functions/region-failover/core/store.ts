@@ -162,7 +162,11 @@ export class FailoverStore {
     raisedGroups: readonly HeldGroup[] = [],
   ): Promise<boolean> {
     const raised = activeRegion && raisedGroups.length > 0 ? { region: activeRegion, groups: raisedGroups } : undefined;
-    const set = ['since = :now', ...(activeRegion ? ['activeRegion = :active'] : []), ...(raised ? ['raised = :raised'] : [])];
+    const set = [
+      'since = :now',
+      ...(activeRegion ? ['activeRegion = :active'] : []),
+      ...(raised ? ['raised = :raised'] : []),
+    ];
     const remove = ['holder', 'holderDestination', ...(activeRegion && !raised ? ['raised'] : [])];
     try {
       await this.guard(() =>
