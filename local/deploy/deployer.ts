@@ -123,9 +123,7 @@ export async function deployStack(
   // Health check ids are Route 53's, known once created: Ref and Fn::GetAtt HealthCheckId resolve to them.
   const healthCheckIds: Record<string, string> = {};
   // Lambda version numbers are Lambda's, known once published: Ref and Fn::GetAtt Version resolve to them.
-  const versionTypes = new Set(
-    resourcesOfType(stack.template, 'AWS::Lambda::Version').map(([logicalId]) => logicalId),
-  );
+  const versionTypes = new Set(resourcesOfType(stack.template, 'AWS::Lambda::Version').map(([logicalId]) => logicalId));
   const publishedNow = new Map<string, PublishedVersion>();
   const ctx = deploymentContext(stack.template, {
     stackName: stack.stackName,
@@ -134,7 +132,8 @@ export async function deployStack(
     attributes: (logicalId, attribute) => {
       if (versionTypes.has(logicalId)) {
         const published = publishedNow.get(logicalId);
-        if (!published) throw new Error(`${stack.stackName}: ${logicalId} (AWS::Lambda::Version) is read before it is published`);
+        if (!published)
+          throw new Error(`${stack.stackName}: ${logicalId} (AWS::Lambda::Version) is read before it is published`);
         if (attribute === 'Ref' || attribute === 'FunctionArn') return `${published.functionArn}:${published.version}`;
         if (attribute === 'Version') return String(published.version);
         return undefined;

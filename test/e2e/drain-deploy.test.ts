@@ -5,11 +5,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '#infra/app.ts';
+import { BundledFunctionFactory, type FunctionFactory } from '#infra/function-factory.ts';
 import { LocalCloud, type SynthesizedStack } from '#local/cloud.ts';
 import type { CfnTemplate } from '#local/deploy/template.ts';
 import { LedgerStore } from '#shared/ledger.ts';
-import { buildApp } from '#infra/app.ts';
-import { BundledFunctionFactory, type FunctionFactory } from '#infra/function-factory.ts';
 import type { DrainNextCalls } from '#test/fixtures/handlers/drain-next.ts';
 import example from '../../ballast.config.ts';
 

@@ -24,7 +24,10 @@ const workflow = stateMachines(template, ctx).find((m) => m.name === 'ballast-dr
 /** Every Lambda function a Task of the definition names (its Resource, or the FunctionName of lambda:invoke). */
 function invokedFunctions(definition: Record<string, unknown>): Array<{ state: string; arn: string }> {
   const out: Array<{ state: string; arn: string }> = [];
-  const states = definition.States as Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }>;
+  const states = definition.States as Record<
+    string,
+    { Type: string; Resource?: string; Parameters?: Record<string, unknown> }
+  >;
   for (const [state, s] of Object.entries(states)) {
     if (s.Type !== 'Task' || !s.Resource) continue;
     if (s.Resource.startsWith('arn:aws:lambda:')) out.push({ state, arn: s.Resource });
@@ -63,7 +66,12 @@ describe('the drain-host workflow pinned to published versions (issue 10, defect
   it('lets the workflow role invoke published versions of its three functions, this deploy’s and earlier ones', async () => {
     for (const fn of pinned) {
       for (const version of ['1', '7']) {
-        const decision = await isAllowed(template, workflow.roleLogicalId!, 'lambda:InvokeFunction', `${fn.arn}:${version}`);
+        const decision = await isAllowed(
+          template,
+          workflow.roleLogicalId!,
+          'lambda:InvokeFunction',
+          `${fn.arn}:${version}`,
+        );
         expect(decision.allowed, `${fn.name}:${version} ${JSON.stringify(decision.details)}`).toBe(true);
       }
     }
