@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { type BallastConfig, type BallastConfigInput, fleetRegions, parseConfig } from '../config/schema.ts';
 import { matchesPattern } from '../events/match.ts';
 import { buildApp } from '../infra/app.ts';
+import type { FunctionFactory } from '../infra/function-factory.ts';
 import { PROJECT_ROOT } from '../infra/function-factory.ts';
 import type { Caller } from './core/service.ts';
 import { type DeployedStack, type DeployOptions, deployStack, destroyStack } from './deploy/deployer.ts';
@@ -129,15 +130,7 @@ export class LocalCloud {
    */
   async redeploy(change: (templates: SynthesizedStack[]) => SynthesizedStack[]): Promise<void> {
     if (!this.withBallast) throw new Error('redeploy: this cloud runs without Ballast');
-    const target = {
-      world: this.world,
-      endpointUrl: this.endpoint.url,
-      lambdas: this.lambdas,
-      sfn: this.sfn,
-      bus: this.bus,
-      callers: this.callers,
-      route53: this.world.route53,
-    };
+    const target = this.deployTarget();
     for (const stack of change(synthesize(this.config))) {
       const deployed = await deployStack(target, stack);
       const at = this.stacks.findIndex((s) => s.stackName === stack.stackName);
@@ -181,6 +174,7 @@ export class LocalCloud {
       sfn: this.sfn,
       bus: this.bus,
       callers: this.callers,
+      route53: this.world.route53,
     };
   }
 
@@ -227,14 +221,25 @@ export class LocalCloud {
   }
 }
 
-/** Synthesizes Ballast's stacks in process, bundling skipped: the very templates `cdk synth` writes. */
-export function synthesize(config: BallastConfig): SynthesizedStack[] {
+/**
+ * Synthesizes Ballast's stacks in process, bundling skipped: the very templates `cdk synth` writes. A test's
+ * "new version" of the app passes its own function factory (changed code or environment).
+ */
+export function synthesize(
+  config: BallastConfig,
+  options: { readonly functionFactory?: FunctionFactory } = {},
+): SynthesizedStack[] {
   const outdir = mkdtempSync(path.join(tmpdir(), 'ballast-synth-'));
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const { stacks } = buildApp({ app, config, nag: false });
+    const { stacks } = buildApp({
+      app,
+      config,
+      nag: false,
+      ...(options.functionFactory ? { functionFactory: options.functionFactory } : {}),
+    });
     const assembly = app.synth();
     return stacks.map((stack) => ({
       stackName: stack.stackName,

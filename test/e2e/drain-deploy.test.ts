@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { App } from 'aws-cdk-lib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '#infra/app.ts';
 import { BundledFunctionFactory, type FunctionFactory } from '#infra/function-factory.ts';
-import { LocalCloud, type SynthesizedStack } from '#local/cloud.ts';
-import type { CfnTemplate } from '#local/deploy/template.ts';
+import { LocalCloud, type SynthesizedStack, synthesize } from '#local/cloud.ts';
 import { LedgerStore } from '#shared/ledger.ts';
 import type { DrainNextCalls } from '#test/fixtures/handlers/drain-next.ts';
 import example from '../../ballast.config.ts';
+import { parseConfig } from '../../config/schema.ts';
 
 /**
  * Issue 10, defect 8, end to end: a changed app is deployed while a drain runs. In the changed app the
@@ -49,25 +44,7 @@ const nextFactory: FunctionFactory = {
 };
 
 /** The changed app, synthesized by CDK itself (bundling skipped), so CDK decides the new Version logical ids. */
-function synthesizeNext(): SynthesizedStack[] {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'ballast-synth-next-'));
-  const previous = process.env.CDK_VALIDATION;
-  process.env.CDK_VALIDATION = 'false';
-  try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const { stacks } = buildApp({ app, config: example, nag: false, functionFactory: nextFactory });
-    const assembly = app.synth();
-    return stacks.map((stack) => ({
-      stackName: stack.stackName,
-      region: stack.region,
-      template: assembly.getStackByName(stack.stackName).template as CfnTemplate,
-    }));
-  } finally {
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
+const synthesizeNext = (): SynthesizedStack[] => synthesize(parseConfig(example), { functionFactory: nextFactory });
 
 /** The templates with the DeletionPolicy of every AWS::Lambda::Version removed (CloudFormation's Delete). */
 function versionsNotRetained(stacks: SynthesizedStack[]): SynthesizedStack[] {
