@@ -1,10 +1,9 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
 import { dataPlaneConfig } from '#test/fixtures/region-failover-data-plane.ts';
+import { failoverCli } from '#test/support/failover-cli.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
-import { main as cli } from '../../cli/ballast.ts';
 
 /**
  * The `data-plane` mode end to end: the records, health checks and alarms come from the synthesized templates
@@ -21,19 +20,6 @@ afterEach(async () => {
   await cloud?.stop();
   cloud = undefined;
 });
-
-async function failoverCli(c: LocalCloud, region: string, args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await cli(['failover', ...args, '--json'], {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    sfn: new SFNClient(c.clientConfig(region)),
-    now: () => new Date(c.world.now()),
-    sleep: (ms) => c.runFor(ms),
-  });
-  return { code, out, err, last: JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown> };
-}
 
 /** What Route 53 answers for the record (standby's share, and whether any record is healthy), every 10 s. */
 function watchShares(c: LocalCloud) {

@@ -1,13 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverStore } from '#functions/region-failover/core/store.ts';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
+import { failoverCli } from '#test/support/failover-cli.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
-import { main as cli } from '../../cli/ballast.ts';
 
 /**
  * Failback and the scale-down after the bake, end to end in the local cloud: the synthesized state machine in
@@ -29,19 +28,6 @@ afterEach(async () => {
 
 function configWith(failover: { failbackHealthySeconds: number; scaleDownAfterBakeSeconds?: number }) {
   return { ...example, policies: { ...example.policies, failover: { ...example.policies!.failover!, ...failover } } };
-}
-
-async function failoverCli(c: LocalCloud, region: string, args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await cli(['failover', ...args, '--json'], {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    sfn: new SFNClient(c.clientConfig(region)),
-    now: () => new Date(c.world.now()),
-    sleep: (ms) => c.runFor(ms),
-  });
-  return { code, out, err, log: [...out, ...err].join('\n') };
 }
 
 /** The primary's share of what Route 53 answers for the record, sampled every 10 s of virtual time. */

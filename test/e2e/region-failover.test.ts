@@ -2,9 +2,9 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
+import { failoverCli as runFailoverCli } from '#test/support/failover-cli.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
-import { main as cli } from '../../cli/ballast.ts';
 
 /**
  * Region failover end to end in the local cloud: `ballast failover` starts the real state machine from the
@@ -24,18 +24,7 @@ afterEach(async () => {
   cloud = undefined;
 });
 
-async function failoverCli(c: LocalCloud, args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await cli(['failover', ...args, '--json'], {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    sfn: new SFNClient(c.clientConfig(STANDBY)),
-    now: () => new Date(c.world.now()),
-    sleep: (ms) => c.runFor(ms),
-  });
-  return { code, out, err, last: JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown> };
-}
+const failoverCli = (c: LocalCloud, args: string[]) => runFailoverCli(c, STANDBY, args);
 
 /** The standby's share of what Route 53 answers for the record, sampled every 10 s of virtual time. */
 function watchShares(c: LocalCloud) {
