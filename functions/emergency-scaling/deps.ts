@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clients } from '#shared/clients.ts';
 import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';

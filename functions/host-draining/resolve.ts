@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { handlerChain } from '#shared/middleware.ts';
 import { resolveRequest, type SkipOutput } from './core/resolve.ts';
 import { drainDeps } from './deps.ts';
