@@ -27,6 +27,24 @@ function writeConfigFile(config: Record<string, string>): string {
 /** The repository root: handler entries are given relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * How every handler is bundled (esbuild, through NodejsFunction): one minified ESM file with the AWS SDK left
+ * out (the Lambda runtime provides it). The test of the bundles' clients (test/infra/bundle-clients.test.ts)
+ * builds with these same options.
+ */
+export const BUNDLING = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  // Error classes are matched by name in Step Functions Retry/Catch (`InvalidInput`, `AwsTransient`):
+  // minification must not rename them.
+  keepNames: true,
+  mainFields: ['module', 'main'],
+  external: ['@aws-sdk/*'],
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+} as const;
+
 export interface BallastFunctionProps {
   /** Handler module, relative to the repository root, e.g. 'functions/host-draining/handler.ts'. */
   readonly entry: string;
@@ -112,15 +130,13 @@ export class BundledFunctionFactory implements FunctionFactory {
       environment,
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // Error classes are matched by name in Step Functions Retry/Catch (`InvalidInput`, `AwsTransient`):
-        // minification must not rename them.
-        keepNames: true,
+        target: BUNDLING.target,
+        minify: BUNDLING.minify,
+        keepNames: BUNDLING.keepNames,
         sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.external],
+        banner: BUNDLING.banner,
         ...(configFile
           ? {
               commandHooks: {
