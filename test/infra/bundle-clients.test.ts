@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { BUNDLING, PROJECT_ROOT } from '#infra/function-factory.ts';
+import { bundleHandler, sdkPackageOf } from '#infra/bundle.ts';
+import { PROJECT_ROOT } from '#infra/function-factory.ts';
 
 /**
  * Each handler's bundle loads only the SDK clients its code calls. The handlers are built as the function
- * factory builds them (same esbuild options), with a metafile: a client package imported by a module under
+ * factory builds them (infra/bundle.ts), and esbuild's metafile says which module imports what: a client package imported by a module under
  * functions/shared/clients/ is *loaded* (the handler makes that client), one imported by any other module is
  * *used* (its commands are sent). Both sets must be equal: a client loaded and never used costs its load at
  * every cold start, one used and not loaded fails on the first call.
@@ -29,36 +29,22 @@ const HANDLERS = [
 /** The SDK package whose client a module of functions/shared/clients/ makes (DynamoDB: the document client). */
 const CLIENT_PACKAGE = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|lib-dynamodb)$/;
 
-async function clientsOf(entry: string): Promise<{ loaded: string[]; used: string[]; bytes: number }> {
-  const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, entry)],
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
+async function clientsOf(entry: string): Promise<{ loaded: string[]; used: string[] }> {
+  const { metafile } = await bundleHandler(PROJECT_ROOT, entry, path.join(PROJECT_ROOT, '.tmp', 'bundle-clients'), {
     write: false,
-    metafile: true,
-    outfile: path.join(PROJECT_ROOT, '.tmp', 'bundle-clients', 'index.mjs'),
-    format: BUNDLING.format,
-    platform: BUNDLING.platform,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.external],
-    banner: { js: BUNDLING.banner },
-    logLevel: 'silent',
   });
-  const metafile: Metafile = result.metafile;
   const output = Object.values(metafile.outputs)[0]!;
   const loaded = new Set<string>();
   const used = new Set<string>();
   for (const [file, input] of Object.entries(metafile.inputs)) {
     if (!(file in output.inputs)) continue; // tree-shaken away: contributes nothing to the bundle
     for (const imported of input.imports) {
-      if (!imported.external || !CLIENT_PACKAGE.test(imported.path)) continue;
-      (file.startsWith('functions/shared/clients/') ? loaded : used).add(imported.path);
+      const sdk = sdkPackageOf(imported.path);
+      if (!sdk || !CLIENT_PACKAGE.test(sdk)) continue;
+      (file.startsWith('functions/shared/clients/') ? loaded : used).add(sdk);
     }
   }
-  return { loaded: [...loaded].sort(), used: [...used].sort(), bytes: output.bytes };
+  return { loaded: [...loaded].sort(), used: [...used].sort() };
 }
 
 describe('handler bundles', () => {
