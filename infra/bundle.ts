@@ -60,15 +60,22 @@ export interface BundleResult {
   readonly metafile: Metafile;
 }
 
-/**
- * Bundles one handler (`entry` relative to `root`) into `outdir`/index.mjs. With `write: false` nothing is
- * written (the tests only read the metafile).
- */
+export interface BundleOptions {
+  /** @default true; false: nothing is written (the tests only read the metafile) */
+  readonly write?: boolean;
+  /**
+   * How the bundle loads the SDK: 'require' (what is deployed) or 'import' (plain ESM imports, what
+   * NodejsFunction would build; the bench measures both side by side). @default 'require'
+   */
+  readonly sdk?: 'require' | 'import';
+}
+
+/** Bundles one handler (`entry` relative to `root`) into `outdir`/index.mjs. */
 export async function bundleHandler(
   root: string,
   entry: string,
   outdir: string,
-  options: { write?: boolean } = {},
+  options: BundleOptions = {},
 ): Promise<BundleResult> {
   const outfile = path.join(outdir, 'index.mjs');
   const result = await build({
@@ -86,7 +93,7 @@ export async function bundleHandler(
     keepNames: BUNDLING.keepNames,
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
-    plugins: [sdkThroughRequire],
+    ...(options.sdk === 'import' ? { external: ['@aws-sdk/*'] } : { plugins: [sdkThroughRequire] }),
     logLevel: 'warning',
   });
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('index.mjs'))?.[1];

@@ -10,6 +10,7 @@ import { runScenario } from '../../local/scenarios/runner.ts';
 import { scaleIn } from '../../local/scenarios/scale-in.ts';
 import type { FleetSpec } from '../../local/world/fleet.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
+import { benchColdStart } from './cold-start.ts';
 import { benchLargeFleet } from './large-fleet.ts';
 
 /**
@@ -20,8 +21,9 @@ import { benchLargeFleet } from './large-fleet.ts';
  *  3. the history-event count of a 48-hour drain, against Step Functions' 25,000 limit;
  *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go;
  *  5. an emergency raise on the example fleet: time to every target, the rate-limit floor, calls, cost;
- *  6. the local cloud at fleet scale (./large-fleet.ts).
- * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, raise, large-fleet.
+ *  6. the local cloud at fleet scale (./large-fleet.ts);
+ *  7. handler bundles and cold starts: size, SDK clients loaded, cold init (./cold-start.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, raise, large-fleet, cold-start.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -264,6 +266,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     });
   },
   'large-fleet': () => benchLargeFleet(row),
+  'cold-start': () => benchColdStart(row),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !Object.hasOwn(SECTIONS, name));

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { bundleHandler } from '../../infra/bundle.ts';
+import { PROJECT_ROOT } from '../../infra/function-factory.ts';
+
+/**
+ * Handler bundles and cold starts. Every handler (a module of functions/<capability>/ built on
+ * `handlerChain`) is bundled as the function factory bundles it (infra/bundle.ts), under .tmp/ in the
+ * project so that its external `@aws-sdk/*` resolve from node_modules, as the Lambda runtime provides them.
+ * Cold init of a bundle: the wall time of a fresh `node index.mjs` (load and evaluate the module, nothing
+ * invoked), median of ROUNDS processes, minus the median of bare `node -e 0`; the handlers and bare Node are
+ * run in turn, round after round, so that a busy machine weighs on all of them alike. The same handler
+ * bundled with plain ESM imports of the SDK (what NodejsFunction builds) is measured beside it.
+ * Goals (issue 11): at most 150 KiB per bundle and 150 ms of cold init.
+ */
+const GOAL_KIB = 150;
+const GOAL_MS = 150;
+const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 7);
+const SDK_PACKAGE = /["(]@aws-sdk\/(client-(?!dynamodb")[a-z0-9-]+|lib-dynamodb)"/g;
+
+/** The handler modules: every functions/<capability>/<name>.ts that builds a handler with handlerChain. */
+export function handlerEntries(root: string = PROJECT_ROOT): string[] {
+  const entries: string[] = [];
+  for (const capability of readdirSync(path.join(root, 'functions'), { withFileTypes: true })) {
+    if (!capability.isDirectory() || capability.name === 'shared') continue;
+    for (const file of readdirSync(path.join(root, 'functions', capability.name))) {
+      const entry = `functions/${capability.name}/${file}`;
+      if (
+        file.endsWith('.ts') &&
+        /\bexport const handler = handlerChain\(/.test(readFileSync(path.join(root, entry), 'utf8'))
+      )
+        entries.push(entry);
+    }
+  }
+  return entries.sort();
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/** Wall milliseconds of one fresh Node process running `args` in `cwd`. */
+function processMs(args: string[], cwd: string): number {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    encoding: 'utf8',
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed in ${cwd}: ${run.stderr}`);
+  return ms;
+}
+
+export async function benchColdStart(row: (name: string, value: string | number) => void): Promise<void> {
+  console.log(`\nHandler bundles and cold init (fresh node processes, median of ${ROUNDS}, ${process.version})`);
+  const outRoot = path.join(PROJECT_ROOT, '.tmp', `bench-cold-start-${process.pid}`);
+  try {
+    const handlers = [];
+    for (const entry of handlerEntries()) {
+      const name = entry.replace(/^functions\//, '').replace(/\.ts$/, '');
+      const dir = path.join(outRoot, name);
+      const viaImport = path.join(outRoot, `${name}.import`);
+      const { bytes } = await bundleHandler(PROJECT_ROOT, entry, dir);
+      await bundleHandler(PROJECT_ROOT, entry, viaImport, { sdk: 'import' });
+      const source = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      const clients = new Set([...source.matchAll(SDK_PACKAGE)].map((m) => m[1]!));
+      handlers.push({
+        name,
+        dir,
+        viaImport,
+        bytes,
+        clients: clients.size,
+        ms: [] as number[],
+        importMs: [] as number[],
+      });
+    }
+    const bare: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bare.push(processMs(['-e', '0'], outRoot));
+      for (const h of handlers) {
+        h.ms.push(processMs(['index.mjs'], h.dir));
+        h.importMs.push(processMs(['index.mjs'], h.viaImport));
+      }
+    }
+    const bareMs = median(bare);
+    const init = (samples: number[]) => Math.max(0, median(samples) - bareMs);
+    for (const h of handlers) {
+      row(
+        `${h.name}`,
+        `${(h.bytes / 1024).toFixed(0)} KiB, ${h.clients} SDK clients, cold init ${init(h.ms).toFixed(0)} ms (SDK by import: ${init(h.importMs).toFixed(0)} ms)`,
+      );
+    }
+    const largest = Math.max(...handlers.map((h) => h.bytes)) / 1024;
+    const slowest = Math.max(...handlers.map((h) => init(h.ms)));
+    const fastest = Math.min(...handlers.map((h) => init(h.ms)));
+    row('bare node -e 0 (ms)', bareMs.toFixed(0));
+    row(`largest handler bundle, KiB (goal <= ${GOAL_KIB})`, largest.toFixed(0));
+    row(
+      `cold init, fastest / slowest handler, ms (goal <= ${GOAL_MS})`,
+      `${fastest.toFixed(0)} / ${slowest.toFixed(0)}`,
+    );
+    row(
+      'the same with the SDK by import (NodejsFunction), ms',
+      `${Math.min(...handlers.map((h) => init(h.importMs))).toFixed(0)} / ${Math.max(...handlers.map((h) => init(h.importMs))).toFixed(0)}`,
+    );
+  } finally {
+    rmSync(outRoot, { recursive: true, force: true });
+  }
+}
