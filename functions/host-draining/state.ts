@@ -109,6 +109,11 @@ export const DrainState = z
     /** What the settle waits for: the target groups and their real deregistration delays. */
     settleFor: z.string().optional(),
     /**
+     * The target groups of the host's services as ECS described them when their tasks were first seen, so that
+     * the settle need not describe the services again (a service not in it is described then).
+     */
+    targetGroups: z.record(z.string(), z.array(z.string())).optional(),
+    /**
      * Tasks being drained: every task not yet STOPPED, and the most recent STOPPED ones (at most
      * `STOPPED_TASKS_KEPT`); older STOPPED tasks are only counted (`dropped`), so the state stays bounded
      * on hosts that run thousands of short tasks.

@@ -111,7 +111,6 @@ export type DrainLedger = Pick<
   | 'openWake'
   | 'parkWake'
   | 'noteTaskStopped'
-  | 'clearWakeToken'
 >;
 
 export class LedgerStore {
@@ -339,8 +338,9 @@ export class LedgerStore {
   }
 
   /**
-   * Adds a STOPPED task to the wake item of its host, if the host is being drained; returns the item after
-   * the write, or undefined when no drain waits on that host.
+   * Adds a STOPPED task to the wake item of its host, if the host is being drained; returns the item as it
+   * was before the write (so that exactly one stop sees that it completed the parked set), or undefined when
+   * no drain waits on that host.
    */
   async noteTaskStopped(region: string, containerInstanceArn: string, taskArn: string): Promise<WakeItem | undefined> {
     try {
@@ -351,31 +351,13 @@ export class LedgerStore {
           UpdateExpression: 'ADD stopped :task',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':task': new Set([taskArn]) },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'ALL_OLD',
         }),
       );
       return wakeItem(out.Attributes);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
-    }
-  }
-
-  /** Removes a token that was answered (a no-op when another one replaced it meanwhile). */
-  async clearWakeToken(region: string, containerInstanceArn: string, token: string): Promise<void> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.wake(region, containerInstanceArn),
-          UpdateExpression: 'REMOVE #token, waitFor',
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 }

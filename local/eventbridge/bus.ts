@@ -45,6 +45,13 @@ export class EventBus {
   readonly deliveries: Delivery[] = [];
   /** Every event seen on any bus (world and PutEvents), for tests and the timeline. */
   readonly seen: AwsEvent[] = [];
+  /**
+   * Delivery impairments by region and event source (as on 2020-11-25, when CloudWatch Events delivered late
+   * or not at all in us-east-1): events of that source reach no rule, or reach them `delayMs` late.
+   */
+  private readonly impaired = new Map<string, { readonly delayMs?: number }>();
+  /** Events an impairment dropped (not delivered to any rule). */
+  readonly dropped: AwsEvent[] = [];
 
   constructor(
     private readonly world: Kernel,
@@ -89,9 +96,41 @@ export class EventBus {
     return [...this.rules, ...this.scheduled].filter((r) => r.region === region);
   }
 
+  /**
+   * Impairs delivery of one source's events in a region: dropped (no `delayMs`), or late by `delayMs`. The
+   * events still happen (they are in `seen`); only the rules do not get them in time.
+   */
+  impairDelivery(region: string, source: string, how: { readonly delayMs?: number } = {}): void {
+    this.impaired.set(`${region}|${source}`, how);
+    this.world.note(
+      region,
+      'incident',
+      `EventBridge impaired for ${source} events: ${how.delayMs === undefined ? 'not delivered' : `delivered ${Math.round(how.delayMs / 1000)} s late`}`,
+    );
+  }
+
+  restoreDelivery(region: string, source: string): void {
+    if (this.impaired.delete(`${region}|${source}`)) {
+      this.world.note(region, 'incident', `EventBridge delivers ${source} events again`);
+    }
+  }
+
   /** Routes one event to every enabled rule of its region that matches. */
   dispatch(event: AwsEvent): void {
     this.seen.push(event);
+    const impairment = this.impaired.get(`${event.region}|${event.source}`);
+    if (impairment) {
+      if (impairment.delayMs === undefined) {
+        this.dropped.push(event);
+        return;
+      }
+      this.world.clock.after(impairment.delayMs, `late delivery of ${event.id}`, () => this.route(event));
+      return;
+    }
+    this.route(event);
+  }
+
+  private route(event: AwsEvent): void {
     if (event.source === 'ballast') {
       const detail = event.detail as { instanceId?: string; outcome?: string };
       const subject = [detail.instanceId, detail.outcome].filter(Boolean).join(' ');

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import example from '../../ballast.config.ts';
 import { main as cli } from '../../cli/ballast.ts';
 import { RATE_LIMITS } from '../../config/limits.ts';
-import type { BallastConfigInput } from '../../config/schema.ts';
+import { type BallastConfigInput, parseConfig } from '../../config/schema.ts';
 import { LocalCloud } from '../../local/cloud.ts';
 import { day } from '../../local/scenarios/day.ts';
 import { runScenario } from '../../local/scenarios/runner.ts';
@@ -12,6 +12,7 @@ import type { FleetSpec } from '../../local/world/fleet.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchLargeFleet } from './large-fleet.ts';
+import { benchRefresh, lastStop, settleOf } from './refresh.ts';
 
 /**
  * `npm run bench`: figures, not pass/fail timings (a busy machine must not fail a build).
@@ -22,8 +23,11 @@ import { benchLargeFleet } from './large-fleet.ts';
  *  4. the scale-in scenario with and without Ballast: failed requests and how long hosts took to go;
  *  5. an emergency raise on the example fleet: time to every target, the rate-limit floor, calls, cost;
  *  6. the local cloud at fleet scale (./large-fleet.ts);
- *  7. handler bundles and cold starts: size, SDK clients loaded, cold init (./cold-start.ts).
- * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, raise, large-fleet, cold-start.
+ *  7. an instance refresh of 200 hosts drained by Ballast, by the ideal drainer and by a do-it-yourself one
+ *     (./refresh.ts);
+ *  8. handler bundles and cold starts: size, SDK clients loaded, cold init (./cold-start.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, refresh, raise, large-fleet,
+ * cold-start.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -72,6 +76,9 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
     const rw = cloud.world.region(REGION);
     const job = [...rw.ecs.cluster('web')!.tasks.values()].find((t) => t.taskDefinition.family === 'long-job')!;
     const host = job.ec2InstanceId;
+    // The host's tasks, kept for their stop times: the release is measured from the last stop plus the settle.
+    const tasks = [...(rw.ecs.containerInstanceOf(host)?.tasks ?? [])];
+    const settleExtra = parseConfig(config).policies.drain.settleSeconds;
     cloud.world.clock.after(minutes * MINUTE, 'job done', () =>
       rw.ecs.stopTask(job, 'EssentialContainerExited', 'job done'),
     );
@@ -119,6 +126,9 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
       invocations:
         cloud.lambdas.invocations.filter((i) => /HostDraining/.test(i.functionName)).length - invocationsBefore,
       drainMinutes: hook ? Math.round((hook.endedAt - hook.startedAt) / MINUTE) : Number.NaN,
+      releaseLag: hook
+        ? (hook.endedAt - (lastStop(tasks) + settleOf(cloud, REGION, tasks, settleExtra))) / 1000
+        : Number.NaN,
       real,
     };
   } finally {
@@ -131,6 +141,7 @@ async function benchDrain(title: string, minutes: number, configEdit?: (c: any) 
   const d = await drainOneHost(minutes, configEdit);
   row('execution status', d.status);
   row('hook held for (simulated minutes)', d.drainMinutes);
+  row('released after the last task stopped + settle (simulated s; goal ≤ 15)', d.releaseLag.toFixed(1));
   row('state transitions', d.transitions);
   row('history events (Step Functions limit 25,000)', d.history);
   row('heartbeats recorded', d.heartbeats);
@@ -253,6 +264,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     });
   },
   'scale-in': benchScaleIn,
+  refresh: () => benchRefresh(row),
   raise: async () => {
     await benchRaise('Emergency raise, example fleet (3 services, 2 groups in us-east-1)', {
       config: example,

@@ -1,4 +1,4 @@
-import { StopTaskCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
+import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { DRAIN_EVENT } from '#events/ballast-events.ts';
 import { type DrainState, STOPPED_TASKS_KEPT, type TrackedTask } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
@@ -12,7 +12,9 @@ import {
   describeServices,
   describeTasks,
   listHostTasks,
+  setDraining,
   stuckServices,
+  targetGroupsOf,
   totalCounts,
   trackTasks,
 } from './hosts.ts';
@@ -27,7 +29,7 @@ import {
   nextWait,
   seconds,
 } from './timing.ts';
-import { openWake, waitingFor, wakes } from './wake.ts';
+import { openWake, reportedStopped, waitingFor, wakes } from './wake.ts';
 
 /** After a forced stop, how long Ballast waits for the tasks' stop timeouts (ECS allows up to 120 s). */
 export const FORCE_GRACE_SECONDS = 180;
@@ -57,43 +59,43 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   const cluster = required(state.cluster, 'cluster');
   const arn = required(state.containerInstanceArn, 'containerInstanceArn');
   const ecs = deps.clients.ecs;
-  const instance = await describeContainerInstance(ecs, cluster, arn);
-  if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') {
-    return finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
-  }
+  const gone = () =>
+    finish(state, 'gone', `${state.request.instanceId} left the cluster before the drain started.`, 'CONTINUE');
   const decisions: string[] = [];
   // Before DRAINING: every stop from now on is recorded for the wake-up (./wake.ts).
   await openWake(state, deps);
-  if (instance.status === 'DRAINING') {
-    decisions.push('host already DRAINING: carrying on');
-  } else if (state.complement) {
-    decisions.push('ECS managed draining sets DRAINING: not touching the instance state');
-  } else if (state.dryRun) {
-    decisions.push('would set DRAINING');
-  } else {
-    await ecs.send(
-      new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [arn], status: 'DRAINING' }),
+  if (state.complement || state.dryRun) {
+    const instance = await describeContainerInstance(ecs, cluster, arn);
+    if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') return gone();
+    decisions.push(
+      instance.status === 'DRAINING'
+        ? 'host already DRAINING: carrying on'
+        : state.complement
+          ? 'ECS managed draining sets DRAINING: not touching the instance state'
+          : 'would set DRAINING',
     );
+  } else {
+    // One call both sets DRAINING (ECS accepts it again on a DRAINING host: a re-run carries on) and tells
+    // whether the host is still registered (an INACTIVE or unknown one comes back as a failure).
+    const set = await setDraining(ecs, cluster, arn);
+    if (set === 'gone') return gone();
     decisions.push('set DRAINING');
   }
   // Listed after DRAINING: no task is placed on the host from now on (ECS places none on a DRAINING
   // instance), so every later check needs to list only what is still desired RUNNING.
-  const bounded = boundTasks(
-    await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn)),
-    undefined,
-    STOPPED_TASKS_KEPT,
-  );
+  const seen = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn));
+  const bounded = boundTasks(seen.tracked, undefined, STOPPED_TASKS_KEPT);
   const tasks = bounded.tasks;
-  const services = await describeServices(
-    ecs,
-    cluster,
+  // The services were described to classify their tasks: the same answer tells which cannot move.
+  const openServices = new Set(
     tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!),
   );
-  const stuck = stuckServices(services, now);
+  const stuck = stuckServices(new Map([...seen.services].filter(([name]) => openServices.has(name))), now);
   let next: DrainState = {
     ...state,
     startedAt: now.toISOString(),
     tasks,
+    targetGroups: targetGroupsOf(seen.services),
     ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
     checkedAt: now.toISOString(),
     stuckServices: stuck,
@@ -195,15 +197,29 @@ async function observe(
   const woken = current.woken !== undefined && !current.complement;
   const listed = await listHostTasks(ecs, cluster, arn, woken ? ['RUNNING'] : ['RUNNING', 'STOPPED']);
   const arrived = listed.filter((a) => !known.has(a));
-  const added = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
+  const fresh = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
+  const added = fresh.tracked;
+  // Which open tasks need describing. A fallback check describes them all. A woken check has listed what is
+  // still desired RUNNING: a listed task is still open, and a task the wake reported STOPPED (ECS's own task
+  // state change events, ./wake.ts) that is no longer listed has stopped; only the others are described (a
+  // task no longer desired RUNNING that no event reported, or a reported one ECS still lists).
+  const stillListed = new Set(listed);
+  const reported = woken ? reportedStopped(current) : new Set<string>();
   const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
-  const described = await describeTasks(ecs, cluster, open);
+  const unsure = woken ? open.filter((a) => reported.has(a) === stillListed.has(a)) : open;
+  const described = await describeTasks(ecs, cluster, unsure);
+  const asked = new Set(unsure);
   let progress = false;
   const tasks: TrackedTask[] = [
     ...current.tasks.map((t) => {
       if (t.stopped) return t;
-      const task = described.get(t.arn);
-      const stopped = !task || task.lastStatus === 'STOPPED';
+      let stopped: boolean;
+      if (asked.has(t.arn)) {
+        const task = described.get(t.arn);
+        stopped = !task || task.lastStatus === 'STOPPED';
+      } else {
+        stopped = !stillListed.has(t.arn);
+      }
       if (stopped) progress = true;
       return stopped ? { ...t, stopped } : t;
     }),
@@ -215,6 +231,9 @@ async function observe(
   current = {
     ...seen,
     tasks: bounded.tasks,
+    ...(fresh.services.size > 0
+      ? { targetGroups: { ...(current.targetGroups ?? {}), ...targetGroupsOf(fresh.services) } }
+      : {}),
     ...(bounded.dropped ? { dropped: bounded.dropped } : {}),
     checkedAt: now.toISOString(),
   };

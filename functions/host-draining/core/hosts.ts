@@ -9,6 +9,7 @@ import {
   ListTasksCommand,
   type Service,
   type Task,
+  UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { LIMITS } from '#config/limits.ts';
 import type { StuckService, TaskCounts } from '#events/ballast-events.ts';
@@ -40,6 +41,22 @@ export async function findContainerInstance(
   return described.containerInstances?.[0];
 }
 
+/**
+ * The ARN of an EC2 instance's container instance in a cluster, from the list alone: ListContainerInstances
+ * leaves INACTIVE instances out by default, so a listed one is still registered (its status is read later,
+ * by the step that acts on it).
+ */
+export async function listContainerInstance(
+  ecs: ECSClient,
+  cluster: string,
+  instanceId: string,
+): Promise<string | undefined> {
+  const listed = await ecs.send(
+    new ListContainerInstancesCommand({ cluster, filter: `ec2InstanceId == ${instanceId}` }),
+  );
+  return listed.containerInstanceArns?.[0];
+}
+
 export async function describeContainerInstance(
   ecs: ECSClient,
   cluster: string,
@@ -47,6 +64,30 @@ export async function describeContainerInstance(
 ): Promise<ContainerInstance | undefined> {
   const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
   return described.containerInstances?.[0];
+}
+
+/**
+ * Sets a container instance DRAINING and says whether it is still there: 'gone' when ECS reports it MISSING
+ * or INACTIVE, or refuses the change because it is deregistering (then it is described to tell).
+ */
+export async function setDraining(ecs: ECSClient, cluster: string, arn: string): Promise<'draining' | 'gone'> {
+  try {
+    const out = await ecs.send(
+      new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [arn], status: 'DRAINING' }),
+    );
+    if ((out.containerInstances ?? []).some((i) => i.containerInstanceArn === arn)) return 'draining';
+    const failure = out.failures?.find((f) => f.arn === arn) ?? out.failures?.[0];
+    if (failure?.reason === 'MISSING' || failure?.reason === 'INACTIVE') return 'gone';
+    throw new Error(
+      `UpdateContainerInstancesState did not set ${arn} DRAINING: ${failure?.reason ?? 'no result'}${failure?.detail ? ` (${failure.detail})` : ''}.`,
+    );
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== 'InvalidParameterException' && name !== 'ClientException') throw error;
+    const instance = await describeContainerInstance(ecs, cluster, arn);
+    if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') return 'gone';
+    throw error;
+  }
 }
 
 /** Registered container instances of a cluster (for the percentage budget). */
@@ -131,8 +172,8 @@ export async function trackTasks(
   cluster: string,
   arns: readonly string[],
   stoppedSince?: string,
-): Promise<TrackedTask[]> {
-  if (arns.length === 0) return [];
+): Promise<{ tracked: TrackedTask[]; services: Map<string, Service> }> {
+  if (arns.length === 0) return { tracked: [], services: new Map() };
   const tasks = await describeTasks(ecs, cluster, arns);
   const services = await describeServices(
     ecs,
@@ -145,7 +186,7 @@ export async function trackTasks(
     task?.lastStatus === 'STOPPED' &&
     task.stoppedAt !== undefined &&
     task.stoppedAt.getTime() <= since;
-  return arns.flatMap((arn) => {
+  const tracked = arns.flatMap((arn) => {
     const task = tasks.get(arn);
     if (seenBefore(task) || (since !== undefined && !task)) return [];
     const service = task ? serviceOf(task) : undefined;
@@ -156,6 +197,19 @@ export async function trackTasks(
       stopped: !task || task.lastStatus === 'STOPPED',
     };
   }) as TrackedTask[];
+  return { tracked, services };
+}
+
+/** The target groups of each service (its `loadBalancers`), for the settle (./targets.ts). */
+export function targetGroupsOf(services: Map<string, Service>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, service] of services) {
+    if (service.schedulingStrategy === 'DAEMON') continue;
+    out[name] = [
+      ...new Set((service.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []))),
+    ].sort();
+  }
+  return out;
 }
 
 /**

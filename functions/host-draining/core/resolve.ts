@@ -13,7 +13,7 @@ import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { DRAIN_STATE_VERSION, type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
-import { describeContainerInstance, findContainerInstance } from './hosts.ts';
+import { describeContainerInstance, listContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
@@ -138,7 +138,7 @@ export async function resolveRequest(
 
   const containerInstance =
     cluster !== undefined && request.kind !== 'manual-extend'
-      ? ((await findContainerInstance(deps.clients.ecs, cluster, request.instanceId)) ??
+      ? ((await listedContainerInstance(deps, cluster, request.instanceId)) ??
         (await knownContainerInstance(deps, cluster, request.instanceId)))
       : undefined;
   const containerInstanceArn =
@@ -341,6 +341,19 @@ async function knownContainerInstance(
   if (!arn) return undefined;
   const found = await describeContainerInstance(deps.clients.ecs, cluster, arn);
   return found?.status === 'INACTIVE' ? found : undefined;
+}
+
+/**
+ * The instance's container instance when its cluster still lists it: listed means registered (the list leaves
+ * INACTIVE ones out), which is all Resolve needs; 'Start Drain' reads its state when it sets it DRAINING.
+ */
+async function listedContainerInstance(
+  deps: DrainDeps,
+  cluster: string,
+  instanceId: string,
+): Promise<Pick<ContainerInstance, 'containerInstanceArn' | 'status'> | undefined> {
+  const arn = await listContainerInstance(deps.clients.ecs, cluster, instanceId);
+  return arn ? { containerInstanceArn: arn } : undefined;
 }
 
 /** A group not in the configuration, opted in with the `ballast:drain=true` tag. */

@@ -8,7 +8,8 @@ import { describeServices } from './hosts.ts';
 /**
  * How long the load balancers keep a drained host's connections: the real
  * `deregistration_delay.timeout_seconds` of the target groups the host's service tasks were registered in.
- * The target groups come from ECS (each service's `loadBalancers`), the delays from Elastic Load Balancing,
+ * The target groups come from ECS (each service's `loadBalancers`, as described when its tasks were first
+ * seen on the host), the delays from Elastic Load Balancing,
  * never from Ballast's configuration: a service missing from it, or a group opted in by tag, settles as
  * long as its load balancer really drains.
  */
@@ -42,9 +43,11 @@ export async function settleDelay(state: DrainState, deps: DrainDeps): Promise<S
   if (services.length === 0 || state.cluster === undefined) {
     return { seconds: state.policy.settleSeconds, groups: [] };
   }
-  const described = await describeServices(deps.clients.ecs, state.cluster, services);
-  const arns = new Set<string>();
-  for (const service of described.values()) {
+  // The services' target groups were read with the tasks ('Start Drain', or a check that saw them arrive).
+  const known = state.targetGroups ?? {};
+  const unknown = services.filter((s) => !Object.hasOwn(known, s));
+  const arns = new Set<string>(services.flatMap((s) => known[s] ?? []));
+  for (const service of (await describeServices(deps.clients.ecs, state.cluster, unknown)).values()) {
     for (const lb of service.loadBalancers ?? []) if (lb.targetGroupArn) arns.add(lb.targetGroupArn);
   }
   const groups: TargetGroupDelay[] = [];

@@ -12,11 +12,13 @@ import { required } from './hook.ts';
  * rule). While tasks remain, the workflow's 'Wait For Tasks' (`.waitForTaskToken`) parks its token on the item
  * with the tasks it waits for (`parkDrain`); whichever write comes second (the park or the last stop) sees
  * both and sends the token back, so no stop is missed between the check and the park. DynamoDB serialises
- * the two writes on the one item, which is what makes that true.
+ * the two writes on the one item, which is what makes that true. The answer reports the awaited tasks
+ * STOPPED, which lets the woken check skip describing them (core/drain.ts).
  *
  * It does not depend on EventBridge alone: the wait ends anyway after `waitSeconds` (the fallback check,
- * capped by the next heartbeat and the deadline), and 'Check Tasks' always reads ECS itself, so a lost,
- * late or duplicated event only costs time, never a wrong outcome. A wake sends no ECS call at all.
+ * capped by the next heartbeat and the deadline), and 'Check Tasks' always lists the host in ECS itself (a
+ * reported task ECS still lists as desired RUNNING is described), so a lost, late or duplicated event only
+ * costs time, never a wrong outcome. A wake sends no ECS call at all.
  */
 
 /** The tasks whose stop lets the drain move on: the non-daemon ones while any is open, else the daemons. */
@@ -62,9 +64,8 @@ export async function parkDrain(state: DrainState, token: string, deps: DrainDep
     });
     return { parked: false };
   }
-  if (allStopped(item, waitFor)) {
+  if (allStopped(item.stopped, waitFor)) {
     await answer(deps, token, 'already stopped');
-    await deps.ledger.clearWakeToken(deps.config.region, arn, token);
     return { parked: false };
   }
   return { parked: true };
@@ -80,23 +81,47 @@ export async function onTaskStopped(
   taskArn: string,
   deps: Pick<DrainDeps, 'ledger' | 'clients' | 'logger'>,
 ): Promise<WakeOutcome> {
-  const item = await deps.ledger.noteTaskStopped(region, containerInstanceArn, taskArn);
-  if (!item) return 'no-drain';
-  if (!item.token || !allStopped(item, item.waitFor)) return 'recorded';
-  await answer(deps, item.token, `last task ${taskArn} stopped`);
-  await deps.ledger.clearWakeToken(region, containerInstanceArn, item.token);
+  // The item as it was before this stop: the stop that completes the parked set answers the token, and only
+  // that one (a duplicate event, or a later stop of a task not waited on, completes nothing), so the token
+  // need not be removed after it is answered.
+  const before = await deps.ledger.noteTaskStopped(region, containerInstanceArn, taskArn);
+  if (!before) return 'no-drain';
+  if (!before.token || !completes(before, taskArn)) return 'recorded';
+  await answer(deps, before.token, `last task ${taskArn} stopped`);
   return 'woke';
 }
 
-function allStopped(item: WakeItem, waitFor: string[]): boolean {
-  const stopped = new Set(item.stopped);
-  return waitFor.length > 0 && waitFor.every((arn) => stopped.has(arn));
+/** Whether adding `taskArn` to the item's stopped set completes the set its token waits for. */
+function completes(before: WakeItem, taskArn: string): boolean {
+  return !allStopped(before.stopped, before.waitFor) && allStopped([...before.stopped, taskArn], before.waitFor);
+}
+
+function allStopped(stopped: readonly string[], waitFor: readonly string[]): boolean {
+  const set = new Set(stopped);
+  return waitFor.length > 0 && waitFor.every((arn) => set.has(arn));
+}
+
+/** What an answered token tells the check that follows: every task it waited for was reported STOPPED. */
+export interface WakeReport {
+  readonly why: string;
+  readonly reported: 'all-stopped';
+}
+
+/**
+ * The tasks a woken check may take as STOPPED without describing them: those the parked wait was for, when
+ * the wake reported them all (ECS's own task state change events). A fallback check (the wait timed out)
+ * has no report.
+ */
+export function reportedStopped(state: DrainState): Set<string> {
+  const report = state.woken as Partial<WakeReport> | undefined;
+  return report?.reported === 'all-stopped' ? new Set(waitingFor(state)) : new Set();
 }
 
 /** Sends the token back; one that is no longer waited on (timed out, answered, execution ended) is fine. */
 async function answer(deps: Pick<DrainDeps, 'clients' | 'logger'>, token: string, why: string): Promise<void> {
+  const report: WakeReport = { why, reported: 'all-stopped' };
   try {
-    await deps.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ why }) }));
+    await deps.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(report) }));
   } catch (error) {
     const name = errorName(error);
     if (name !== 'TaskTimedOut' && name !== 'InvalidToken' && name !== 'TaskDoesNotExist') throw error;

@@ -234,15 +234,9 @@ export class MemoryLedger implements DrainLedger {
   async noteTaskStopped(region: string, ci: string, taskArn: string) {
     const w = this.wakes.get(`${region}#${ci}`);
     if (!w) return undefined;
+    const before = this.wakeView(`${region}#${ci}`);
     w.stopped.add(taskArn);
-    return this.wakeView(`${region}#${ci}`);
-  }
-  async clearWakeToken(region: string, ci: string, token: string) {
-    const w = this.wakes.get(`${region}#${ci}`);
-    if (w?.token === token) {
-      delete w.token;
-      w.waitFor = [];
-    }
+    return before;
   }
   /** The one drain record of an instance with this trigger. */
   record(instanceId: string, trigger?: string): DrainRecord | undefined {
@@ -510,12 +504,20 @@ export class FakeFleet {
     }));
     ecs.on(UpdateContainerInstancesStateCommand).callsFake((input) => {
       this.mutate('ecs:UpdateContainerInstancesState', input);
+      // As ECS answers: the instances it changed, and a failure for each one it does not know or that is INACTIVE.
+      const containerInstances: Array<{ containerInstanceArn: string; status: string }> = [];
+      const failures: Array<{ arn: string; reason: string }> = [];
       for (const arn of input.containerInstances ?? []) {
         const id = this.instanceIdOfArn(arn);
         const instance = id ? this.instances.get(id) : undefined;
-        if (instance) instance.status = input.status as FakeInstance['status'];
+        if (!instance) failures.push({ arn, reason: 'MISSING' });
+        else if (instance.status === 'INACTIVE') failures.push({ arn, reason: 'INACTIVE' });
+        else {
+          instance.status = input.status as FakeInstance['status'];
+          containerInstances.push({ containerInstanceArn: arn, status: instance.status });
+        }
       }
-      return { containerInstances: [], failures: [] };
+      return { containerInstances, failures };
     });
     ecs.on(StopTaskCommand).callsFake((input) => {
       this.mutate('ecs:StopTask', input);

@@ -315,7 +315,7 @@ describe('groups opted in by tag', () => {
 });
 
 describe('manual actions', () => {
-  it('carries on when the host is already DRAINING (a re-run), without setting it again', async () => {
+  it('carries on when the host is already DRAINING (a re-run): the one DRAINING call it makes changes nothing', async () => {
     fleet.instances.get(WEB_INSTANCE)!.status = 'DRAINING';
     fleet.addTask(WEB_INSTANCE, 'service:api', { desiredStatus: 'STOPPED', lastStatus: 'STOPPING' });
 
@@ -324,7 +324,9 @@ describe('manual actions', () => {
     const state = asState(output);
     expect(state.outcome).toBe('drained');
     expect(state.message).not.toMatch(/error/i);
-    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')).toHaveLength(0);
+    // Setting DRAINING again is how Start Drain learns the host is still registered; it asks for nothing else.
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState').map((m) => m.input.status)).toEqual(['DRAINING']);
+    expect(fleet.instances.get(WEB_INSTANCE)!.status).toBe('DRAINING');
     expect(fleet.ledger.record(WEB_INSTANCE, 'manual-drain')).toMatchObject({
       reason: 'kernel patch on this host',
       outcome: 'drained',

@@ -1,7 +1,12 @@
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  UpdateContainerInstancesStateCommand,
+} from '@aws-sdk/client-ecs';
 import { SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
-import { startDrain } from '#functions/host-draining/core/drain.ts';
+import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import { onTaskStopped, parkDrain, waitingFor } from '#functions/host-draining/core/wake.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
@@ -97,7 +102,9 @@ describe('waking a drain when its host’s last task stops', () => {
     fleet.sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
 
     await expect(onTaskStopped(REGION, state.containerInstanceArn!, a, deps)).resolves.toBe('woke');
-    expect(fleet.ledger.wakes.get(`${REGION}#${state.containerInstanceArn}`)?.token).toBeUndefined();
+    // The same stop delivered again completes nothing: the token is not sent twice.
+    await expect(onTaskStopped(REGION, state.containerInstanceArn!, a, deps)).resolves.toBe('recorded');
+    expect(fleet.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
   });
 
   it('polls instead (phase draining), with no wake item, when wake-ups are off', async () => {
@@ -105,5 +112,75 @@ describe('waking a drain when its host’s last task stops', () => {
     const off = await started(fleet.deps(testConfig({ wake: false })));
     expect(off.phase).toBe('draining');
     expect(fleet.ledger.wakes.size).toBe(0);
+  });
+
+  describe('what a woken check reads (fewer calls per check, issue 11)', () => {
+    /** Parks, stops the awaited tasks in ECS, delivers their events, and returns the state the woken check gets. */
+    async function wokenBy(stop: string[], deps = fleet.deps(testConfig({ wake: true }))) {
+      const state = await started(deps);
+      await parkDrain(state, 'token-w', deps);
+      let woken: unknown;
+      fleet.sfn.on(SendTaskSuccessCommand).callsFake((input: { output: string }) => {
+        woken = JSON.parse(input.output);
+        return {};
+      });
+      for (const arn of stop) {
+        Object.assign(fleet.tasks.get(arn)!, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: fleet.now });
+        await onTaskStopped(REGION, state.containerInstanceArn!, arn, deps);
+      }
+      expect(woken).toMatchObject({ reported: 'all-stopped' });
+      fleet.ecs.resetHistory();
+      return { state: { ...state, woken } as DrainState, deps };
+    }
+
+    it('takes the tasks the wake reported STOPPED as stopped without describing them', async () => {
+      const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+      const b = fleet.addTask(WEB_INSTANCE, 'service:api');
+      fleet.addTask(WEB_INSTANCE, 'service:agent');
+      const { state, deps } = await wokenBy([a, b]);
+
+      const next = await checkTasks(state, deps);
+
+      expect(next.tasks.filter((t) => t.stopped).map((t) => t.arn)).toEqual([a, b]);
+      expect(fleet.ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+      // The daemon is still listed as desired RUNNING: open, and now stopped by Ballast.
+      expect(fleet.mutationsOf('ecs:StopTask')).toHaveLength(1);
+    });
+
+    it('describes a reported task that ECS still lists as desired RUNNING, and believes ECS', async () => {
+      const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+      const { state, deps } = await wokenBy([a]);
+      // The event said STOPPED, but ECS lists and describes the task as running: ECS wins.
+      Object.assign(fleet.tasks.get(a)!, { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
+
+      const next = await checkTasks(state, deps);
+
+      expect(fleet.ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
+      expect(next.tasks.find((t) => t.arn === a)?.stopped).toBe(false);
+      expect(next.phase).toBe('stopping');
+    });
+
+    it('settles with the target groups read at the start, and the delays read from the load balancer', async () => {
+      const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+      fleet.targetGroups.set('api-tg', 77);
+      const { state, deps } = await wokenBy([a], fleet.deps(testConfig({ wake: true, web: { settleSeconds: 0 } })));
+
+      const next = await checkTasks(state, deps);
+
+      expect(next.settleFor).toMatch(/api-tg 77 s/);
+      expect(fleet.ecs.commandCalls(DescribeServicesCommand)).toHaveLength(0);
+    });
+  });
+
+  it('reports a host that left the cluster before Start Drain as gone, from the DRAINING call’s failure', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    const resolved = (await resolveRequest(await terminateEvent(WEB_INSTANCE), deps, 'exec-1')) as DrainState;
+    fleet.instances.get(WEB_INSTANCE)!.status = 'INACTIVE';
+
+    const state = await startDrain(await acquireBudget(resolved, deps), deps);
+
+    expect(state.outcome).toBe('gone');
+    expect(fleet.ecs.commandCalls(UpdateContainerInstancesStateCommand)).toHaveLength(1);
   });
 });
