@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleHandler } from '../../infra/bundle.ts';
 import { PROJECT_ROOT } from '../../infra/function-factory.ts';
@@ -11,13 +11,15 @@ import { PROJECT_ROOT } from '../../infra/function-factory.ts';
  * Cold init of a bundle: the wall time of a fresh `node index.mjs` (load and evaluate the module, nothing
  * invoked), median of ROUNDS processes, minus the median of bare `node -e 0`; the handlers and bare Node are
  * run in turn, round after round, so that a busy machine weighs on all of them alike. The same handler
- * bundled with plain ESM imports of the SDK (what NodejsFunction builds) is measured beside it.
+ * bundled with plain ESM imports of the SDK (what NodejsFunction builds) is measured beside it, and so is a
+ * script that only requires the SDK packages the bundle requires: the part of the cold init that is the SDK's.
  * Goals (issue 11): at most 150 KiB per bundle and 150 ms of cold init.
  */
 const GOAL_KIB = 150;
 const GOAL_MS = 150;
 const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 7);
 const SDK_PACKAGE = /["(]@aws-sdk\/(client-(?!dynamodb")[a-z0-9-]+|lib-dynamodb)"/g;
+const SDK_REQUIRE = /\("(@aws-sdk\/[a-z0-9-]+)"\)/g;
 
 /** The handler modules: every functions/<capability>/<name>.ts that builds a handler with handlerChain. */
 export function handlerEntries(root: string = PROJECT_ROOT): string[] {
@@ -67,6 +69,8 @@ export async function benchColdStart(row: (name: string, value: string | number)
       await bundleHandler(PROJECT_ROOT, entry, viaImport, { sdk: 'import' });
       const source = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
       const clients = new Set([...source.matchAll(SDK_PACKAGE)].map((m) => m[1]!));
+      const sdk = [...new Set([...source.matchAll(SDK_REQUIRE)].map((m) => m[1]!))];
+      writeFileSync(path.join(dir, 'sdk-only.cjs'), sdk.map((p) => `require(${JSON.stringify(p)});\n`).join(''));
       handlers.push({
         name,
         dir,
@@ -74,6 +78,7 @@ export async function benchColdStart(row: (name: string, value: string | number)
         bytes,
         clients: clients.size,
         ms: [] as number[],
+        sdkMs: [] as number[],
         importMs: [] as number[],
       });
     }
@@ -82,6 +87,7 @@ export async function benchColdStart(row: (name: string, value: string | number)
       bare.push(processMs(['-e', '0'], outRoot));
       for (const h of handlers) {
         h.ms.push(processMs(['index.mjs'], h.dir));
+        h.sdkMs.push(processMs(['sdk-only.cjs'], h.dir));
         h.importMs.push(processMs(['index.mjs'], h.viaImport));
       }
     }
@@ -90,7 +96,7 @@ export async function benchColdStart(row: (name: string, value: string | number)
     for (const h of handlers) {
       row(
         `${h.name}`,
-        `${(h.bytes / 1024).toFixed(0)} KiB, ${h.clients} SDK clients, cold init ${init(h.ms).toFixed(0)} ms (SDK by import: ${init(h.importMs).toFixed(0)} ms)`,
+        `${(h.bytes / 1024).toFixed(0)} KiB, ${h.clients} clients, init ${init(h.ms).toFixed(0)} ms (SDK alone ${init(h.sdkMs).toFixed(0)}; by import ${init(h.importMs).toFixed(0)})`,
       );
     }
     const largest = Math.max(...handlers.map((h) => h.bytes)) / 1024;
@@ -101,6 +107,10 @@ export async function benchColdStart(row: (name: string, value: string | number)
     row(
       `cold init, fastest / slowest handler, ms (goal <= ${GOAL_MS})`,
       `${fastest.toFixed(0)} / ${slowest.toFixed(0)}`,
+    );
+    row(
+      'of which the SDK packages alone, fewest / most clients, ms',
+      `${init(handlers.reduce((a, h) => (h.clients < a.clients ? h : a)).sdkMs).toFixed(0)} / ${init(handlers.reduce((a, h) => (h.clients > a.clients ? h : a)).sdkMs).toFixed(0)}`,
     );
     row(
       'the same with the SDK by import (NodejsFunction), ms',
