@@ -14,9 +14,9 @@ import { type CliIo, EXIT, findStateMachine } from './ballast.ts';
 /**
  * `ballast failover …`: start and steer the region-failover workflow of a region (the destination).
  *
- *   ballast failover start --to R [--from R] [--mode immediate|ladder] [--rungs 1,5,25,50,100] [--share N]
+ *   ballast failover start --to R [--from R] [--mode immediate|ladder|data-plane] [--rungs 1,5,25,50,100] [--share N]
  *                          [--reason TEXT] [--request-id ID] --confirm R [--wait]
- *   ballast failover failback [--mode immediate|ladder] [--reason TEXT] [--request-id ID] --confirm R [--wait]
+ *   ballast failover failback [--mode immediate|ladder|data-plane] [--reason TEXT] [--request-id ID] --confirm R [--wait]
  *   ballast failover drill --to R [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
  *   ballast failover readiness [--wait]
  *   ballast failover status
@@ -28,9 +28,9 @@ import { type CliIo, EXIT, findStateMachine } from './ballast.ts';
  * 4 with --wait: the failover cut back and is paused, waiting for an operator.
  */
 export const FAILOVER_USAGE = `Usage:
-  ballast failover start --to REGION [--from REGION] [--mode immediate|ladder] [--rungs 1,5,25,50,100]
+  ballast failover start --to REGION [--from REGION] [--mode immediate|ladder|data-plane] [--rungs 1,5,25,50,100]
                          [--share PERCENT] [--reason TEXT] [--request-id ID] --confirm REGION [--wait]
-  ballast failover failback --region REGION [--mode immediate|ladder] [--reason TEXT] [--request-id ID]
+  ballast failover failback --region REGION [--mode immediate|ladder|data-plane] [--reason TEXT] [--request-id ID]
                             --confirm REGION [--wait]
   ballast failover drill --to REGION [--percent P] [--hold-seconds N] [--reason TEXT] [--request-id ID] [--wait]
   ballast failover readiness --region REGION [--wait]

@@ -52,6 +52,11 @@ export const LIMITS = {
    * Weights 0 are used only when every non-zero record is unhealthy (Developer Guide, "Weighted routing").
    */
   route53WeightTotal: 200,
+  /**
+   * Ballast's choice: a `data-plane` deployment makes, per region and rung, two CloudWatch alarms and one health
+   * check (Route 53 allows 200 health checks an account by default; CALCULATED ones take at most 256 children).
+   */
+  dataPlaneMaxRungs: 10,
 
   // Application Auto Scaling DescribeScalableTargets: at most 50 ResourceIds (API Reference).
   applicationAutoScalingResourceIdsMax: 50,

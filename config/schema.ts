@@ -115,6 +115,11 @@ export const DnsRecordSchema = z
     /** Fully qualified record name, inside the hosted zone. */
     name: z.string().min(1),
     type: z.enum(['A', 'AAAA', 'CNAME']).default('CNAME'),
+    /**
+     * `data-plane` mode only: what this record answers in each region (a CNAME target such as the region's load
+     * balancer name, or an address for A / AAAA), by region. Ballast then creates the weighted records at deploy.
+     */
+    targets: z.record(region, z.string().min(1).max(255)).optional(),
   })
   .strict();
 
@@ -210,8 +215,12 @@ const LOAD_BALANCER_DIMENSION = /^(app|net)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
 
 export const FailoverPolicySchema = z
   .object({
-    /** How traffic moves: one Route 53 change (`immediate`), or a gated ladder of weights (`ladder`). @default 'ladder' */
-    mode: z.enum(['immediate', 'ladder']).default('ladder'),
+    /**
+     * How traffic moves: one Route 53 change (`immediate`), a gated ladder of weights (`ladder`), or, with no Route 53
+     * API call at all during the failover, health checks on alarms Ballast's own metric drives (`data-plane`: the
+     * records, health checks and alarms are created at deploy from `dns.records[].targets`). @default 'ladder'
+     */
+    mode: z.enum(['immediate', 'ladder', 'data-plane']).default('ladder'),
     /**
      * Ladder rungs: the destination's share of traffic in percent, strictly increasing, ending at 100. Steps of
      * 0.5 % (weights out of 200, within Route 53's 0-255). @default [1, 5, 25, 50, 100]
@@ -339,6 +348,29 @@ export const BallastConfigSchema = z
       }),
     /** Days the ledger keeps capacity history and operation records. @default 35 */
     retentionDays: z.number().int().min(1).max(3650).default(35),
+    /** The ledger table (see README "The ledger"). */
+    ledger: z
+      .object({
+        /**
+         * Physical name of the ledger table, the same in every region (a failover reaches the fence region's
+         * ledger by it). A static name, so that `cdk deploy --import-existing-resources` can take a retained
+         * table back. @default `<name>-ledger`
+         */
+        tableName: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+            message: 'must be a DynamoDB table name: 3-255 letters, digits, _ . or -',
+          })
+          .optional(),
+        /**
+         * Regions whose ledger table already exists and is not to be created by the stack (a table retained
+         * by an earlier `cdk destroy`, or one you converted into a global table): the stack uses it by name and
+         * scopes every grant to it, and does not own it (no deletion, no settings of its own). @default []
+         */
+        adopt: z.array(region).max(20).default([]),
+      })
+      .strict()
+      .default({ adopt: [] }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -409,6 +441,30 @@ export const BallastConfigSchema = z
       });
     }
     const failover = config.policies.failover;
+    if (failover.mode === 'data-plane') {
+      if (!config.dns) {
+        issue(
+          ['dns'],
+          "is required by policies.failover.mode 'data-plane': the records it steers are created at deploy",
+        );
+      }
+      config.dns?.records.forEach((record, i) => {
+        for (const regionName of Object.keys(config.regions)) {
+          if (!record.targets?.[regionName]) {
+            issue(
+              ['dns', 'records', i, 'targets', regionName],
+              `is missing: policies.failover.mode 'data-plane' creates ${record.name}'s weighted records at deploy and needs what it answers in every region`,
+            );
+          }
+        }
+      });
+      if (failover.rungs.length > LIMITS.dataPlaneMaxRungs) {
+        issue(
+          ['policies', 'failover', 'rungs'],
+          `has ${failover.rungs.length} rungs: 'data-plane' makes two alarms and a health check per rung and region; use at most ${LIMITS.dataPlaneMaxRungs}`,
+        );
+      }
+    }
     const rungs = failover.rungs;
     if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
       issue(
@@ -421,6 +477,11 @@ export const BallastConfigSchema = z
         issue(['policies', 'failover', 'rungs', i], 'must be strictly increasing');
       }
     }
+    config.ledger.adopt.forEach((r, i) => {
+      if (!config.regions[r]) {
+        issue(['ledger', 'adopt', i], `names region ${r}, which is not in regions: add it or remove it`);
+      }
+    });
     for (const [key, value] of [
       ['fenceRegion', failover.fenceRegion],
       ...Object.keys(failover.loadBalancers).map((r) => ['loadBalancers', r] as const),
@@ -430,6 +491,11 @@ export const BallastConfigSchema = z
       }
     }
   });
+
+/** The ledger table's name in every region (`ledger.tableName`, else `<name>-ledger`). */
+export function ledgerTableName(config: Pick<BallastConfig, 'name' | 'ledger'>): string {
+  return config.ledger.tableName ?? `${config.name}-ledger`;
+}
 
 /** What a user writes (defaults optional). */
 export type BallastConfigInput = z.input<typeof BallastConfigSchema>;

@@ -63,6 +63,7 @@ export const FAILOVER_PHASES = [
   'returning',
   'baking',
   'complete',
+  'aborting',
   'aborted',
   'failed',
 ] as const;

@@ -23,7 +23,7 @@ const failoverId = z
   .regex(/^failover-[0-9a-f]{20}$/, { message: "must be a failover id such as 'failover-0123456789abcdef0123'" })
   .describe('The failover to act on. Default: the one holding the fence.');
 
-export const FAILOVER_MODES = ['immediate', 'ladder'] as const;
+export const FAILOVER_MODES = ['immediate', 'ladder', 'data-plane'] as const;
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
 export const FailoverStartInput = z
@@ -33,7 +33,9 @@ export const FailoverStartInput = z
     from: region('The region traffic leaves. Default: the active region recorded in the fence.').optional(),
     mode: z
       .enum(FAILOVER_MODES)
-      .describe('immediate (one Route 53 change) or ladder (rungs, watched, automatic cut-back). Default: the policy.')
+      .describe(
+        'immediate (one Route 53 change), ladder (rungs, watched, automatic cut-back) or data-plane (the ladder through health checks, no Route 53 API call; needs a data-plane deployment). Default: the policy.',
+      )
       .optional(),
     rungs: z
       .array(
@@ -118,7 +120,7 @@ export const FailbackInput = z
         'Move traffic back to this region (the one active before the last failover), the same ladder in reverse, only once it has been healthy long enough.',
       ),
     to: region('This region: where traffic returns. Default: the region the execution runs in.').optional(),
-    mode: z.enum(['immediate', 'ladder']).describe('immediate or ladder. Default: the policy.').optional(),
+    mode: z.enum(FAILOVER_MODES).describe('immediate, ladder or data-plane. Default: the policy.').optional(),
     reason: reason.optional(),
     requestId: requestId.optional(),
   })

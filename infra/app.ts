@@ -27,6 +27,11 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; config: Bal
         ...(options.functionFactory ? { functionFactory: options.functionFactory } : {}),
       }),
   );
+  if (config.policies.failover.mode === 'data-plane') {
+    // The home region's health checks watch alarms the other regions' stacks make: deploy those first.
+    const [home, ...others] = stacks;
+    for (const other of others) home?.addDependency(other, 'data-plane health checks watch its alarms');
+  }
   return { app, config, stacks };
 }
 

@@ -1,5 +1,6 @@
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { type BallastConfig, type BallastConfigInput, parseConfig } from '../config/schema.ts';
+import { type BallastConfig, type BallastConfigInput, ledgerTableName, parseConfig } from '../config/schema.ts';
 import { EmergencyScaling } from './emergency-scaling.ts';
 import { BundledFunctionFactory, type FunctionFactory } from './function-factory.ts';
 import { HostDraining, type HostDrainingProps } from './host-draining.ts';
@@ -51,7 +52,22 @@ export class Ballast extends Construct {
     }
     this.region = props.region;
     this.functionFactory = props.functionFactory ?? new BundledFunctionFactory();
-    this.ledger = new Ledger(this, 'Ledger', { tableName: `${this.config.name}-ledger` });
+    const tableName = ledgerTableName(this.config);
+    this.ledger = new Ledger(this, 'Ledger', {
+      tableName,
+      existing: this.config.ledger.adopt.includes(props.region),
+    });
+    if (this.ledger.adopted) {
+      // The constructs acknowledge their grants on a table the stack creates by its logical id; an adopted
+      // table is named by ARN instead (acknowledged here, for every role below this construct).
+      const stack = Stack.of(this);
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:${region}:<AWS::AccountId>:table/${tableName}/index/*]`,
+        reason:
+          "grant*Data includes the adopted ledger's indexes (byKind), which drain, override and failover records are listed by.",
+      });
+    }
     this.observability = new Observability(this, 'Observability', {
       namePrefix: this.config.name,
       region: props.region,

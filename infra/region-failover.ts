@@ -1,14 +1,25 @@
 import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { BallastConfig } from '../config/schema.ts';
-import { FAILOVER_CONFIG_ENV, type FailoverConfig } from '../functions/region-failover/config.ts';
+import { type BallastConfig, ledgerTableName } from '../config/schema.ts';
+import { dataPlaneAlarmPrefix, FAILOVER_CONFIG_ENV, type FailoverConfig } from '../functions/region-failover/config.ts';
 import { failoverConfigFor } from '../functions/region-failover/config-schema.ts';
+import {
+  type AlarmKind,
+  alarmName,
+  DATA_PLANE_NAMESPACE,
+  RELEASE_METRIC,
+  slotSetIdentifier,
+  slotWeights,
+  TAKE_METRIC,
+} from '../functions/region-failover/core/data-plane.ts';
 import { REGION_FAILOVER_TIMEOUT, regionFailoverDefinition } from '../state-machines/region-failover.ts';
 import type { FunctionFactory } from './function-factory.ts';
 import type { Observability } from './observability.ts';
@@ -42,6 +53,8 @@ export class RegionFailover extends Construct {
   readonly readinessRule: events.Rule;
   /** The configuration slice the functions get as BALLAST_FAILOVER_CONFIG. */
   readonly failoverConfig: FailoverConfig;
+  /** `data-plane` mode: this region's weighted records, their health checks and the alarms they watch. */
+  readonly dataPlane: DataPlaneRecords | undefined;
 
   constructor(scope: Construct, id: string, props: RegionFailoverProps) {
     super(scope, id);
@@ -68,12 +81,16 @@ export class RegionFailover extends Construct {
     this.stateMachine = createStateMachine(this, 'Workflow', {
       stateMachineName: `${props.config.name}-region-failover`,
       comment:
-        'Moves traffic to this region: fence, raise capacity, prove it healthy, shift Route 53 weights (immediate or a watched ladder with cut-back), complete. Also takes promote/pause/resume/abort.',
+        'Moves traffic to this region: fence, raise capacity, prove it healthy, shift Route 53 weights or, in data-plane mode, health checks (immediate or a watched ladder with cut-back), complete. Also takes promote/pause/resume/abort.',
       definitionBody: sfn.DefinitionBody.fromChainable(
         regionFailoverDefinition(this, { validate: this.validateFunction, steps: this.stepsFunction }),
       ),
       timeout: REGION_FAILOVER_TIMEOUT,
     });
+    this.dataPlane =
+      props.config.policies.failover.mode === 'data-plane'
+        ? new DataPlaneRecords(this, 'DataPlane', { config: props.config, region: props.region })
+        : undefined;
     this.grantPermissions(props);
     this.triggerFunction = props.functionFactory.create(this, 'Trigger', {
       entry: 'functions/region-failover/trigger.ts',
@@ -172,7 +189,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       fn.addToRolePolicy(
         new iam.PolicyStatement({ sid: 'ReadFence', actions: ['dynamodb:GetItem'], resources: [fenceTable] }),
@@ -241,9 +258,40 @@ export class RegionFailover extends Construct {
       statements.push(statement('RaiseConfiguredGroups', ['autoscaling:UpdateAutoScalingGroup'], groupArns));
     }
     const dns = props.config.dns;
+    const dataPlane = props.config.policies.failover.mode === 'data-plane';
+    if (dataPlane) {
+      // No Route 53 grant but the readiness check's read: traffic moves through Ballast's metric and the alarms
+      // on it (raised in the destination; on the way home, lowered in the region traffic leaves).
+      const prefix = dataPlaneAlarmPrefix(props.config);
+      const slots = props.config.policies.failover.rungs.length;
+      const alarmArns = Object.keys(props.config.regions)
+        .filter((r) => r !== props.config.primaryRegion)
+        .flatMap((region) =>
+          (['take', 'release'] as const).flatMap((kind) =>
+            Array.from({ length: slots }, (_, i) =>
+              stack.formatArn({
+                service: 'cloudwatch',
+                region,
+                resource: 'alarm',
+                resourceName: alarmName(prefix, kind, region, i + 1),
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ),
+          ),
+        );
+      statements.push(
+        statement('PublishTrafficLevels', ['cloudwatch:PutMetricData'], ['*'], {
+          StringEquals: { 'cloudwatch:namespace': DATA_PLANE_NAMESPACE },
+        }),
+        statement('ReadTrafficAlarms', ['cloudwatch:DescribeAlarms'], alarmArns),
+      );
+    }
     if (dns) {
       const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${dns.hostedZoneId}`;
       statements.push(statement('ReadSteeredZone', ['route53:ListResourceRecordSets'], [zoneArn]));
+    }
+    if (dns && !dataPlane) {
+      const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${dns.hostedZoneId}`;
       statements.push(
         statement('SteerConfiguredRecords', ['route53:ChangeResourceRecordSets'], [zoneArn], {
           'ForAllValues:StringEquals': {
@@ -265,7 +313,7 @@ export class RegionFailover extends Construct {
         service: 'dynamodb',
         region: fenceRegion,
         resource: 'table',
-        resourceName: `${props.config.name}-ledger`,
+        resourceName: ledgerTableName(props.config),
       });
       this.validateFunction.addToRolePolicy(statement('ReadFence', ['dynamodb:GetItem'], [fenceTable]));
       this.stepsFunction.addToRolePolicy(
@@ -279,7 +327,7 @@ export class RegionFailover extends Construct {
     acknowledge(
       this.stepsFunction,
       'AwsSolutions-IAM5[Resource::*]',
-      'DescribeScalableTargets, DescribeAutoScalingGroups, DescribeTargetGroups, DescribeTargetHealth and GetMetricData support no resource-level permissions (read-only); RegisterScalableTarget supports none either and is held to the ecs namespace by a condition.',
+      `DescribeScalableTargets, DescribeAutoScalingGroups, DescribeTargetGroups, DescribeTargetHealth and GetMetricData support no resource-level permissions (read-only); RegisterScalableTarget supports none either and is held to the ecs namespace by a condition${dataPlane ? `; PutMetricData supports none and is held to the ${DATA_PLANE_NAMESPACE} namespace by a condition` : ''}.`,
     );
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     for (const g of here.autoScalingGroups) {
@@ -289,11 +337,13 @@ export class RegionFailover extends Construct {
         `Auto Scaling group ARNs contain a UUID unknown at deploy time; the name (${g.name}) scopes it.`,
       );
     }
-    acknowledge(
-      this.stepsFunction,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
-      'GetChange takes change ids that Route 53 assigns per ChangeResourceRecordSets call: unknown at deploy time.',
-    );
+    if (!dataPlane) {
+      acknowledge(
+        this.stepsFunction,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+        'GetChange takes change ids that Route 53 assigns per ChangeResourceRecordSets call: unknown at deploy time.',
+      );
+    }
     const table = props.ledger.node.defaultChild as CfnElement | undefined;
     if (table) {
       for (const fn of [this.validateFunction, this.stepsFunction]) {
@@ -317,3 +367,122 @@ export class RegionFailover extends Construct {
     }
   }
 }
+
+export interface DataPlaneRecordsProps {
+  readonly config: BallastConfig;
+  /** The region of this stack: its records are made here. */
+  readonly region: string;
+}
+
+/**
+ * `data-plane` mode, made at deploy so that a failover calls no Route 53 API (see
+ * functions/region-failover/core/data-plane.ts): for every steered record, one weighted record per rung ("slot",
+ * SetIdentifier `<region>-slot-<k>`, weight = the rung's step out of 200) answering `targets[<region>]`, each
+ * behind a health check.
+ *  - A non-home region: its `take-<region>-<k>` and `release-<region>-<k>` alarms on Ballast's metric (ALARM
+ *    while the level >= k; missing data `ignore`: a published level holds until the next one) and, per slot, a
+ *    CLOUDWATCH_METRIC check on the take alarm, inverted (healthy once the region has taken the slot).
+ *  - The home region (primaryRegion): per slot a CALCULATED check, healthy while none of the other regions'
+ *    release alarms is in ALARM (one CLOUDWATCH_METRIC child per region; the alarms are named, not referenced,
+ *    so no stack reads another's outputs).
+ * Every check reads an alarm it cannot get as `LastKnownStatus`: a CloudWatch blip moves no traffic.
+ */
+export class DataPlaneRecords extends Construct {
+  /** The alarms Ballast's metric drives in this region (none in the home region). */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly healthChecks: route53.CfnHealthCheck[] = [];
+  readonly records: route53.CfnRecordSet[] = [];
+
+  constructor(scope: Construct, id: string, props: DataPlaneRecordsProps) {
+    super(scope, id);
+    const { config, region } = props;
+    const dns = config.dns;
+    if (!dns) throw new Error("policies.failover.mode 'data-plane' needs dns (the schema checks this)");
+    const rungs = config.policies.failover.rungs;
+    const weights = slotWeights(rungs);
+    const prefix = dataPlaneAlarmPrefix(config);
+    const home = config.primaryRegion;
+    const others = Object.keys(config.regions)
+      .filter((r) => r !== home)
+      .sort();
+    const alarmsNs = new Construct(this, 'Alarms');
+    const checksNs = new Construct(this, 'HealthChecks');
+    const recordsNs = new Construct(this, 'Records');
+    for (let slot = 1; slot <= rungs.length; slot++) {
+      const slotChecks = new Construct(checksNs, `Slot${slot}`);
+      let check: route53.CfnHealthCheck;
+      if (region === home) {
+        const children = others.map((other) =>
+          alarmCheck(slotChecks, `Released${pascal(other)}`, other, alarmName(prefix, 'release', other, slot), false),
+        );
+        check = new route53.CfnHealthCheck(slotChecks, 'Home', {
+          healthCheckConfig: {
+            type: 'CALCULATED',
+            childHealthChecks: children.map((c) => c.attrHealthCheckId),
+            healthThreshold: children.length,
+          },
+          healthCheckTags: [{ key: 'Name', value: `${prefix}-home-${region}-${slot}` }],
+        });
+        this.healthChecks.push(...children, check);
+      } else {
+        const slotAlarms = new Construct(alarmsNs, `Slot${slot}`);
+        this.alarms.push(levelAlarm(slotAlarms, 'take', slot), levelAlarm(slotAlarms, 'release', slot));
+        check = alarmCheck(slotChecks, 'Taken', region, alarmName(prefix, 'take', region, slot), true);
+        this.healthChecks.push(check);
+      }
+      dns.records.forEach((record, r) => {
+        const target = record.targets?.[region];
+        if (!target) throw new Error(`dns.records[${r}].targets.${region} is missing (the schema checks this)`);
+        this.records.push(
+          new route53.CfnRecordSet(recordsNs, `Record${r}Slot${slot}`, {
+            hostedZoneId: dns.hostedZoneId,
+            name: record.name,
+            type: record.type,
+            ttl: String(dns.ttl),
+            resourceRecords: [target],
+            setIdentifier: slotSetIdentifier(region, slot),
+            weight: weights[slot - 1] ?? 0,
+            healthCheckId: check.attrHealthCheckId,
+          }),
+        );
+      });
+    }
+
+    function alarmCheck(ns: Construct, checkId: string, alarmRegion: string, name: string, inverted: boolean) {
+      return new route53.CfnHealthCheck(ns, checkId, {
+        healthCheckConfig: {
+          type: 'CLOUDWATCH_METRIC',
+          alarmIdentifier: { region: alarmRegion, name },
+          insufficientDataHealthStatus: 'LastKnownStatus',
+          inverted,
+        },
+        healthCheckTags: [{ key: 'Name', value: `${name}${inverted ? ' (inverted)' : ''}` }],
+      });
+    }
+
+    function levelAlarm(ns: Construct, kind: AlarmKind, slot: number): cloudwatch.Alarm {
+      return new cloudwatch.Alarm(ns, kind === 'take' ? 'Take' : 'Release', {
+        alarmName: alarmName(prefix, kind, region, slot),
+        alarmDescription: `Ballast data-plane failover: ALARM while ${kind === 'take' ? `${region} has taken` : 'the home region has released'} slot ${slot} of every steered record. Driven by Ballast's metric; do not edit.`,
+        metric: new cloudwatch.Metric({
+          namespace: DATA_PLANE_NAMESPACE,
+          metricName: kind === 'take' ? TAKE_METRIC : RELEASE_METRIC,
+          dimensionsMap: { Region: region },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: slot,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+        actionsEnabled: false,
+      });
+    }
+  }
+}
+
+const pascal = (text: string): string =>
+  text
+    .split(/[^A-Za-z0-9]+/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { type BallastConfig, fleetRegions, parseConfig } from '../config/schema.ts';
+import { type BallastConfig, type BallastConfigInput, fleetRegions, parseConfig } from '../config/schema.ts';
 import { matchesPattern } from '../events/match.ts';
 import { buildApp } from '../infra/app.ts';
 import { PROJECT_ROOT } from '../infra/function-factory.ts';
 import type { Caller } from './core/service.ts';
-import { type DeployedStack, deployStack } from './deploy/deployer.ts';
+import { type DeployedStack, type DeployOptions, deployStack, destroyStack } from './deploy/deployer.ts';
 import type { CfnTemplate } from './deploy/template.ts';
 import { EventBus } from './eventbridge/bus.ts';
 import { LambdaRuntime } from './runtime/lambda-runtime.ts';
@@ -111,7 +111,7 @@ export class LocalCloud {
       try {
         let synthesized = synthesize(config);
         if (options.templates) synthesized = options.templates(synthesized);
-        const target = { world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers };
+        const target = { world, endpointUrl: endpoint.url, lambdas, sfn, bus, callers, route53: world.route53 };
         for (const stack of synthesized) cloud.stacks.push(await deployStack(target, stack));
       } catch (error) {
         await cloud.stop();
@@ -136,6 +136,7 @@ export class LocalCloud {
       sfn: this.sfn,
       bus: this.bus,
       callers: this.callers,
+      route53: this.world.route53,
     };
     for (const stack of change(synthesize(this.config))) {
       const deployed = await deployStack(target, stack);
@@ -143,6 +144,44 @@ export class LocalCloud {
       if (at >= 0) this.stacks[at] = deployed;
       else this.stacks.push(deployed);
     }
+  }
+
+  /**
+   * `cdk destroy --all`: every Ballast stack is deleted (see destroyStack: retained tables stay, with their
+   * items; rules are disabled). The fleet goes on without Ballast until `deploy`.
+   */
+  async destroy(): Promise<void> {
+    const target = this.deployTarget();
+    for (const stack of this.stacks) await destroyStack(target, stack);
+    this.stacks.splice(0);
+  }
+
+  /**
+   * `cdk deploy --all` after a `destroy` (stacks created anew), optionally with another `ledger` section of
+   * the configuration (the rest of it built the fleet) and CloudFormation's import of existing resources.
+   * A stack that fails (a table of its name already exists) throws, as the deploy would.
+   */
+  async deploy(options: DeployOptions & { ledger?: BallastConfigInput['ledger'] } = {}): Promise<void> {
+    if (!this.withBallast) throw new Error('deploy: this cloud runs without Ballast');
+    const config = options.ledger ? parseConfig({ ...this.config, ledger: options.ledger }) : this.config;
+    const target = this.deployTarget();
+    for (const stack of synthesize(config)) {
+      const deployed = await deployStack(target, stack, options);
+      const at = this.stacks.findIndex((s) => s.stackName === stack.stackName);
+      if (at >= 0) this.stacks[at] = deployed;
+      else this.stacks.push(deployed);
+    }
+  }
+
+  private deployTarget() {
+    return {
+      world: this.world,
+      endpointUrl: this.endpoint.url,
+      lambdas: this.lambdas,
+      sfn: this.sfn,
+      bus: this.bus,
+      callers: this.callers,
+    };
   }
 
   /** Environment for an AWS SDK or CLI process pointed at this cloud. */

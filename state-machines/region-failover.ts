@@ -21,7 +21,7 @@ import { catchInputErrors, caughtStep, opPayload, lambdaStep as sharedLambdaStep
  *                   holding     -> Hold Rung -> Watch Rung -> Rung Verdict?
  *                 Rung Verdict? holding -> Hold Rung    shift / returning (drill) -> Shift Traffic    complete -> Complete Failover
  *                               paused  -> Wait While Paused -> Check Commands -> Rung Verdict?
- *                               aborted -> Abort Failover -> Aborted
+ *                               aborted -> Abort Failover -> Abort Settled? (aborting -> Wait For Abort -> Abort Failover) -> Aborted
  *   Complete Failover -> Scale Down After Bake?  baking -> Bake -> Scale Down Old Region -> Done;  else Done
  *
  * Failures: 'Invalid Input' (first state, nothing changed), 'Validate Failed', 'Fence Held' (another failover
@@ -52,6 +52,8 @@ export const REGION_FAILOVER_STATES = {
   waitWhilePaused: 'Wait While Paused',
   checkCommands: 'Check Commands',
   abortFailover: 'Abort Failover',
+  abortSettled: 'Abort Settled?',
+  waitForAbort: 'Wait For Abort',
   aborted: 'Aborted',
   completeFailover: 'Complete Failover',
   bakeThenScaleDown: 'Scale Down After Bake?',
@@ -98,8 +100,16 @@ export function regionFailoverDefinition(scope: Construct, fns: RegionFailoverFu
       .when(sfn.Condition.stringEquals('$.phase', 'baking'), bake)
       .otherwise(done),
   );
-  const abort = opStep(ns, S.abortFailover, fns.steps, 'abort', failure).next(
-    new sfn.Succeed(ns, 'Aborted', { stateName: S.aborted }),
+  const abort = opStep(ns, S.abortFailover, fns.steps, 'abort', failure);
+  // data-plane: the levels come down in two steps, so the abort runs again until they show.
+  const waitForAbort = new sfn.Wait(ns, 'WaitForAbort', {
+    stateName: S.waitForAbort,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  }).next(abort);
+  abort.next(
+    new sfn.Choice(ns, 'AbortSettled', { stateName: S.abortSettled })
+      .when(sfn.Condition.stringEquals('$.phase', 'aborting'), waitForAbort)
+      .otherwise(new sfn.Succeed(ns, 'Aborted', { stateName: S.aborted })),
   );
   const traffic = trafficPhase(ns, fns, failure, complete, abort);
   const capacity = capacityPhase(ns, fns, failure, traffic);

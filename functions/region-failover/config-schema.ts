@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type BallastConfig, FailoverPolicySchema } from '../../config/schema.ts';
+import { dataPlaneAlarmPrefix } from './config.ts';
 
 /**
  * The region-failover configuration's schema and its builder, used at synth (and by tests): the functions
@@ -42,6 +43,8 @@ export const FailoverConfig = z
       .strict()
       .optional(),
     policy: FailoverPolicySchema,
+    /** `data-plane` deployments: the prefix of the alarms the records' health checks watch (core/data-plane.ts). */
+    dataPlane: z.object({ alarmPrefix: z.string() }).strict().optional(),
     retentionDays: z.number().int().min(1),
     /** Polls: capacity checks, Route 53 change status, watches while paused. */
     poll: z
@@ -88,6 +91,9 @@ export function failoverConfigFor(config: BallastConfig, region: string): Failov
         }
       : {}),
     policy: config.policies.failover,
+    ...(config.policies.failover.mode === 'data-plane'
+      ? { dataPlane: { alarmPrefix: dataPlaneAlarmPrefix(config) } }
+      : {}),
     retentionDays: config.retentionDays,
   });
 }

@@ -1,4 +1,5 @@
 import { arrayOf, objectOf, optional, parseConfigDocument, recordOf, type Shape } from '#shared/config-file.ts';
+import type { BallastConfig } from '../../config/schema.ts';
 import type { FailoverConfig } from './config-schema.ts';
 
 export type { FailoverConfig, FailoverRegion, FailoverService } from './config-schema.ts';
@@ -67,6 +68,7 @@ export const FAILOVER_CONFIG_SHAPE: Shape = objectOf({
     }),
     loadBalancers: recordOf(arrayOf('string')),
   }),
+  dataPlane: optional(objectOf({ alarmPrefix: 'string' })),
   retentionDays: 'number',
   poll: objectOf({
     capacitySeconds: 'number',
@@ -75,6 +77,9 @@ export const FAILOVER_CONFIG_SHAPE: Shape = objectOf({
     pausedSeconds: 'number',
   }),
 });
+
+/** The prefix of the data-plane alarms a deployment makes (`<name>-failover`). */
+export const dataPlaneAlarmPrefix = (config: Pick<BallastConfig, 'name'>): string => `${config.name}-failover`;
 
 /** Parses BALLAST_FAILOVER_CONFIG (fails the cold start naming the variable and each wrong field). */
 export function parseFailoverConfig(json: string): FailoverConfig {

@@ -77,6 +77,19 @@ export const FailoverState = z
     /** The destination's share of traffic now, in percent. */
     percent: z.number().min(0).max(100),
     changeId: z.string().optional(),
+    /**
+     * `data-plane` mode: the non-home region whose metric moves traffic, whether traffic goes home, the levels last
+     * published and the level the current shift goes to (core/data-plane.ts).
+     */
+    dataPlane: z
+      .object({
+        region: z.string(),
+        towardHome: z.boolean(),
+        published: z.object({ take: z.number().int().min(0), release: z.number().int().min(0) }).strict(),
+        target: z.number().int().min(0),
+      })
+      .strict()
+      .optional(),
     /** Seconds the current rung has been held and watched so far. */
     heldSeconds: z.number().int().min(0),
     paused: z.boolean(),

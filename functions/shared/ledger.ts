@@ -21,6 +21,10 @@ import {
  *                          late delivery of the same source finds it and changes nothing).
  *   Drain budget           pk `BUDGET#<region>#<cluster>`   sk `BUDGET`       holders: string set of
  *                          `<instanceId>#<drainId>`, added only while `size(holders) < :max`.
+ *   Instance claim         pk `INSTANCE#<region>#<instanceId>`  sk `CLAIM`   the one drain that holds the host
+ *                          (`drainId`, `execution`, `trigger`, `since`, `supersedes`): taken with a conditional
+ *                          write, handed over with a compare-and-swap on `drainId`, let go by its holder at the
+ *                          end (or by the reclaim). See functions/host-draining/core/exclusive.ts.
  *   Operations log         pk `OP#<yyyy-mm-dd>`              sk `<iso>#<id>`   who/what/when/why of every operation.
  *   Drain wake             pk `WAKE#<region>#<containerInstanceArn>`  sk `WAKE`   the drain that waits on the host's
  *                          tasks (`drainId`, `execution`), the tasks seen STOPPED since it began (`stopped`, string
@@ -34,6 +38,7 @@ export const ledgerKeys = {
   drain: (region: string, instanceId: string, drainId: string) => ({ pk: drainPk(region, instanceId), sk: drainId }),
   drainPartition: (region: string, instanceId: string) => drainPk(region, instanceId),
   budget: (region: string, cluster: string) => ({ pk: `BUDGET#${region}#${cluster}`, sk: 'BUDGET' }),
+  instance: (region: string, instanceId: string) => ({ pk: `INSTANCE#${region}#${instanceId}`, sk: 'CLAIM' }),
   wake: (region: string, containerInstanceArn: string) => ({
     pk: `WAKE#${region}#${containerInstanceArn}`,
     sk: 'WAKE',
@@ -51,7 +56,8 @@ export function expiresAt(now: Date, days: number): number {
   return Math.floor(now.getTime() / 1000) + Math.round(days * 86_400);
 }
 
-export type DrainStatus = 'active' | 'finished' | 'released' | 'superseded';
+/** `refused`: a manual drain of a host another drain holds; it started nothing and may be asked again. */
+export type DrainStatus = 'active' | 'finished' | 'released' | 'superseded' | 'refused';
 
 /** One drain, as the ledger keeps it. Extra attributes are allowed (the drain core adds its own). */
 export interface DrainRecord {
@@ -96,6 +102,32 @@ function wakeItem(item: Record<string, unknown> | undefined): WakeItem | undefin
   };
 }
 
+/** The drain that holds an instance (see `ledgerKeys.instance`). */
+export interface InstanceClaim {
+  readonly drainId: string;
+  readonly execution?: string;
+  readonly trigger: string;
+  readonly since: string;
+  /** The drain this one took the instance from (a hook or Spot warning taking over a running drain). */
+  readonly supersedes?: string;
+}
+
+/** What `claimInstance` found: held (with the item as it was before the write), or held by another drain. */
+export type InstanceClaimResult =
+  | { readonly held: true; readonly before: InstanceClaim | undefined }
+  | { readonly held: false; readonly holder: InstanceClaim | undefined };
+
+function instanceClaim(item: Record<string, unknown> | undefined): InstanceClaim | undefined {
+  if (!item || typeof item.drainId !== 'string') return undefined;
+  return {
+    drainId: item.drainId,
+    ...(typeof item.execution === 'string' ? { execution: item.execution } : {}),
+    trigger: String(item.trigger),
+    since: String(item.since),
+    ...(typeof item.supersedes === 'string' ? { supersedes: item.supersedes } : {}),
+  };
+}
+
 /** What the drain workflow uses of the ledger (tests substitute an in-memory one). */
 export type DrainLedger = Pick<
   LedgerStore,
@@ -103,9 +135,12 @@ export type DrainLedger = Pick<
   | 'getDrain'
   | 'updateDrain'
   | 'drainsOf'
+  | 'claimInstance'
+  | 'releaseInstance'
   | 'acquireBudget'
   | 'releaseBudget'
   | 'budgetHolders'
+  | 'claimBudgetSweep'
   | 'appendOperation'
   | 'markCompleting'
   | 'openWake'
@@ -125,8 +160,8 @@ export class LedgerStore {
   }
 
   /**
-   * Creates the drain record if no record with the same key exists: 'claimed' the first time, 'exists' for
-   * a duplicate or late delivery (the existing record is returned).
+   * Creates the drain record if no record with the same key exists (or only a `refused` one): 'claimed' the
+   * first time, 'exists' for a duplicate or late delivery (the existing record is returned).
    */
   async claimDrain(
     record: DrainRecord,
@@ -143,7 +178,9 @@ export class LedgerStore {
             ...ledgerKeys.kind('drain', record.startedAt),
             [LEDGER_TTL_ATTRIBUTE]: expiresAt(now, this.retentionDays),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :refused',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':refused': 'refused' },
         }),
       );
       return { result: 'claimed' };
@@ -228,6 +265,78 @@ export class LedgerStore {
   }
 
   /**
+   * Makes `claim.drainId` the one drain holding the instance, in one conditional write: when nobody holds it,
+   * when it already does (a retried step), or — with `replaces` — when the holder is still `replaces` (a
+   * compare-and-swap: of two drains replacing one holder, one wins). Otherwise returns the holder (read after
+   * the refused write). `supersedes` is kept from an earlier write of the same holder.
+   */
+  async claimInstance(
+    region: string,
+    instanceId: string,
+    claim: InstanceClaim,
+    now: Date,
+    replaces?: string,
+  ): Promise<InstanceClaimResult> {
+    const key = ledgerKeys.instance(region, instanceId);
+    const values: Record<string, unknown> = {
+      ':me': claim.drainId,
+      ':trigger': claim.trigger,
+      ':since': claim.since,
+      ':ttl': expiresAt(now, 3),
+      ...(claim.execution !== undefined ? { ':execution': claim.execution } : {}),
+      ...(claim.supersedes !== undefined ? { ':supersedes': claim.supersedes } : {}),
+      ...(replaces !== undefined ? { ':replaces': replaces } : {}),
+    };
+    const sets = [
+      'drainId = :me',
+      '#trigger = :trigger',
+      'since = if_not_exists(since, :since)',
+      `${LEDGER_TTL_ATTRIBUTE} = :ttl`,
+      ...(claim.execution !== undefined ? ['execution = :execution'] : []),
+      ...(claim.supersedes !== undefined ? ['supersedes = :supersedes'] : []),
+    ];
+    try {
+      const out = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_not_exists(drainId) OR drainId = :me${replaces !== undefined ? ' OR drainId = :replaces' : ''}`,
+          ExpressionAttributeNames: { '#trigger': 'trigger' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { held: true, before: instanceClaim(out.Attributes) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return { held: false, holder: instanceClaim(out.Item) };
+    }
+  }
+
+  /**
+   * Lets go of the instance if `drainId` still holds it (a no-op for a drain another one took over). The item
+   * stays, holderless, until its TTL: the drain functions update ledger items, they do not delete them.
+   */
+  async releaseInstance(region: string, instanceId: string, drainId: string): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.instance(region, instanceId),
+          UpdateExpression: 'REMOVE drainId, execution, #trigger, since, supersedes',
+          ConditionExpression: 'drainId = :me',
+          ExpressionAttributeNames: { '#trigger': 'trigger' },
+          ExpressionAttributeValues: { ':me': drainId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /**
    * Takes a slot of a cluster's drain budget for `holder`: true when held (also when it already was), false
    * when `max` other holders have it.
    */
@@ -259,6 +368,32 @@ export class LedgerStore {
         ExpressionAttributeValues: { ':me': new Set([holder]) },
       }),
     );
+  }
+
+  /**
+   * Claims the cluster's sweep of stale budget holders (checking each holder's execution): true for at most
+   * one caller per `everySeconds`, so drains waiting on a full budget do not each describe every holder on
+   * every retry. A conditional write on the budget item.
+   */
+  async claimBudgetSweep(region: string, cluster: string, now: Date, everySeconds: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.budget(region, cluster),
+          UpdateExpression: 'SET sweptAt = :now',
+          ConditionExpression: 'attribute_not_exists(sweptAt) OR sweptAt <= :cutoff',
+          ExpressionAttributeValues: {
+            ':now': now.toISOString(),
+            ':cutoff': new Date(now.getTime() - everySeconds * 1000).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async budgetHolders(region: string, cluster: string): Promise<string[]> {

@@ -109,7 +109,7 @@ export function completeAction(
   if (!instance || instance.actions.get(action.hookName) !== action) return;
   as.kernel.clock.cancel(action.timer);
   instance.actions.delete(action.hookName);
-  as.endedActions.push({
+  as.actionEnded({
     group: group.name,
     hookName: action.hookName,
     instanceId: action.instanceId,

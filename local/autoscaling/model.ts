@@ -51,6 +51,7 @@ export class AutoScalingRegion {
   readonly rng: Rng;
   /** Every lifecycle action that ended, how and when: what scenarios check their invariants against. */
   readonly endedActions: EndedLifecycleAction[] = [];
+  private readonly actionListeners: Array<(action: EndedLifecycleAction) => void> = [];
 
   constructor(
     readonly kernel: Kernel,
@@ -215,6 +216,21 @@ export class AutoScalingRegion {
   recordLifecycleActionHeartbeat(groupName: string, hookName: string, ref: ActionRef): void {
     const group = this.requireGroup(groupName);
     recordHeartbeat(this, group, findAction(group, hookName, ref));
+  }
+
+  /**
+   * Calls `listener` the moment a lifecycle action ends (completed or timed out), before the instance moves
+   * on: an invariant about the host at that moment (its tasks, its load balancers) reads the world as it is
+   * then, not at the end of a run, when ECS has long forgotten its STOPPED tasks.
+   */
+  onActionEnded(listener: (action: EndedLifecycleAction) => void): void {
+    this.actionListeners.push(listener);
+  }
+
+  /** Records an ended lifecycle action and tells the listeners (hooks.ts, when an action is answered). */
+  actionEnded(action: EndedLifecycleAction): void {
+    this.endedActions.push(action);
+    for (const listener of this.actionListeners) listener(action);
   }
 
   /** Every lifecycle action the group is waiting on. */

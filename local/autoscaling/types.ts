@@ -199,6 +199,8 @@ export interface GroupHost {
   readonly region: string;
   readonly rng: Rng;
   readonly endedActions: EndedLifecycleAction[];
+  /** Records an ended lifecycle action (in `endedActions`) and tells whoever listens for it. */
+  actionEnded(action: EndedLifecycleAction): void;
   afterHooks(
     group: SimAutoScalingGroup,
     instance: SimAsgInstance,

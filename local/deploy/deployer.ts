@@ -3,11 +3,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AutoScalingClient, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateHealthCheckCommand, type HealthCheckConfig, Route53Client } from '@aws-sdk/client-route-53';
 import { CONFIG_FILE_ENV } from '../../functions/shared/config-file.ts';
 import type { Kernel } from '../core/kernel.ts';
 import type { Caller } from '../core/service.ts';
 import type { EventBus } from '../eventbridge/bus.ts';
+import type { ResourceRecordSet } from '../route53/records.ts';
 import type { AslDefinition } from '../runtime/asl-virtual-time.ts';
 import type { LambdaRuntime } from '../runtime/lambda-runtime.ts';
 import type { SfnRuntime } from '../runtime/sfn-runtime.ts';
@@ -29,6 +37,8 @@ import {
   lambdaFunctions,
   lifecycleHooks,
   type RoleInfo,
+  resolveIntrinsics,
+  resourcesOfType,
   roles,
   stateMachines,
   tables,
@@ -48,6 +58,11 @@ export interface DeployTarget {
   readonly bus: EventBus;
   /** Access key id → caller, filled in here, read by the endpoint. */
   readonly callers: Map<string, Caller>;
+  /**
+   * Where the template's Route 53 record sets go, already INSYNC (as after a stack's creation; two stacks
+   * deployed in one instant would otherwise meet PriorRequestNotComplete). Without it, record sets are skipped.
+   */
+  readonly route53?: { putRecordSetsNow(zoneId: string, sets: ResourceRecordSet[]): void };
 }
 
 export interface DeployedStack {
@@ -58,7 +73,12 @@ export interface DeployedStack {
   readonly functionNames: string[];
   readonly ruleNames: string[];
   readonly tableNames: string[];
+  /** Tables with DeletionPolicy Retain (or RetainExceptOnCreate): a destroy leaves them, and their items. */
+  readonly retainedTableNames: string[];
   readonly hooks: Array<{ group: string; name: string }>;
+  /** Route 53 health check ids by logical id (what `Ref` / `HealthCheckId` resolve to). */
+  readonly healthChecks: Record<string, string>;
+  readonly alarmNames: string[];
 }
 
 /** A deterministic, AWS-shaped access key id for a role (AKIA + 16 upper-case characters). */
@@ -66,15 +86,46 @@ export function accessKeyFor(roleArn: string): string {
   return `AKIA${createHash('sha256').update(roleArn).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
+/** How a deploy treats resources that already exist (`cdk deploy --import-existing-resources`). */
+export interface DeployOptions {
+  /**
+   * CloudFormation's ImportExistingResources: a named resource that exists and belongs to no stack is
+   * imported instead of failing the create, if its DeletionPolicy is Retain or RetainExceptOnCreate.
+   * @default false
+   */
+  readonly importExistingResources?: boolean;
+}
+
+/**
+ * The tables CloudFormation knows of, per simulated account: `<region>/<table>` → the stack that owns it, or
+ * null for a table that exists and belongs to no stack (retained by a destroy). The local cloud has one
+ * DynamoDB for every region, so one physical table stands for the table of that name in each region.
+ */
+const knownTables = new WeakMap<object, Map<string, string | null>>();
+function tablesIn(world: object): Map<string, string | null> {
+  let known = knownTables.get(world);
+  if (!known) {
+    known = new Map();
+    knownTables.set(world, known);
+  }
+  return known;
+}
+const RETAINING = ['Retain', 'RetainExceptOnCreate'];
+
 export async function deployStack(
   target: DeployTarget,
   stack: { template: CfnTemplate; stackName: string; region: string },
+  options: DeployOptions = {},
 ): Promise<DeployedStack> {
   const { world } = target;
+  // Health check ids are Route 53's, known once created: Ref and Fn::GetAtt HealthCheckId resolve to them.
+  const healthCheckIds: Record<string, string> = {};
   const ctx = deploymentContext(stack.template, {
     stackName: stack.stackName,
     region: stack.region,
     accountId: world.accountId,
+    attributes: (logicalId, attribute) =>
+      attribute === 'Ref' || attribute === 'HealthCheckId' ? healthCheckIds[logicalId] : undefined,
   });
   const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
   target.callers.set(deployer.accessKeyId, { accessKeyId: deployer.accessKeyId, name: 'cloudformation' });
@@ -90,7 +141,32 @@ export async function deployStack(
 
   const dynamo = new DynamoDBClient({ region: stack.region, endpoint: target.endpointUrl, credentials: deployer });
   const tableInfos = tables(stack.template, ctx);
+  const known = tablesIn(world);
+  const created: string[] = [];
+  const rollback = async () => {
+    for (const name of created) {
+      known.delete(`${stack.region}/${name}`);
+      if (!otherRegionHas(known, stack.region, name)) await dynamo.send(new DeleteTableCommand({ TableName: name }));
+    }
+  };
   for (const table of tableInfos) {
+    const key = `${stack.region}/${table.name}`;
+    const owner = known.get(key);
+    if (owner === stack.stackName) continue; // an update: the stack's table stays as it is
+    if (owner !== undefined) {
+      // CloudFormation creates a named resource only if none of that name exists; with ImportExistingResources
+      // it imports one that belongs to no stack, if the template retains it.
+      const importable =
+        options.importExistingResources === true && owner === null && RETAINING.includes(table.deletionPolicy ?? '');
+      if (!importable) {
+        await rollback();
+        throw new Error(
+          `${stack.stackName}: CREATE_FAILED ${table.logicalId} (AWS::DynamoDB::Table): Resource of type 'AWS::DynamoDB::Table' with identifier '${table.name}' already exists${owner ? ` (in stack ${owner})` : ''}. Stack rolled back.`,
+        );
+      }
+      known.set(key, stack.stackName);
+      continue;
+    }
     const input: CreateTableCommandInput = {
       TableName: table.name,
       KeySchema: table.keySchema,
@@ -103,8 +179,11 @@ export async function deployStack(
     try {
       await dynamo.send(new CreateTableCommand(input));
     } catch (error) {
+      // The one physical table already stands for this name in another region.
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
     }
+    created.push(table.name);
+    known.set(key, stack.stackName);
   }
 
   const functionInfos = lambdaFunctions(stack.template, ctx);
@@ -175,10 +254,11 @@ export async function deployStack(
       }),
     );
   }
+  const routing = await deployRouting(target, stack, ctx, deployer, healthCheckIds);
   world.note(
     stack.region,
     'deploy',
-    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)`,
+    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)${routing.records > 0 ? `, ${routing.alarmNames.length} alarm(s), ${Object.keys(healthCheckIds).length} health check(s), ${routing.records} record set(s)` : ''}`,
   );
 
   return {
@@ -189,6 +269,120 @@ export async function deployStack(
     functionNames: functionInfos.map((f) => f.name),
     ruleNames: rules.map((r) => r.name),
     tableNames: tableInfos.map((t) => t.name),
+    retainedTableNames: tableInfos.filter((t) => RETAINING.includes(t.deletionPolicy ?? '')).map((t) => t.name),
     hooks: hooks.map((h) => ({ group: h.autoScalingGroupName, name: h.name })),
+    healthChecks: { ...healthCheckIds },
+    alarmNames: routing.alarmNames,
   };
+}
+
+/**
+ * A stack that routes DNS (Route 53 health checks and record sets, e.g. Ballast's data-plane failover): its
+ * metric alarms through PutMetricAlarm in its region (only in such stacks, so the alarms of every other stack,
+ * which nothing in the local cloud reads, cost no evaluation), its health checks through CreateHealthCheck
+ * (those that watch other checks after their children), then its record sets, INSYNC at once.
+ */
+async function deployRouting(
+  target: DeployTarget,
+  stack: { template: CfnTemplate; stackName: string; region: string },
+  ctx: ReturnType<typeof deploymentContext>,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  healthCheckIds: Record<string, string>,
+): Promise<{ alarmNames: string[]; records: number }> {
+  const checks = resourcesOfType(stack.template, 'AWS::Route53::HealthCheck', ctx);
+  const recordSets = resourcesOfType(stack.template, 'AWS::Route53::RecordSet', ctx);
+  if (checks.length === 0 && recordSets.length === 0) return { alarmNames: [], records: 0 };
+  const client = { endpoint: target.endpointUrl, credentials };
+  const cloudWatch = new CloudWatchClient({ region: stack.region, ...client });
+  const alarmNames: string[] = [];
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::CloudWatch::Alarm', ctx)) {
+    const p = resolveIntrinsics<Record<string, unknown>>(resource.Properties ?? {}, ctx);
+    if (typeof p.MetricName !== 'string') continue; // metric math: the local CloudWatch does not evaluate it
+    const name = typeof p.AlarmName === 'string' ? p.AlarmName : (ctx.physicalIds[logicalId] ?? logicalId);
+    const { AlarmName: _name, ...rest } = p;
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({ ...(rest as unknown as PutMetricAlarmCommandInput), AlarmName: name }),
+    );
+    alarmNames.push(name);
+  }
+  const route53 = new Route53Client({ region: 'us-east-1', ...client });
+  let pending = checks;
+  while (pending.length > 0) {
+    const ready = pending.filter(([, r]) => {
+      const children = (r.Properties?.HealthCheckConfig as { ChildHealthChecks?: unknown[] } | undefined)
+        ?.ChildHealthChecks;
+      return (children ?? []).every((child) => {
+        const id = referencedLogicalIdOf(child);
+        return id === undefined || healthCheckIds[id] !== undefined;
+      });
+    });
+    if (ready.length === 0) throw new Error(`${stack.stackName}: health checks wait on each other`);
+    for (const [logicalId, resource] of ready) {
+      const config = resolveIntrinsics<HealthCheckConfig>(resource.Properties?.HealthCheckConfig ?? {}, ctx);
+      const out = await route53.send(
+        new CreateHealthCheckCommand({ CallerReference: `${stack.stackName}-${logicalId}`, HealthCheckConfig: config }),
+      );
+      healthCheckIds[logicalId] = out.HealthCheck?.Id ?? '';
+    }
+    pending = pending.filter((entry) => !ready.includes(entry));
+  }
+  const byZone = new Map<string, ResourceRecordSet[]>();
+  for (const [, resource] of recordSets) {
+    const p = resolveIntrinsics<Record<string, unknown>>(resource.Properties ?? {}, ctx);
+    const zoneId = String(p.HostedZoneId);
+    const set: ResourceRecordSet = {
+      Name: String(p.Name),
+      Type: String(p.Type),
+      ...(p.SetIdentifier !== undefined ? { SetIdentifier: String(p.SetIdentifier) } : {}),
+      ...(p.Weight !== undefined ? { Weight: Number(p.Weight) } : {}),
+      ...(p.TTL !== undefined ? { TTL: Number(p.TTL) } : {}),
+      ...(Array.isArray(p.ResourceRecords)
+        ? { ResourceRecords: (p.ResourceRecords as unknown[]).map((v) => ({ Value: String(v) })) }
+        : {}),
+      ...(p.HealthCheckId !== undefined ? { HealthCheckId: String(p.HealthCheckId) } : {}),
+    };
+    byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), set]);
+  }
+  if (target.route53) for (const [zoneId, sets] of byZone) target.route53.putRecordSetsNow(zoneId, sets);
+  return { alarmNames, records: target.route53 ? recordSets.length : 0 };
+}
+
+function referencedLogicalIdOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof v.Ref === 'string') return v.Ref;
+  const att = v['Fn::GetAtt'];
+  return Array.isArray(att) && typeof att[0] === 'string' ? att[0] : undefined;
+}
+
+/**
+ * `cdk destroy` of a deployed stack, as far as the local cloud keeps resources apart: its tables are deleted
+ * unless their DeletionPolicy retains them (a retained table keeps its items and belongs to no stack any
+ * more), and its rules are disabled, so nothing starts its state machines or functions. Those stay
+ * registered in the runtimes (executions already running go on, as a deleted state machine's do in AWS),
+ * and the next deploy of the stack replaces them.
+ */
+export async function destroyStack(target: DeployTarget, deployed: DeployedStack): Promise<void> {
+  const known = tablesIn(target.world);
+  const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
+  const dynamo = new DynamoDBClient({ region: deployed.region, endpoint: target.endpointUrl, credentials: deployer });
+  for (const name of deployed.tableNames) {
+    const key = `${deployed.region}/${name}`;
+    if (known.get(key) !== deployed.stackName) continue;
+    if (deployed.retainedTableNames.includes(name)) {
+      known.set(key, null);
+      continue;
+    }
+    known.delete(key);
+    if (!otherRegionHas(known, deployed.region, name)) await dynamo.send(new DeleteTableCommand({ TableName: name }));
+  }
+  for (const rule of target.bus.listRules(deployed.region)) {
+    if (deployed.ruleNames.includes(rule.name)) target.bus.addRule({ ...rule, enabled: false });
+  }
+  target.world.note(deployed.region, 'deploy', `${deployed.stackName}: destroyed`);
+}
+
+/** Whether the table of that name still exists in another region (the physical table stands for it too). */
+function otherRegionHas(known: Map<string, string | null>, region: string, name: string): boolean {
+  return [...known.keys()].some((key) => key !== `${region}/${name}` && key.endsWith(`/${name}`));
 }

@@ -1,4 +1,5 @@
 import exampleConfig from '../../ballast.config.ts';
+import { endpointOf } from '../world/scaling-fleet.ts';
 import {
   describePlan,
   grayFailureOfPrimary,
@@ -11,8 +12,8 @@ import { minutes, type Scenario, type ScenarioVariant } from './types.ts';
 
 /**
  * A gray failure of the primary (half of its requests fail while every health check passes) on a fleet whose
- * standby runs its floors, too small for the load. The same fleet and failure, handled four ways (`--compare`):
- * Ballast `immediate` and `ladder`, Route 53 health-check failover alone, an ARC-like plan (see `regional.ts`),
+ * standby runs its floors, too small for the load. The same fleet and failure, handled five ways (`--compare`):
+ * Ballast `immediate`, `ladder` and `data-plane`, Route 53 health-check failover alone, an ARC-like plan (see `regional.ts`),
  * each with its recovery time against the physical floor of its run.
  */
 const ONSET = minutes(10);
@@ -25,6 +26,23 @@ const config = {
     ...exampleConfig.policies,
     failover: { ...exampleConfig.policies!.failover!, warmUpSeconds: 0 },
   },
+};
+
+/**
+ * The same, deployed in `data-plane` mode: Ballast makes the weighted records at deploy (each region's answer is
+ * its load balancer) and the failover flips them through health checks on alarms of its own metric.
+ */
+const dns = exampleConfig.dns!;
+const dataPlaneConfig = {
+  ...config,
+  dns: {
+    ...dns,
+    records: dns.records.map((r) => ({
+      ...r,
+      targets: Object.fromEntries(Object.keys(exampleConfig.regions).map((rg) => [rg, endpointOf(rg, dns.zoneName)])),
+    })),
+  },
+  policies: { ...config.policies, failover: { ...config.policies.failover, mode: 'data-plane' as const } },
 };
 
 /** The primary twice its default size (api 8, frontend 4 tasks); the standby at its floors (2 and 1). */
@@ -43,7 +61,7 @@ function scenarioFor(plan: Plan): Scenario<RegionalState> {
     description:
       'gray failure of the primary (50 % of requests fail, health checks pass); the standby runs its floors, too small for the load',
     durationMs: DURATION,
-    config,
+    config: plan === 'ballast-data-plane' ? dataPlaneConfig : config,
     fleet,
     phases: [{ name: 'gray failure of the primary', from: ONSET, until: DURATION, handledBy: 'region failover' }],
     setup: (cloud) => grayFailureOfPrimary(cloud, plan, { onsetMs: ONSET, untilMs: DURATION, share: 0.5 }),
@@ -52,7 +70,7 @@ function scenarioFor(plan: Plan): Scenario<RegionalState> {
   };
 }
 
-const VARIANTS: readonly Plan[] = ['ballast-immediate', 'ballast-ladder', 'route53', 'arc'];
+const VARIANTS: readonly Plan[] = ['ballast-immediate', 'ballast-ladder', 'ballast-data-plane', 'route53', 'arc'];
 
 export const regionFailover: Scenario<RegionalState> = {
   ...scenarioFor('ballast-immediate'),

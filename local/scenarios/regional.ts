@@ -24,7 +24,7 @@ const DETECTION_SET_UP_MS = 5 * 60_000;
 const RECOVERED_BELOW = 0.01;
 const SERVICES = ['api', 'frontend'] as const;
 
-export type Plan = 'ballast-immediate' | 'ballast-ladder' | 'route53' | 'arc';
+export type Plan = 'ballast-immediate' | 'ballast-ladder' | 'ballast-data-plane' | 'route53' | 'arc';
 
 export interface GrayFailure {
   /** When the failure starts and until when recovery is measured, in ms since the start of the run. */
@@ -108,6 +108,11 @@ export function grayFailureOfPrimary(cloud: LocalCloud, wanted: Plan, failure: G
       await act(cloud, state);
     }
     if (state.plan === 'arc') await arcStep(cloud, state);
+    if (state.plan === 'ballast-data-plane' && state.flippedAt === undefined && state.detectedAt !== undefined) {
+      // The health checks' flip: every record's answer is the standby's.
+      const record = cloud.config.dns?.records[0]?.name ?? '';
+      if ((world.route53.authoritativeShares(record).get(STANDBY) ?? 0) >= 1) state.flippedAt = now;
+    }
     world.clock.after(SAMPLE_MS, 'region-failover sample', sample);
   };
   // Sampling starts just before the failure (the first window then starts at the onset).
@@ -126,6 +131,8 @@ export function describePlan(plan: Plan): string {
       return 'Ballast (immediate)';
     case 'ballast-ladder':
       return 'Ballast (ladder)';
+    case 'ballast-data-plane':
+      return 'Ballast (data-plane)';
     case 'route53':
       return 'Route 53 health-check failover alone';
     case 'arc':
@@ -134,14 +141,23 @@ export function describePlan(plan: Plan): string {
 }
 
 async function act(cloud: LocalCloud, state: RegionalState): Promise<void> {
-  if (state.plan === 'ballast-immediate' || state.plan === 'ballast-ladder') {
+  if (state.plan.startsWith('ballast')) {
     const sfn = new SFNClient(cloud.clientConfig(STANDBY));
-    const mode = state.plan === 'ballast-immediate' ? 'immediate' : 'ladder';
+    const mode = state.plan.slice('ballast-'.length);
+    // data-plane: straight to the last rung, as immediate does (its records' weights are the deployed ladder).
+    const rungs = mode === 'data-plane' ? { rungs: [100] } : {};
     await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: cloud.stateMachineArn(STANDBY, 'region-failover'),
         name: `failover-scenario-${mode}`,
-        input: JSON.stringify({ action: 'failover', to: STANDBY, mode, reason: 'primary-5xx', requestId: 'scenario' }),
+        input: JSON.stringify({
+          action: 'failover',
+          to: STANDBY,
+          mode,
+          ...rungs,
+          reason: 'primary-5xx',
+          requestId: 'scenario',
+        }),
       }),
     );
     return;
@@ -208,9 +224,12 @@ function figures(cloud: LocalCloud, state: RegionalState) {
   const change = cloud.endpoint.calls.find(
     (c) => c.action === 'ChangeResourceRecordSets' && c.outcome === 'ok' && /RegionFailover/.test(c.caller),
   );
-  const flipAt = state.flipAt ?? change?.t;
+  const publish = calls.find((c) => c.action === 'PutMetricData' && c.outcome === 'ok');
+  const flipAt = state.flipAt ?? (state.plan === 'ballast-data-plane' ? publish?.t : change?.t);
   let flippedAt: number | undefined;
-  if (state.plan === 'arc') {
+  if (state.plan === 'ballast-data-plane') {
+    flippedAt = state.flippedAt;
+  } else if (state.plan === 'arc') {
     const id = state.arcChecks?.get(PRIMARY);
     flippedAt = id ? cloud.world.route53.healthCheck(id).history.find((h) => !h.healthy)?.at : undefined;
   } else if (flipAt !== undefined) {
@@ -265,7 +284,11 @@ export function regionalInvariants(cloud: LocalCloud, state: RegionalState): Inv
     held: f.recovery !== undefined,
     detail: f.recovery !== undefined ? `${f.recovery} s after the failure` : 'not within the run',
   });
-  if (state.plan === 'ballast-immediate' && f.floor !== undefined && f.recovery !== undefined) {
+  if (
+    (state.plan === 'ballast-immediate' || state.plan === 'ballast-data-plane') &&
+    f.floor !== undefined &&
+    f.recovery !== undefined
+  ) {
     // The warm-up is a hold the operator configured after the capacity is healthy: it adds to the floor.
     const warmUp = cloud.config.policies.failover.warmUpSeconds;
     out.push({

@@ -108,7 +108,9 @@ export function buildScalingFleet(world: World, config: BallastConfig, spec: Sca
     healthChecks.set(region, check.Id);
   }
   const sets: ResourceRecordSet[] = [];
-  for (const record of dns.records) {
+  // In data-plane mode the weighted records are Ballast's own, made by its deployment (infra/region-failover.ts).
+  const ownRecords = config.policies.failover.mode !== 'data-plane';
+  for (const record of ownRecords ? dns.records : []) {
     regions.forEach((region, i) => {
       const weight = spec.weights?.[region] ?? (region === config.primaryRegion ? 255 : 0);
       sets.push({
@@ -122,7 +124,7 @@ export function buildScalingFleet(world: World, config: BallastConfig, spec: Sca
       });
     });
   }
-  route53.putRecordSetsNow(zone.id, sets);
+  if (sets.length > 0) route53.putRecordSetsNow(zone.id, sets);
   const records = dns.records.map((r) => (r.name.endsWith('.') ? r.name : `${r.name}.`).toLowerCase());
   return { targets, hostedZoneId: zone.id, healthChecks, records };
 }

@@ -57,8 +57,10 @@ function fleet() {
   return largeFleet({ clusters: 1, servicesPerCluster: 40, hostsPerCluster: 200, tasksPerService: 8 });
 }
 
-export async function refreshRun(mode: Mode, seed = 5): Promise<RefreshRun> {
-  const large = fleet();
+export async function refreshRun(mode: Mode, options: { seed?: number; daemons?: boolean } = {}): Promise<RefreshRun> {
+  const seed = options.seed ?? 5;
+  const base = fleet();
+  const large = options.daemons === false ? { ...base, fleet: { ...base.fleet, daemons: [] } } : base;
   const config = structuredClone(large.config) as any;
   config.policies.drain = { ...config.policies.drain, budgetHosts: BUDGET, budgetPercent: 100 };
   const settleExtra = parseConfig(config).policies.drain.settleSeconds;
@@ -163,12 +165,23 @@ export async function refreshRun(mode: Mode, seed = 5): Promise<RefreshRun> {
       const tasks = hostTasks.get(a.instanceId) ?? [];
       return Math.round((a.endedAt - (lastStop(tasks) + settleMs(tasks))) / 100) / 10;
     });
-    const killed = [...hostTasks.values()]
-      .flat()
-      .filter((t) => t.stopCode === 'EssentialContainerExited' && /Host EC2/.test(t.stoppedReason ?? '')).length;
+    const killed = [...hostTasks.values()].flat().filter((t) => t.stoppedReason?.startsWith('Host EC2')).length;
 
     // The drains' own calls (the scheduled functions of the other capabilities run meanwhile).
     const calls = cloud.endpoint.calls.slice(callsBefore).filter((c) => /HostDraining/.test(c.caller));
+    if (process.env.BENCH_DEBUG) {
+      const by = new Map<string, number>();
+      for (const c of calls) {
+        const key = `${c.caller.replace(/Role.*/, '')} ${c.action}`;
+        by.set(key, (by.get(key) ?? 0) + 1);
+      }
+      console.log(
+        [...by]
+          .sort()
+          .map(([k, v]) => `    ${v} ${k}`)
+          .join('\n'),
+      );
+    }
     const shared = calls.filter((c) => c.service === 'ecs' || c.service === 'autoscaling').length;
     const reads = calls.filter((c) => c.service === 'ecs' && (ECS_READS as readonly string[]).includes(c.action));
     let peak = { action: '-', perSecond: 0, per10s: 0 };
@@ -237,6 +250,9 @@ export async function benchRefresh(row: (name: string, value: string | number) =
   const ballast = await refreshRun('ballast');
   const ideal = await refreshRun('ideal');
   const diy = await refreshRun('diy');
+  // The same classic drainer on hosts without a daemon: nothing holds runningTasksCount above 0 while the
+  // service tasks still drain their load balancer connections.
+  const diyBare = await refreshRun('diy', { daemons: false });
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   row('refresh status (Ballast / ideal / do-it-yourself)', `${ballast.status} / ${ideal.status} / ${diy.status}`);
@@ -263,6 +279,10 @@ export async function benchRefresh(row: (name: string, value: string | number) =
   row(
     'failed requests (Ballast / ideal / do-it-yourself)',
     `${ballast.requests.failed} / ${ideal.requests.failed} / ${diy.requests.failed} of ~${ballast.requests.total}`,
+  );
+  row(
+    'do-it-yourself on hosts without a daemon: failed requests / tasks killed with their host',
+    `${diyBare.requests.failed} / ${diyBare.tasksKilledWithHost}`,
   );
   row(
     'tasks killed with their host (Ballast / ideal / do-it-yourself)',

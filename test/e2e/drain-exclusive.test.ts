@@ -1,4 +1,4 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import example from '../../ballast.config.ts';
@@ -83,6 +83,38 @@ describe('one drain per instance (issue 10, defect 9)', () => {
     const hooks = rw.autoscaling.endedActions.filter((a) => a.instanceId === host);
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ how: 'completed', result: 'CONTINUE' });
+    expect(c.sfn.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  // The local cloud runs the two Resolve Request steps one after the other, so this shows the instance claim
+  // end to end in DynamoDB (dynalite); the race itself is test/unit/host-draining/exclusive.test.ts's.
+  it('drains a host once when two manual drains of it start in the same instant (the instance claim in DynamoDB)', async () => {
+    cloud = await LocalCloud.start({ config: example, seed: 14, withBallast: true });
+    const c = cloud;
+    const rw = c.world.region(REGION);
+    const host = [...rw.autoscaling.group('web-hosts')!.instances.keys()].sort()[0]!;
+    const sfn = new SFNClient(c.clientConfig(REGION));
+    const stateMachineArn = c.stateMachineArn(REGION, 'drain-host');
+
+    // Two operators (or a retrying pipeline with a new request id) drain the same host at the same instant.
+    await Promise.all(
+      ['change-1', 'change-2'].map((requestId) =>
+        sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn,
+            name: requestId,
+            input: JSON.stringify({ action: 'drain', instanceId: host, reason: 'patch', requestId }),
+          }),
+        ),
+      ),
+    );
+    await c.runFor(60 * MINUTE);
+
+    // One drained the host; the other started nothing and named it.
+    expect(drainsStarted(c)).toHaveLength(1);
+    const refused = c.sfn.executions.filter((e) => e.history.some((h) => h.stateName === 'Skipped'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.output).toMatch(/already being drained by manual-drain-/);
     expect(c.sfn.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
   });
 });

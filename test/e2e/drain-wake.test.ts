@@ -40,7 +40,8 @@ async function drainJob(minutes: number, impair?: { readonly delayMs?: number })
   await c.runUntil(() => drain() !== undefined && drain()!.status !== 'RUNNING', (minutes + 60) * MINUTE);
   const hook = rw.autoscaling.endedActions.find((a) => a.instanceId === host)!;
   const services = tasks.flatMap((t) => (t.service ? [t.service] : []));
-  const settleMs = (settleSecondsFor(c, REGION, 'web', services) + parseConfig(example).policies.drain.settleSeconds) * 1000;
+  const settleMs =
+    (settleSecondsFor(c, REGION, 'web', services) + parseConfig(example).policies.drain.settleSeconds) * 1000;
   const lastStop = Math.max(...tasks.map((t) => t.stoppedAt ?? Number.POSITIVE_INFINITY));
   const checks = drain()!.history.filter((h) => h.type === 'TaskStateEntered' && h.stateName === 'Check Tasks');
   return {

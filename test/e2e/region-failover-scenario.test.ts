@@ -5,7 +5,7 @@ import { type RunResult, runScenario } from '#local/scenarios/runner.ts';
 
 /**
  * The `region-failover` scenario with `--compare`: one fleet, one gray failure of the primary, handled by Ballast
- * (immediate and ladder), by Route 53 health checks alone and by an ARC-like plan, each against the physical floor.
+ * (immediate, ladder and data-plane), by Route 53 health checks alone and by an ARC-like plan, each against the physical floor.
  */
 const recoveryOf = (r: RunResult) => Number(/recovery (\d+) s/.exec(r.notes[0] ?? '')?.[1] ?? Number.NaN);
 const floorOf = (r: RunResult) => Number(/physical floor (\d+) s/.exec(r.notes[0] ?? '')?.[1] ?? Number.NaN);
@@ -19,6 +19,7 @@ describe('the region-failover scenario', () => {
       runs.set(v.label, await runScenario(v.scenario, { seed: 1, withBallast: v.withBallast }));
     const immediate = runs.get('Ballast (immediate)')!;
     const ladder = runs.get('Ballast (ladder)')!;
+    const dataPlane = runs.get('Ballast (data-plane)')!;
     const route53 = runs.get('Route 53 health-check failover alone')!;
     const arc = runs.get('an ARC-like plan')!;
 
@@ -35,6 +36,13 @@ describe('the region-failover scenario', () => {
     expect(recoveryOf(arc)).toBeLessThanOrEqual(recoveryOf(immediate));
     expect(failedAfter(immediate)).toBeLessThan(failedAfter(route53) / 10);
     expect(failedAfter(ladder)).toBeLessThan(failedAfter(route53));
+    // data-plane (no Route 53 call): within 30 s of its own floor, whose propagation is the alarms' two flips.
+    expect(
+      dataPlane.invariants.every((i) => i.held),
+      JSON.stringify(dataPlane.invariants),
+    ).toBe(true);
+    expect(recoveryOf(dataPlane) - floorOf(dataPlane)).toBeLessThanOrEqual(30);
+    expect(failedAfter(dataPlane)).toBeLessThan(failedAfter(route53) / 10);
   }, 300_000);
 
   it('gives the same JSON for the same seed, except the real seconds', async () => {

@@ -13,6 +13,13 @@ import { capWait, nextWait, seconds } from './timing.ts';
  */
 
 /**
+ * How often a full budget's holders are checked (their records and executions) by the drains waiting on it:
+ * once per cluster in this time, whichever waiting drain comes first. The status-change rule (./reclaim.ts)
+ * frees a dead holder's slot at once; this sweep is the backstop for a lost event.
+ */
+export const BUDGET_SWEEP_EVERY_SECONDS = 60;
+
+/**
  * 'Acquire Budget': takes one of the cluster's drain slots (at most `budgetHosts`, or `budgetPercent` of the
  * cluster's hosts, the smaller). Hosts that must wait are marked with the `ballast.drain-pending` attribute,
  * so tasks moving off draining hosts avoid them (services that use the placement constraint
@@ -56,7 +63,11 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
     };
   }
   let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
-  if (!held && (await sweepStaleHolders(state, deps, cluster)) > 0) {
+  if (
+    !held &&
+    (await ledger.claimBudgetSweep(config.region, cluster, now, BUDGET_SWEEP_EVERY_SECONDS)) &&
+    (await sweepStaleHolders(state, deps, cluster)) > 0
+  ) {
     held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
   }
   if (held) {

@@ -1,4 +1,5 @@
-import type { DrainRecord } from '#shared/ledger.ts';
+import { AwsTransient } from '#shared/errors.ts';
+import type { DrainRecord, InstanceClaim } from '#shared/ledger.ts';
 import { type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
 import { holderIsRunning } from './reclaim.ts';
@@ -8,8 +9,9 @@ import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
  * One drain per instance (issue 10, defect 9). A host can be asked to drain twice: an operator's manual
  * drain of a host already in its terminate hook, a Spot warning for a host Auto Scaling is terminating, a
  * terminate hook for a host a person is draining. Two drains at once would take two budget slots and race
- * each other's lifecycle action. The rule, checked by 'Resolve Request' (best effort: two requests resolved
- * in the same instant can both pass):
+ * each other's lifecycle action. The rule, enforced by 'Resolve Request' with the instance claim (one ledger
+ * item per instance, `INSTANCE#<region>#<instanceId>`, taken with a conditional write and handed over with a
+ * compare-and-swap, so of two requests resolved in the same instant exactly one holds the host):
  *  - a manual drain of a host that a running drain holds changes nothing (use extend or release);
  *  - a terminate hook or a Spot warning takes over the running drain: it inherits the budget slot, the
  *    lifecycle hook (a Spot drain of a host in its terminate hook completes that hook) and the earlier
@@ -19,18 +21,99 @@ import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 /** Kinds that hold a host. */
 export const DRAINING_KINDS: readonly string[] = ['terminate', 'spot', 'manual-drain'];
 
-/** The running drain of the instance other than `drainId` (its execution still running), if any. */
+/**
+ * Marks the drain records whose drain takes the instance claim: a record without it was written by an
+ * earlier version of Ballast, whose running drain holds no claim (see `holdInstance`).
+ */
+export const CLAIMS_INSTANCE = 'claimsInstance';
+
+/**
+ * The running drain of the instance other than `drainId` (its execution still running), if any. With
+ * `unclaimedOnly`, only drains of an earlier version of Ballast (which hold no instance claim) count.
+ */
 export async function runningDrainOf(
   deps: DrainDeps,
   instanceId: string,
   drainId: string,
+  options: { unclaimedOnly?: boolean } = {},
 ): Promise<DrainRecord | undefined> {
   const records = await deps.ledger.drainsOf(deps.config.region, instanceId);
   for (const record of records) {
     if (record.status !== 'active' || record.drainId === drainId || !DRAINING_KINDS.includes(record.trigger)) continue;
+    if (options.unclaimedOnly && record[CLAIMS_INSTANCE] === true) continue;
     if ((await holderIsRunning(record, deps)).running) return record;
   }
   return undefined;
+}
+
+/** What `holdInstance` decided: this drain holds the host (taking over `previous`, if set), or it refuses. */
+export type Hold =
+  | { readonly held: true; readonly previous: DrainRecord | undefined }
+  | { readonly held: false; readonly holder: DrainRecord };
+
+/**
+ * Takes the instance claim for the drain of `state` (its record already claimed). Free, or already this
+ * drain's (a retried step): held. Held by a drain whose execution is no longer running (it ended without
+ * reaching its end, and the reclaim has not run yet): taken over with a compare-and-swap, nothing inherited.
+ * Held by a running drain: a manual drain refuses; a terminate hook or a Spot warning takes the claim with a
+ * compare-and-swap and takes the running drain over (`previous`). A lost compare-and-swap (another request
+ * changed the holder meanwhile) reads the new holder and decides again.
+ */
+export async function holdInstance(state: DrainState, deps: DrainDeps): Promise<Hold> {
+  const { region } = deps.config;
+  const { instanceId, drainId, kind } = state.request;
+  const claim: InstanceClaim = {
+    drainId,
+    ...(state.execution !== undefined ? { execution: state.execution } : {}),
+    trigger: kind,
+    since: deps.clock().toISOString(),
+  };
+  let replaces: string | undefined;
+  let supersedes: DrainRecord | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const out = await deps.ledger.claimInstance(
+      region,
+      instanceId,
+      supersedes ? { ...claim, supersedes: supersedes.drainId } : claim,
+      deps.clock(),
+      replaces,
+    );
+    if (out.held) {
+      if (supersedes) return { held: true, previous: supersedes };
+      if (out.before?.drainId === drainId) {
+        // A retried step: the claim is already this drain's; a takeover it began is finished again.
+        const taken = out.before.supersedes
+          ? await deps.ledger.getDrain(region, instanceId, out.before.supersedes)
+          : undefined;
+        return { held: true, previous: taken };
+      }
+      // Drains of an earlier version of Ballast hold no claim: the rule still holds for them.
+      const legacy = await runningDrainOf(deps, instanceId, drainId, { unclaimedOnly: true });
+      if (legacy && kind === 'manual-drain') {
+        await deps.ledger.releaseInstance(region, instanceId, drainId);
+        return { held: false, holder: legacy };
+      }
+      return { held: true, previous: legacy };
+    }
+    const holder = out.holder;
+    replaces = holder?.drainId;
+    supersedes = undefined;
+    if (!holder) continue; // let go of between the write and the read: try again
+    const record = await deps.ledger.getDrain(region, instanceId, holder.drainId);
+    const running = record?.status === 'active' && (await holderIsRunning(record, deps)).running;
+    if (!running || !record) {
+      deps.logger.info('The instance claim is held by a drain that is not running: taking it', {
+        holder: holder.drainId,
+        status: record?.status,
+      });
+      continue;
+    }
+    if (kind === 'manual-drain') return { held: false, holder: record };
+    supersedes = record;
+  }
+  throw new AwsTransient(
+    `The instance claim of ${instanceId} changed hands 5 times while ${drainId} tried to take it: retrying the step`,
+  );
 }
 
 /** The latest lifecycle drain of the instance that knew its terminate hook (for the hook's real timeline). */

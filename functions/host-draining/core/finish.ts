@@ -149,6 +149,10 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     ...(undelivered.length > 0 ? { undeliveredEvents: undelivered } : {}),
     message,
   });
+  // The host is free for the next drain (a no-op when another drain took it over, or this one held none).
+  if (state.action === 'drain') {
+    await deps.ledger.releaseInstance(deps.config.region, state.request.instanceId, state.request.drainId);
+  }
   await deps.ledger.appendOperation(now, state.request.drainId, {
     operation: 'drain-host',
     kind: state.request.kind,

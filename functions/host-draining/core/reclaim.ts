@@ -73,9 +73,10 @@ export async function closeAbandonedDrain(
   const cluster = typeof record.cluster === 'string' ? record.cluster : undefined;
   const holder = `${record.instanceId}#${record.drainId}`;
   if (cluster) await deps.ledger.releaseBudget(region, cluster, holder);
+  await deps.ledger.releaseInstance(region, record.instanceId, record.drainId);
   const outcome = `execution-${ended.status.toLowerCase().replace(/_/g, '-')}`;
   const why = [ended.error, ended.cause].filter(Boolean).join(': ');
-  const message = `The drain's execution ended ${ended.status}${why ? ` (${why.slice(0, 500)})` : ''} without recording an outcome: its budget slot was freed. The host may still be DRAINING and its lifecycle hook follows its DefaultResult; drain it again with {"action": "drain", "instanceId": "${record.instanceId}"} or release it with {"action": "release", "instanceId": "${record.instanceId}"}.`;
+  const message = `The drain's execution ended ${ended.status}${why ? ` (${why.slice(0, 500)})` : ''} without recording an outcome: its budget slot and its hold on the host were freed. The host may still be DRAINING and its lifecycle hook follows its DefaultResult; drain it again with {"action": "drain", "instanceId": "${record.instanceId}"} or release it with {"action": "release", "instanceId": "${record.instanceId}"}.`;
   await deps.ledger.updateDrain(region, record.instanceId, record.drainId, {
     status: 'finished',
     outcome,

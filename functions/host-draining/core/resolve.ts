@@ -12,8 +12,8 @@ import type { DrainRecord } from '#shared/ledger.ts';
 import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { DRAIN_STATE_VERSION, type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
-import { DRAINING_KINDS, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
-import { describeContainerInstance, listContainerInstance } from './hosts.ts';
+import { CLAIMS_INSTANCE, DRAINING_KINDS, holdInstance, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
+import { describeContainerInstance, findContainerInstance, listContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
@@ -95,16 +95,6 @@ export async function resolveRequest(
     throw new InvalidInput([
       `cluster: ${request.instanceId} belongs to group ${groupName} of cluster '${groupConfig.cluster}', not '${request.cluster}'; leave cluster out or correct it`,
     ]);
-  }
-
-  // One drain per instance: a manual drain leaves a running drain alone; a hook or a Spot warning takes over.
-  const running = DRAINING_KINDS.includes(request.kind)
-    ? await runningDrainOf(deps, request.instanceId, request.drainId)
-    : undefined;
-  if (running && request.kind === 'manual-drain') {
-    return skip(
-      `${request.instanceId} is already being drained by ${running.drainId} (${running.trigger}): nothing started; change that drain with {"action": "extend"} or {"action": "release"}`,
-    );
   }
 
   // Extend and release act on the running drain of the instance.
@@ -272,6 +262,8 @@ export async function resolveRequest(
     message,
   };
 
+  // One drain per instance (core/exclusive.ts): a drain takes the instance claim once its own record is claimed.
+  const exclusive = action === 'drain' && DRAINING_KINDS.includes(request.kind);
   const claim = await deps.ledger.claimDrain(
     {
       region: config.region,
@@ -290,6 +282,7 @@ export async function resolveRequest(
       ...(hook ? { hook } : {}),
       ...(request.reason !== undefined ? { reason: request.reason } : {}),
       ...(activeDrain ? { target: activeDrain.drainId } : {}),
+      ...(exclusive ? { [CLAIMS_INSTANCE]: true } : {}),
     },
     now,
   );
@@ -301,9 +294,20 @@ export async function resolveRequest(
     deps.logger.info(message, { drainId: request.drainId, instanceId: request.instanceId });
     return { action: 'duplicate', message, drainId: request.drainId, instanceId: request.instanceId };
   }
-  // A retry after a lost claim response finds the running drain already superseded: take over again.
+  const hold = exclusive ? await holdInstance(state, deps) : undefined;
+  if (hold && !hold.held) {
+    // A manual drain leaves a running drain alone: its record says so, and the same request may be asked again.
+    const message = `${request.instanceId} is already being drained by ${hold.holder.drainId} (${hold.holder.trigger}): nothing started; change that drain with {"action": "extend"} or {"action": "release"}`;
+    await deps.ledger.updateDrain(config.region, request.instanceId, request.drainId, {
+      status: 'refused',
+      refusedBy: hold.holder.drainId,
+      message,
+    });
+    return skip(message);
+  }
+  // A hook or a Spot warning takes the running drain over; a retry after a lost response takes over again.
   const previous =
-    running ??
+    hold?.previous ??
     (ours && typeof claim.existing?.supersedes === 'string'
       ? await deps.ledger.getDrain(config.region, request.instanceId, claim.existing.supersedes)
       : undefined);

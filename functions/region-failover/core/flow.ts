@@ -11,6 +11,15 @@ import { InvalidInput } from '#shared/errors.ts';
 import { NoFailoverInProgress, NotHealthyLongEnough } from '../errors.ts';
 import type { FailoverState } from '../state.ts';
 import { checkCapacity, raiseCapacity } from './capacity.ts';
+import {
+  levelFor,
+  nextLevels,
+  observedLevels,
+  publishLevels,
+  reachableShares,
+  sameLevels,
+  steeredRegion,
+} from './data-plane.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
 import { describeServices, lowerToFloor } from './raise.ts';
 import { checkReadiness } from './readiness.ts';
@@ -118,37 +127,88 @@ export async function validateRequest(raw: unknown, deps: FailoverDeps): Promise
     destination: here,
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
   };
+  const dataPlane = policy.mode === 'data-plane';
   if (normalised.type === 'drill') {
     const drill = normalised.input;
+    const percent = drill.percent ?? policy.drillPercent;
+    if (dataPlane) await dataPlaneRungs(deps, 'data-plane', from, here, [percent], 'percent');
     return {
       ...common,
       kind: 'drill',
-      mode: 'ladder',
-      rungs: [drill.percent ?? policy.drillPercent],
+      mode: dataPlane ? 'data-plane' : 'ladder',
+      rungs: [percent],
       share: drill.share ?? policy.share,
       drillHoldSeconds: drill.holdSeconds ?? policy.drillHoldSeconds,
       message: `drill ${failoverId}: ${drill.percent ?? policy.drillPercent}% to ${here} requested`,
     };
   }
   if (normalised.type === 'failback') {
+    const mode = normalised.input.mode ?? policy.mode;
     return {
       ...common,
       kind: 'failback',
-      mode: normalised.input.mode ?? policy.mode,
-      rungs: policy.rungs,
+      mode,
+      rungs: (await dataPlaneRungs(deps, mode, from, here, undefined, 'rungs')) ?? policy.rungs,
       share: policy.share,
       message: `failback ${failoverId} to ${here} requested`,
     };
   }
   const start = normalised.input;
+  const mode = start.mode ?? policy.mode;
   return {
     ...common,
     kind: 'failover',
-    mode: start.mode ?? policy.mode,
-    rungs: start.rungs ?? policy.rungs,
+    mode,
+    rungs: (await dataPlaneRungs(deps, mode, from, here, start.rungs, 'rungs')) ?? start.rungs ?? policy.rungs,
     share: start.share ?? policy.share,
     message: `failover ${failoverId} to ${here} requested`,
   };
+}
+
+/**
+ * The mode against the deployment, and, in `data-plane` mode, the shares the failover stops at: the records'
+ * weights are fixed at deploy, so each asked-for share must be one of them (traffic going home climbs the rungs in
+ * reverse). Undefined outside data-plane mode. Throws InvalidInput naming the field.
+ */
+async function dataPlaneRungs(
+  deps: FailoverDeps,
+  mode: string,
+  from: string | undefined,
+  to: string,
+  asked: readonly number[] | undefined,
+  field: 'rungs' | 'percent',
+): Promise<number[] | undefined> {
+  const deployed = deps.config.dataPlane !== undefined;
+  if (mode !== 'data-plane') {
+    if (!deployed) return undefined;
+    throw new InvalidInput([
+      `mode: this deployment steers traffic through health checks (policies.failover.mode 'data-plane'), not record weights; use mode 'data-plane'`,
+    ]);
+  }
+  if (!deployed) {
+    throw new InvalidInput([
+      "mode: data-plane needs the records, health checks and alarms made at deploy: set policies.failover.mode to 'data-plane' and dns.records[].targets, then deploy",
+    ]);
+  }
+  const home = deps.config.primaryRegion;
+  const source = from ?? (await deps.fence.readFence()).activeRegion;
+  if (source === to) return [...(asked ?? [100])];
+  const steered = steeredRegion(home, source, to);
+  if (!steered) {
+    throw new InvalidInput([
+      `${from !== undefined ? 'from' : 'to'}: data-plane moves traffic between the home region ${home} (primaryRegion) and one other; ${source} to ${to} involves neither: fail back to ${home} first`,
+    ]);
+  }
+  const reachable = reachableShares(deps.config.policy.rungs, steered.towardHome);
+  const problems = (asked ?? []).flatMap((share, i) =>
+    reachable.includes(share)
+      ? []
+      : [
+          `${field === 'rungs' ? `rungs.${i}` : 'percent'}: ${share}% is not a share this data-plane deployment can stop at (${reachable.join(', ')}): the weights are fixed at deploy`,
+        ],
+  );
+  if (problems.length > 0) throw new InvalidInput(problems);
+  return [...(asked ?? reachable)];
 }
 
 /** 'Record Command': an operator command for a failover in progress, picked up at its next watch. */
@@ -166,11 +226,18 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   const now = deps.clock();
   const fence = await deps.fence.readFence();
   const source = state.source || fence.activeRegion;
-  await steeredRecords(deps, deps.clientsFor(state.destination), [source, state.destination]);
+  const dataPlane =
+    state.mode === 'data-plane' && source !== state.destination
+      ? await dataPlaneAtStart(deps, source, state.destination)
+      : undefined;
+  if (state.mode !== 'data-plane') {
+    await steeredRecords(deps, deps.clientsFor(state.destination), [source, state.destination]);
+  }
   if (state.kind === 'failback' && fence.holder === undefined) await healthyLongEnough(state, deps, fence.since);
   const { epoch, from } = await deps.fence.acquire(state.failoverId, state.destination, now);
   const next: FailoverState = {
     ...state,
+    ...(dataPlane ? { dataPlane } : {}),
     source: state.source || from,
     epoch,
     fenceHeld: true,
@@ -180,6 +247,83 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   await record(next, deps);
   await emit(next, deps, FAILOVER_EVENT.started, next.message);
   return next;
+}
+
+/**
+ * Data-plane mode, before the fence: the steered region's alarms exist (RecordsMissing names those that do not)
+ * and the levels they show now are where the shifts start from. Reads CloudWatch only, never Route 53.
+ */
+async function dataPlaneAtStart(
+  deps: FailoverDeps,
+  source: string,
+  destination: string,
+): Promise<NonNullable<FailoverState['dataPlane']>> {
+  const steered = steeredRegion(deps.config.primaryRegion, source, destination);
+  if (!steered) {
+    throw new InvalidInput([
+      `from: data-plane moves traffic between the home region ${deps.config.primaryRegion} and one other; ${source} to ${destination} involves neither`,
+    ]);
+  }
+  const { levels } = await observedLevels(
+    deps.clientsFor(steered.region),
+    dataPlanePrefix(deps),
+    steered.region,
+    deps.config.policy.rungs.length,
+  );
+  return { region: steered.region, towardHome: steered.towardHome, published: levels, target: levels.take };
+}
+
+const dataPlanePrefix = (deps: FailoverDeps): string => {
+  if (!deps.config.dataPlane) throw new Error('data-plane mode on a deployment without data-plane records');
+  return deps.config.dataPlane.alarmPrefix;
+};
+
+/**
+ * Moves the destination's share to `percent`: a Route 53 change of weights, or, in data-plane mode, the first
+ * level on the way there published in the steered region's CloudWatch (the next ones follow in `settle`).
+ */
+async function steer(
+  state: FailoverState,
+  deps: FailoverDeps,
+  percent: number,
+): Promise<{ changeId: string; dataPlane?: FailoverState['dataPlane'] }> {
+  if (state.mode !== 'data-plane') {
+    return { changeId: await setWeights(deps, state.source, state.destination, percent) };
+  }
+  const dp = state.dataPlane;
+  if (!dp) return { changeId: 'unchanged' };
+  const rungs = deps.config.policy.rungs;
+  const target = levelFor(rungs, percent, dp.towardHome);
+  const next = nextLevels(dp.published, target, rungs.length);
+  if (next) await publishLevels(deps.clientsFor(dp.region), dp.region, next, deps.clock());
+  return {
+    changeId: next ? `data-plane:${next.take}/${next.release}` : 'unchanged',
+    dataPlane: { ...dp, target, published: next ?? dp.published },
+  };
+}
+
+/**
+ * Data-plane mode: once the steered region's alarms show the levels last published, publish the next level
+ * towards the target (release follows take up, take follows release down); `settled` when there. While they do
+ * not show it yet, the levels are published again, so the alarms' current period holds only them.
+ */
+async function settle(
+  state: FailoverState,
+  deps: FailoverDeps,
+): Promise<{ settled: boolean; dataPlane?: FailoverState['dataPlane'] }> {
+  const dp = state.dataPlane;
+  if (!dp) return { settled: true };
+  const aws = deps.clientsFor(dp.region);
+  const slots = deps.config.policy.rungs.length;
+  const { levels } = await observedLevels(aws, dataPlanePrefix(deps), dp.region, slots);
+  if (!sameLevels(levels, dp.published)) {
+    await publishLevels(aws, dp.region, dp.published, deps.clock());
+    return { settled: false, dataPlane: dp };
+  }
+  const next = nextLevels(dp.published, dp.target, slots);
+  if (!next) return { settled: true, dataPlane: dp };
+  await publishLevels(aws, dp.region, next, deps.clock());
+  return { settled: false, dataPlane: { ...dp, published: next } };
 }
 
 /**
@@ -241,9 +385,10 @@ export async function shift(state: FailoverState, deps: FailoverDeps): Promise<F
   const returning = state.phase === 'returning';
   const rungIndex = returning ? -1 : state.mode === 'immediate' ? state.rungs.length - 1 : state.rungIndex + 1;
   const percent = returning ? 0 : state.mode === 'immediate' ? 100 : (state.rungs[rungIndex] ?? 100);
-  const changeId = await setWeights(deps, state.source, state.destination, percent);
+  const { changeId, dataPlane } = await steer(state, deps, percent);
   const next: FailoverState = {
     ...state,
+    ...(dataPlane ? { dataPlane } : {}),
     phase: 'propagating',
     rungIndex,
     percent,
@@ -264,7 +409,14 @@ export async function shift(state: FailoverState, deps: FailoverDeps): Promise<F
 
 /** 'Check Change': INSYNC, then the TTL (clients' cached answers) before the rung is watched. */
 export async function checkChange(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
-  const inSync = await changeInSync(deps.clientsFor(state.destination), state.changeId ?? 'unchanged');
+  let inSync: boolean;
+  if (state.mode === 'data-plane') {
+    const settled = await settle(state, deps);
+    inSync = settled.settled;
+    state = { ...state, ...(settled.dataPlane ? { dataPlane: settled.dataPlane } : {}) };
+  } else {
+    inSync = await changeInSync(deps.clientsFor(state.destination), state.changeId ?? 'unchanged');
+  }
   if (!inSync) return { ...state, waitSeconds: deps.config.poll.changeSeconds };
   const ttl = deps.config.dns?.ttl ?? 60;
   const now = deps.clock().toISOString();
@@ -320,6 +472,11 @@ export async function watchRung(state: FailoverState, deps: FailoverDeps): Promi
 
 /** 'Check Commands' while paused: resume (hold again), promote (next rung), abort. */
 export async function whilePaused(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
+  if (state.mode === 'data-plane') {
+    // A cut-back lowers the levels in two steps: the second is published here, once the first shows.
+    const settled = await settle(state, deps);
+    state = { ...state, ...(settled.dataPlane ? { dataPlane: settled.dataPlane } : {}) };
+  }
   const command = await deps.store.latestCommand(state.failoverId);
   if (!command || command.seq <= state.lastCommandSeq) {
     return { ...state, waitSeconds: deps.config.poll.pausedSeconds };
@@ -371,9 +528,10 @@ async function cutBack(state: FailoverState, deps: FailoverDeps, reason: string)
   const now = deps.clock();
   const toIndex = state.rungIndex - 1;
   const toPercent = toIndex >= 0 ? (state.rungs[toIndex] ?? 0) : 0;
-  const changeId = await setWeights(deps, state.source, state.destination, toPercent);
+  const { changeId, dataPlane } = await steer(state, deps, toPercent);
   const next: FailoverState = {
     ...state,
+    ...(dataPlane ? { dataPlane } : {}),
     phase: 'paused',
     paused: true,
     rungIndex: toIndex,
@@ -503,7 +661,25 @@ export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Pr
 /** 'Abort Failover': traffic back to the source, the fence released (the source stays active). */
 export async function abort(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
   const now = deps.clock();
-  const changeId = state.percent > 0 ? await setWeights(deps, state.source, state.destination, 0) : 'unchanged';
+  let changeId = 'unchanged';
+  if (state.mode === 'data-plane') {
+    // Levels come down in two steps (release, then take): 'Abort Failover' runs again until they show.
+    let current = state;
+    if (state.phase !== 'aborting') current = { ...state, ...(await steer(state, deps, 0)) };
+    const settled = await settle(current, deps);
+    current = { ...current, ...(settled.dataPlane ? { dataPlane: settled.dataPlane } : {}) };
+    if (!settled.settled) {
+      return {
+        ...current,
+        phase: 'aborting',
+        waitSeconds: deps.config.poll.changeSeconds,
+        message: 'aborting: traffic on its way back',
+      };
+    }
+    state = current;
+  } else if (state.percent > 0) {
+    changeId = await setWeights(deps, state.source, state.destination, 0);
+  }
   await deps.fence.release(state.failoverId, state.epoch ?? 0, now);
   const next: FailoverState = {
     ...state,

@@ -5,6 +5,7 @@ import { READINESS_CHANGED, type ReadinessDetail } from '#events/failover-events
 import { REGION_FAILOVER_TIMEOUT_SECONDS } from '../config.ts';
 import type { FailoverState } from '../state.ts';
 import { targetFor } from './capacity.ts';
+import { observedLevels, slotSetIdentifier } from './data-plane.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
 import { describeServices } from './raise.ts';
 import { steeredRecords } from './traffic.ts';
@@ -28,10 +29,14 @@ export async function checkReadiness(state: FailoverState, deps: FailoverDeps): 
   if (fence.holder && fence.since && now.getTime() - Date.parse(fence.since) > REGION_FAILOVER_TIMEOUT_SECONDS * 1000) {
     problems.push(`fence: ${fence.holder} has held it since ${fence.since}, longer than a failover can run: abort it`);
   }
-  try {
-    await steeredRecords(deps, deps.clientsFor(here), [...new Set([fence.activeRegion, here])]);
-  } catch (error) {
-    problems.push(`records: ${(error as Error).message}`);
+  if (deps.config.dataPlane) {
+    problems.push(...(await dataPlaneProblems(deps, here, fence.activeRegion)));
+  } else {
+    try {
+      await steeredRecords(deps, deps.clientsFor(here), [...new Set([fence.activeRegion, here])]);
+    } catch (error) {
+      problems.push(`records: ${(error as Error).message}`);
+    }
   }
   if (fence.activeRegion !== here) problems.push(...(await standbyProblems(deps, fence.activeRegion, here, now)));
   const ready = problems.length === 0;
@@ -77,6 +82,35 @@ export async function checkReadiness(state: FailoverState, deps: FailoverDeps): 
       ? `${here} is ready to take traffic from ${fence.activeRegion}`
       : `${here} is not ready: ${problems.join('; ')}`,
   };
+}
+
+/**
+ * Data-plane mode: every steered record has its slot records for the home region, this one and the active one,
+ * each behind a health check, and the non-home regions among them have their level alarms.
+ */
+async function dataPlaneProblems(deps: FailoverDeps, here: string, active: string): Promise<string[]> {
+  const problems: string[] = [];
+  const home = deps.config.primaryRegion;
+  const regions = [...new Set([home, here, active])];
+  const slots = deps.config.policy.rungs.length;
+  const ids = regions.flatMap((r) => Array.from({ length: slots }, (_, i) => slotSetIdentifier(r, i + 1)));
+  try {
+    const records = await steeredRecords(deps, deps.clientsFor(here), ids);
+    for (const [name, sets] of records) {
+      const unchecked = ids.filter((id) => !sets.get(id)?.HealthCheckId);
+      if (unchecked.length > 0) problems.push(`records: ${name} ${unchecked.join(', ')} has no health check`);
+    }
+  } catch (error) {
+    problems.push(`records: ${(error as Error).message}`);
+  }
+  for (const region of regions.filter((r) => r !== home)) {
+    try {
+      await observedLevels(deps.clientsFor(region), deps.config.dataPlane!.alarmPrefix, region, slots);
+    } catch (error) {
+      problems.push(`alarms: ${(error as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 async function standbyProblems(deps: FailoverDeps, active: string, here: string, now: Date): Promise<string[]> {

@@ -30,7 +30,7 @@ import { parseConfig } from '#config/schema.ts';
 import type { DrainEventDetail } from '#events/ballast-events.ts';
 import { type DrainConfig, drainConfigFor } from '#functions/host-draining/config-schema.ts';
 import type { DrainDeps, DrainLogger } from '#functions/host-draining/core/deps.ts';
-import type { DrainLedger, DrainRecord, WakeItem } from '#shared/ledger.ts';
+import type { DrainLedger, DrainRecord, InstanceClaim, WakeItem } from '#shared/ledger.ts';
 
 /**
  * A small simulated fleet behind aws-sdk-client-mock: container instances, tasks with a lifecycle, services
@@ -153,10 +153,31 @@ export class MemoryLedger implements DrainLedger {
   private key(region: string, instanceId: string, drainId: string) {
     return `${region}#${instanceId}#${drainId}`;
   }
+  private claimGate: { waiting: number; size: number; open: () => void; opened: Promise<void> } | undefined;
+  /**
+   * The next `size` drain claims wait for one another, then are written one after the other: requests
+   * resolved in the same instant, each having made all its reads before any of them writes.
+   */
+  gateClaims(size: number): void {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.claimGate = { waiting: 0, size, open, opened };
+  }
   async claimDrain(record: DrainRecord) {
+    const gate = this.claimGate;
+    if (gate) {
+      gate.waiting += 1;
+      if (gate.waiting >= gate.size) {
+        this.claimGate = undefined;
+        gate.open();
+      }
+      await gate.opened;
+    }
     const key = this.key(record.region, record.instanceId, record.drainId);
     const existing = this.drains.get(key);
-    if (existing) return { result: 'exists' as const, existing };
+    if (existing && existing.status !== 'refused') return { result: 'exists' as const, existing };
     this.drains.set(key, { ...record });
     if (this.loseNextClaimResponse) {
       this.loseNextClaimResponse = false;
@@ -184,6 +205,26 @@ export class MemoryLedger implements DrainLedger {
       .filter((r) => r.region === region && r.instanceId === instanceId)
       .sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)));
   }
+  /** The instance claims by `<region>#<instanceId>` (one conditional write each, as in DynamoDB). */
+  readonly instanceClaims = new Map<string, InstanceClaim>();
+  async claimInstance(region: string, instanceId: string, claim: InstanceClaim, _now: Date, replaces?: string) {
+    const key = `${region}#${instanceId}`;
+    const before = this.instanceClaims.get(key);
+    if (before && before.drainId !== claim.drainId && before.drainId !== replaces) {
+      return { held: false as const, holder: { ...before } };
+    }
+    const supersedes = claim.supersedes ?? (before?.drainId === claim.drainId ? before.supersedes : undefined);
+    this.instanceClaims.set(key, {
+      ...claim,
+      since: before?.since ?? claim.since,
+      ...(supersedes !== undefined ? { supersedes } : {}),
+    });
+    return { held: true as const, before: before ? { ...before } : undefined };
+  }
+  async releaseInstance(region: string, instanceId: string, drainId: string) {
+    const key = `${region}#${instanceId}`;
+    if (this.instanceClaims.get(key)?.drainId === drainId) this.instanceClaims.delete(key);
+  }
   async acquireBudget(region: string, cluster: string, holder: string, max: number) {
     const key = `${region}#${cluster}`;
     const holders = this.budgets.get(key) ?? new Set<string>();
@@ -194,6 +235,14 @@ export class MemoryLedger implements DrainLedger {
   }
   async releaseBudget(region: string, cluster: string, holder: string) {
     this.budgets.get(`${region}#${cluster}`)?.delete(holder);
+  }
+  readonly sweptAt = new Map<string, number>();
+  async claimBudgetSweep(region: string, cluster: string, now: Date, everySeconds: number) {
+    const key = `${region}#${cluster}`;
+    const last = this.sweptAt.get(key);
+    if (last !== undefined && last > now.getTime() - everySeconds * 1000) return false;
+    this.sweptAt.set(key, now.getTime());
+    return true;
   }
   async budgetHolders(region: string, cluster: string) {
     return [...(this.budgets.get(`${region}#${cluster}`) ?? [])].sort();

@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '#config/limits.ts';
 import { acquireBudget } from '#functions/host-draining/core/budget.ts';
@@ -70,6 +71,31 @@ describe('defect 1: a budget slot of an execution that is not running is reclaim
 
     expect(mine.phase).toBe('waiting-budget');
     expect(fleet.ledger.record(OTHER)?.status).toBe('active');
+  });
+});
+
+describe('the sweep of a full budget runs once a minute per cluster, not on every waiting drain’s retry (issue 11)', () => {
+  it('checks the holders’ executions once for many waiting drains, and again after the minute', async () => {
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
+    await acquireBudget(asState(await resolveRequest(await terminateEvent(OTHER), deps, EXEC_2)), deps);
+    fleet.executions.set(EXEC_2, 'RUNNING');
+    const waiting = asState(await resolveRequest(await terminateEvent(HOST), deps, EXEC));
+    const described = () => fleet.sfn.commandCalls(DescribeExecutionCommand).length;
+
+    let state = await acquireBudget(waiting, deps);
+    expect(state.phase).toBe('waiting-budget');
+    expect(described()).toBe(1);
+    for (let i = 0; i < 3; i += 1) {
+      fleet.advance(15);
+      state = await acquireBudget(state, deps);
+    }
+    expect(described()).toBe(1);
+    // A minute on, the next retry checks again, and frees the slot of a holder that died meanwhile.
+    fleet.advance(30);
+    fleet.executions.set(EXEC_2, 'ABORTED');
+    state = await acquireBudget(state, deps);
+    expect(described()).toBe(2);
+    expect(state.budget.held).toBe(true);
   });
 });
 
@@ -323,11 +349,11 @@ describe('defect 9: one drain per instance, and a manual drain of a host in its 
     expect(lifecycle.budget.held).toBe(true);
     // Act: an operator drains the same host by hand.
     const manual = await resolveRequest({ action: 'drain', instanceId: HOST, reason: 'patch' }, deps, EXEC_2);
-    // Assert: nothing claimed, one slot.
+    // Assert: nothing claimed but the refused request's record, one slot.
     expect(manual.action).toBe('skip');
     expect(manual.message).toMatch(/already being drained by terminate-/);
     expect(holders().size).toBe(1);
-    expect(fleet.ledger.drains.size).toBe(1);
+    expect([...fleet.ledger.drains.values()].map((r) => r.status).sort()).toEqual(['active', 'refused']);
   });
 
   it('lets a Spot warning take over a running terminate drain: one slot, one completion, the old one superseded', async () => {

@@ -30,7 +30,8 @@ describe('the ledger', () => {
 
     const put = mock.commandCalls(PutCommand)[0]!.args[0].input;
     expect(result).toEqual({ result: 'claimed' });
-    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
+    // A refused request (a manual drain of a host another drain held) may be asked again.
+    expect(put.ConditionExpression).toBe('attribute_not_exists(pk) OR #status = :refused');
     expect(put.Item).toMatchObject({
       pk: 'DRAIN#us-east-1#i-0123456789abcdef0',
       sk: 'terminate-abc',
@@ -47,6 +48,42 @@ describe('the ledger', () => {
     const result = await ledger.claimDrain(record, NOW);
 
     expect(result).toMatchObject({ result: 'exists', existing: { status: 'finished' } });
+  });
+
+  it('claims an instance with one conditional write: free, already ours, or (to take over) still the holder it replaces', async () => {
+    mock.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    mock.on(GetCommand).resolves({
+      Item: {
+        ...ledgerKeys.instance('us-east-1', 'i-1'),
+        drainId: 'manual-drain-a',
+        trigger: 'manual-drain',
+        since: 'x',
+      },
+    });
+    const claim = { drainId: 'terminate-b', trigger: 'terminate', since: NOW.toISOString() };
+
+    const first = await ledger.claimInstance('us-east-1', 'i-1', claim, NOW, 'manual-drain-a');
+    const second = await ledger.claimInstance('us-east-1', 'i-1', claim, NOW);
+
+    const update = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.Key).toEqual({ pk: 'INSTANCE#us-east-1#i-1', sk: 'CLAIM' });
+    expect(update.ConditionExpression).toBe('attribute_not_exists(drainId) OR drainId = :me OR drainId = :replaces');
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':me': 'terminate-b', ':replaces': 'manual-drain-a' });
+    expect(first).toEqual({ held: true, before: undefined });
+    expect(second).toEqual({
+      held: false,
+      holder: { drainId: 'manual-drain-a', trigger: 'manual-drain', since: 'x' },
+    });
+  });
+
+  it('lets go of an instance only for the drain that holds it', async () => {
+    mock.on(UpdateCommand).rejects(conditionFailed());
+
+    await ledger.releaseInstance('us-east-1', 'i-1', 'terminate-b');
+
+    const update = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ConditionExpression).toBe('drainId = :me');
+    expect(update.UpdateExpression).toMatch(/^REMOVE drainId/);
   });
 
   it('takes a budget slot only while fewer than max hold one (or it already holds one)', async () => {
