@@ -38,17 +38,14 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
     // Took over a Spot drain: the host has minutes, it drains at once (an inherited slot is found below).
     return { ...state, phase: 'draining', message: `${state.message} Draining at once (took over a Spot drain).` };
   }
-  // An operator may have released the host while it waited for a slot, or another drain taken it over. On
-  // the first try the record is the one Resolve wrote a moment ago: a release or takeover from now on is
-  // seen by the first 'Check Tasks' (every check reads the record).
-  if (state.budget.waitingSince !== undefined) {
-    const record = await ledger.getDrain(config.region, state.request.instanceId, state.request.drainId);
-    if (record?.status === 'released') {
-      return finish(state, 'released', 'Released by an operator while waiting for a drain slot: not drained.');
-    }
-    const over = superseded(state, record);
-    if (over) return over;
+  // An operator may have released the host while it waited for a slot, or another drain taken it over (also
+  // in the moment since Resolve: a Spot warning resolved at the same instant; then no slot may be taken).
+  const record = await ledger.getDrain(config.region, state.request.instanceId, state.request.drainId);
+  if (record?.status === 'released') {
+    return finish(state, 'released', 'Released by an operator while waiting for a drain slot: not drained.');
   }
+  const over = superseded(state, record);
+  if (over) return over;
   const size = await clusterSize(deps.clients.ecs, cluster);
   const byPercent = Math.floor((size * state.policy.budgetPercent) / 100);
   const max = Math.max(1, Math.min(state.policy.budgetHosts, byPercent));

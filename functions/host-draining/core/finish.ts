@@ -115,8 +115,8 @@ export function eventTypeFor(state: DrainState): DrainEventType {
 }
 
 /**
- * 'Record Outcome': writes the drain record (trigger, tasks by class, times, outcome), the operations log,
- * and emits the final Ballast event. `Host Retained` says that a person must decide about the host.
+ * 'Record Outcome': writes the drain record (trigger, tasks by class, times, outcome; the drain's entry in
+ * the operations log), lets go of the instance claim, and emits the final Ballast event. `Host Retained` says that a person must decide about the host.
  */
 export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise<DrainState> {
   const now = deps.clock();
@@ -150,20 +150,20 @@ export async function recordOutcome(state: DrainState, deps: DrainDeps): Promise
     message,
   });
   // The host is free for the next drain (a no-op when another drain took it over, or this one held none).
-  if (state.action === 'drain') {
+  // Not when it completed a terminate hook with CONTINUE and the host is terminating: nothing drains it again
+  // (a late request finds the claim's holder finished and takes the claim over), and the item expires with
+  // its TTL. A host that goes into a warm pool comes back, so its claim is let go.
+  const terminated =
+    state.request.kind === 'terminate' &&
+    state.lifecycleCompleted === true &&
+    state.lifecycleResult === 'CONTINUE' &&
+    state.request.destination !== 'WarmPool';
+  if (state.action === 'drain' && !terminated) {
     await deps.ledger.releaseInstance(deps.config.region, state.request.instanceId, state.request.drainId);
   }
-  await deps.ledger.appendOperation(now, state.request.drainId, {
-    operation: 'drain-host',
-    kind: state.request.kind,
-    instanceId: state.request.instanceId,
-    cluster: state.cluster,
-    group: state.group,
-    outcome: failed ? 'failed' : outcome,
-    reason: state.request.reason,
-    dryRun: state.dryRun,
-    message,
-  });
+  // The drain record is the drain's entry in the operations log (listed by kind `drain` and time, with the
+  // trigger, reason, outcome and message): a second item per drain would only repeat it. A drain that died
+  // outside a Catch is logged by the reclaim (./reclaim.ts).
   deps.logger.info('Drain finished', { drainId: state.request.drainId, outcome: failed ? 'failed' : outcome });
   return undelivered.length > 0 ? { ...final, undeliveredEvents: undelivered } : final;
 }

@@ -12,8 +12,8 @@ import type { DrainRecord } from '#shared/ledger.ts';
 import { CLUSTER_TAG, type DrainGroupConfig, OPT_IN_TAG } from '../config.ts';
 import { DRAIN_STATE_VERSION, type DrainAction, type DrainState, HookRef } from '../state.ts';
 import type { DrainDeps } from './deps.ts';
-import { CLAIMS_INSTANCE, DRAINING_KINDS, holdInstance, lastHookOf, runningDrainOf, takeOver } from './exclusive.ts';
-import { describeContainerInstance, findContainerInstance, listContainerInstance } from './hosts.ts';
+import { CLAIMS_INSTANCE, DRAINING_KINDS, holdInstance, lastHookOf, takeOver } from './exclusive.ts';
+import { describeContainerInstance, listContainerInstance } from './hosts.ts';
 import { addSeconds, GLOBAL_TIMEOUT_MARGIN_SECONDS } from './timing.ts';
 
 /** What 'Resolve Request' returns when there is nothing to do at all (no request to record). */
@@ -51,11 +51,17 @@ export async function resolveRequest(
     ]);
   }
 
-  // The group: from the lifecycle action, else from EC2 Auto Scaling (Spot, rebalance, manual).
-  const asg = await deps.clients.autoScaling.send(
-    new DescribeAutoScalingInstancesCommand({ InstanceIds: [request.instanceId] }),
-  );
-  const asgInstance = asg.AutoScalingInstances?.[0];
+  // The group: from the lifecycle action, else from EC2 Auto Scaling (Spot, rebalance, manual). A terminate
+  // action names its group; whether the instance is still in it is asked only when its cluster no longer lists
+  // it (below), to tell a host that is already gone from one that was never in the cluster.
+  const describeAsgInstance = async () =>
+    (
+      await deps.clients.autoScaling.send(
+        new DescribeAutoScalingInstancesCommand({ InstanceIds: [request.instanceId] }),
+      )
+    ).AutoScalingInstances?.[0];
+  const asgInstance =
+    request.kind === 'terminate' && request.group !== undefined ? undefined : await describeAsgInstance();
   const groupName = request.group ?? asgInstance?.AutoScalingGroupName;
   const groupConfig = groupName
     ? (config.groups[groupName] ?? (await taggedGroup(deps, groupName, request)))
@@ -149,7 +155,7 @@ export async function resolveRequest(
   }
   if (activeDrain?.deadlineAt) deadlineAt = String(activeDrain.deadlineAt);
 
-  const goneFromGroup = request.kind === 'terminate' && !asgInstance;
+  const goneFromGroup = request.kind === 'terminate' && !containerInstance && !(await describeAsgInstance());
   const goneFromCluster = containerInstance?.status === 'INACTIVE';
   const notInCluster = cluster === undefined || !containerInstance;
   let action: DrainAction;

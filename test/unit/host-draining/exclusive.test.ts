@@ -127,12 +127,33 @@ describe('one drain per instance, claimed atomically', () => {
     const seen = { maxHolders: 0 };
     const [manualEnd, hookEnd] = await Promise.all([runToEnd(manual, deps, seen), runToEnd(hook, deps, seen)]);
     // Assert
-    expect(fleet.ledger.instanceClaims.get(`us-east-1#${HOST}`)).toBeUndefined(); // let go at the end
+    // The claim moved to the hook's drain; the host terminates, so it is not let go (it expires with its TTL).
+    expect(fleet.ledger.instanceClaims.get(`us-east-1#${HOST}`)?.drainId).toBe(hook.request.drainId);
     expect(manualEnd.outcome).toBe('superseded');
     expect(hookEnd.outcome).toBe('drained');
     expect(seen.maxHolders).toBe(1);
     expect(holders().size).toBe(0);
     expect(fleet.mutationsOf('autoscaling:CompleteLifecycleAction')).toHaveLength(1);
+  });
+
+  it('lets a request after a terminate drain that completed take the claim its finished holder kept', async () => {
+    fleet.terminating(HOST);
+    fleet.addTask(HOST, 'service:api');
+    const deps = fleet.deps();
+    const hook = asState(await resolveRequest(await terminateEvent(HOST), deps, exec(1)));
+    const end = await runToEnd(hook, deps, { maxHolders: 0 });
+    fleet.executions.set(exec(1), 'SUCCEEDED');
+    expect(end.outcome).toBe('drained');
+    expect(fleet.ledger.instanceClaims.get(`us-east-1#${HOST}`)?.drainId).toBe(hook.request.drainId);
+
+    const late = await resolveRequest(
+      { action: 'drain', instanceId: HOST, reason: 'late', requestId: 'c-9' },
+      deps,
+      exec(2),
+    );
+
+    expect(isState(late) && late.action).toBe('drain');
+    expect(fleet.ledger.instanceClaims.get(`us-east-1#${HOST}`)?.drainId).toBe(asState(late).request.drainId);
   });
 
   it('frees the host at the end of a drain, so the next request for it drains', async () => {
