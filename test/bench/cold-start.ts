@@ -13,11 +13,13 @@ import { PROJECT_ROOT } from '../../infra/function-factory.ts';
  * run in turn, round after round, so that a busy machine weighs on all of them alike. The same handler
  * bundled with plain ESM imports of the SDK (what NodejsFunction builds) is measured beside it, and so is a
  * script that only requires the SDK packages the bundle requires: the part of the cold init that is the SDK's.
- * Goals (issue 11): at most 150 KiB per bundle and 150 ms of cold init.
+ * Goals (issue 11): at most 150 KiB per bundle and 150 ms of cold init. BENCH_NODE=/path/to/node measures
+ * under another Node (the Lambdas run nodejs24.x; the machines have Node 20), BENCH_COLD_ROUNDS sets the rounds.
  */
 const GOAL_KIB = 150;
 const GOAL_MS = 150;
 const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 7);
+const NODE = process.env.BENCH_NODE || process.execPath;
 const SDK_PACKAGE = /["(]@aws-sdk\/(client-(?!dynamodb")[a-z0-9-]+|lib-dynamodb)"/g;
 const SDK_REQUIRE = /\("(@aws-sdk\/[a-z0-9-]+)"\)/g;
 
@@ -46,7 +48,7 @@ const median = (values: number[]): number => {
 /** Wall milliseconds of one fresh Node process running `args` in `cwd`. */
 function processMs(args: string[], cwd: string): number {
   const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, {
+  const run = spawnSync(NODE, args, {
     cwd,
     env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' },
     encoding: 'utf8',
@@ -57,7 +59,8 @@ function processMs(args: string[], cwd: string): number {
 }
 
 export async function benchColdStart(row: (name: string, value: string | number) => void): Promise<void> {
-  console.log(`\nHandler bundles and cold init (fresh node processes, median of ${ROUNDS}, ${process.version})`);
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\nHandler bundles and cold init (fresh node processes, median of ${ROUNDS}, Node ${version})`);
   const outRoot = path.join(PROJECT_ROOT, '.tmp', `bench-cold-start-${process.pid}`);
   try {
     const handlers = [];
