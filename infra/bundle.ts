@@ -29,7 +29,7 @@ const SDK_NAMESPACE = 'aws-sdk-require';
  * The AWS SDK is loaded with `require()`, not `import`. Its packages are CommonJS, and an ES module that
  * imports a CommonJS package makes Node run its export lexer over the package's entry file (the ECS client's
  * is ~250 KB) and resolve it through the ESM loader: measured here, that is about 40 % of a handler's cold
- * init (see README, "Cold start"). `require` loads the very same module objects without that detour. Each
+ * init (README, "Bundles and cold start"). `require` loads the very same module objects without that detour. Each
  * import of `@aws-sdk/x` becomes a tiny CommonJS module, `module.exports = require('@aws-sdk/x')`, whose
  * `require` stays external.
  */
