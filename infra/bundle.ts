@@ -1,13 +1,18 @@
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
+
+/**
+ * esbuild, loaded when a bundle is built: synth with bundling skipped (the infra tests, the local cloud)
+ * needs none, as with NodejsFunction.
+ */
+const esbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('esbuild');
 
 /**
  * How every handler is bundled: one minified ESM file (index.mjs, with a linked source map) with the AWS SDK
- * left out, as the Lambda runtime provides it. The function factory runs this module once per handler (in a
- * child process: CDK's local bundling is synchronous, esbuild's plugins are not); the bench and the bundle
- * tests call `bundleHandler` directly, so all three build the same bytes.
+ * left out, as the Lambda runtime provides it. The function factory, the bench and the bundle tests all build
+ * with these functions, so they build the same bytes (and the tests see esbuild's metafile of them).
  */
 export const BUNDLING = {
   format: 'esm',
@@ -18,41 +23,16 @@ export const BUNDLING = {
   // minification must not rename them.
   keepNames: true,
   mainFields: ['module', 'main'],
-  // The bundled CommonJS dependencies (and the SDK, below) call `require`: an ES module has none of its own.
+  /**
+   * The AWS SDK is imported (ESM) from the runtime's copy. Loading it with `require()` instead (an esbuild
+   * plugin, tried and measured with `npm run bench -- cold-start`) made cold init ~40 % faster on Node 20 and
+   * ~10 % slower on Node 24, which is what the functions run: Node 24's ESM loader no longer pays for
+   * importing CommonJS packages.
+   */
+  external: ['@aws-sdk/*'],
+  // Bundled CommonJS dependencies call `require`: an ES module has none of its own.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 } as const;
-
-const SDK = /^@aws-sdk\//;
-const SDK_NAMESPACE = 'aws-sdk-require';
-
-/**
- * The AWS SDK is loaded with `require()`, not `import`. Its packages are CommonJS, and an ES module that
- * imports a CommonJS package makes Node run its export lexer over the package's entry file (the ECS client's
- * is ~250 KB) and resolve it through the ESM loader: measured here, that is about 40 % of a handler's cold
- * init (README, "Bundles and cold start"). `require` loads the very same module objects without that detour. Each
- * import of `@aws-sdk/x` becomes a tiny CommonJS module, `module.exports = require('@aws-sdk/x')`, whose
- * `require` stays external.
- */
-export const sdkThroughRequire: Plugin = {
-  name: 'aws-sdk-through-require',
-  setup(on) {
-    on.onResolve({ filter: SDK }, (args) =>
-      args.namespace === SDK_NAMESPACE
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: SDK_NAMESPACE },
-    );
-    on.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
-
-/** The SDK package a metafile import names (`aws-sdk-require:@aws-sdk/client-ecs` -> `@aws-sdk/client-ecs`). */
-export function sdkPackageOf(importPath: string): string | undefined {
-  const name = importPath.startsWith(`${SDK_NAMESPACE}:`) ? importPath.slice(SDK_NAMESPACE.length + 1) : importPath;
-  return SDK.test(name) ? name : undefined;
-}
 
 export interface BundleResult {
   /** Bytes of index.mjs. */
@@ -63,29 +43,17 @@ export interface BundleResult {
 export interface BundleOptions {
   /** @default true; false: nothing is written (the tests only read the metafile) */
   readonly write?: boolean;
-  /**
-   * How the bundle loads the SDK: 'require' (what is deployed) or 'import' (plain ESM imports, what
-   * NodejsFunction would build; the bench measures both side by side). @default 'require'
-   */
-  readonly sdk?: 'require' | 'import';
 }
 
-/** Bundles one handler (`entry` relative to `root`) into `outdir`/index.mjs. */
-export async function bundleHandler(
-  root: string,
-  entry: string,
-  outdir: string,
-  options: BundleOptions = {},
-): Promise<BundleResult> {
-  const outfile = path.join(outdir, 'index.mjs');
-  const result = await build({
+function buildOptions(root: string, entry: string, outdir: string, write: boolean): BuildOptions {
+  return {
     entryPoints: [path.join(root, entry)],
     absWorkingDir: root,
     bundle: true,
-    outfile,
-    write: options.write ?? true,
+    outfile: path.join(outdir, 'index.mjs'),
+    write,
     metafile: true,
-    sourcemap: options.write === false ? false : 'linked',
+    sourcemap: write ? 'linked' : false,
     format: BUNDLING.format,
     platform: BUNDLING.platform,
     target: BUNDLING.target,
@@ -93,20 +61,31 @@ export async function bundleHandler(
     keepNames: BUNDLING.keepNames,
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
-    ...(options.sdk === 'import' ? { external: ['@aws-sdk/*'] } : { plugins: [sdkThroughRequire] }),
+    external: [...BUNDLING.external],
     logLevel: 'warning',
-  });
-  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('index.mjs'))?.[1];
-  if (!output) throw new Error(`bundleHandler: esbuild wrote no index.mjs for ${entry}`);
-  return { bytes: options.write === false ? output.bytes : statSync(outfile).size, metafile: result.metafile };
+  };
 }
 
-// `node --import tsx infra/bundle.ts ROOT ENTRY OUTDIR`: what the function factory runs.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [root, entry, outdir] = process.argv.slice(2);
-  if (!root || !entry || !outdir) {
-    console.error('usage: node --import tsx infra/bundle.ts ROOT ENTRY OUTDIR');
-    process.exit(2);
-  }
-  await bundleHandler(root, entry, outdir);
+function resultOf(entry: string, outdir: string, write: boolean, metafile: Metafile | undefined): BundleResult {
+  const output = Object.entries(metafile?.outputs ?? {}).find(([file]) => file.endsWith('index.mjs'))?.[1];
+  if (!metafile || !output) throw new Error(`bundleHandler: esbuild wrote no index.mjs for ${entry}`);
+  return { bytes: write ? statSync(path.join(outdir, 'index.mjs')).size : output.bytes, metafile };
+}
+
+/** Bundles one handler (`entry` relative to `root`) into `outdir`/index.mjs (the bench, the tests). */
+export async function bundleHandler(
+  root: string,
+  entry: string,
+  outdir: string,
+  options: BundleOptions = {},
+): Promise<BundleResult> {
+  const write = options.write ?? true;
+  const result = await esbuild().build(buildOptions(root, entry, outdir, write));
+  return resultOf(entry, outdir, write, result.metafile);
+}
+
+/** The same, synchronously: CDK's local bundling (the function factory) cannot wait for a promise. */
+export function bundleHandlerSync(root: string, entry: string, outdir: string): BundleResult {
+  const result = esbuild().buildSync(buildOptions(root, entry, outdir, true));
+  return resultOf(entry, outdir, true, result.metafile);
 }

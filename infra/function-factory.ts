@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONFIG_FILE_ENV, CONFIG_FILE_NAME } from '../functions/shared/config-file.ts';
+import { bundleHandlerSync } from './bundle.ts';
 
 /** Lambda keeps all environment variables of a function within 4 KB (keys and values). */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
@@ -32,8 +32,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 const built = new Map<string, string>();
 
 /**
- * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK external and loaded with
- * `require`, see there), plus the configuration file. Hashed by output, as NodejsFunction does; infra tests
+ * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK external), plus the
+ * configuration file. Hashed by output, as NodejsFunction does; infra tests
  * that skip bundling (context `aws:cdk:bundling-stacks: []`) never run it.
  */
 function bundledCode(entry: string, configFile: string | undefined): lambda.Code {
@@ -47,12 +47,7 @@ function bundledCode(entry: string, configFile: string | undefined): lambda.Code
           let dir = built.get(entry);
           if (!dir) {
             dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-bundle-'));
-            const run = spawnSync(
-              process.execPath,
-              ['--import', 'tsx', path.join(PROJECT_ROOT, 'infra', 'bundle.ts'), PROJECT_ROOT, entry, dir],
-              { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
-            );
-            if (run.status !== 0) throw new Error(`bundling ${entry} failed: ${run.stderr || run.error?.message}`);
+            bundleHandlerSync(PROJECT_ROOT, entry, dir);
             built.set(entry, dir);
           }
           cpSync(dir, outputDir, { recursive: true });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleHandler, sdkPackageOf } from '#infra/bundle.ts';
+import { bundleHandler } from '#infra/bundle.ts';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
 
 /**
@@ -39,9 +39,8 @@ async function clientsOf(entry: string): Promise<{ loaded: string[]; used: strin
   for (const [file, input] of Object.entries(metafile.inputs)) {
     if (!(file in output.inputs)) continue; // tree-shaken away: contributes nothing to the bundle
     for (const imported of input.imports) {
-      const sdk = sdkPackageOf(imported.path);
-      if (!sdk || !CLIENT_PACKAGE.test(sdk)) continue;
-      (file.startsWith('functions/shared/clients/') ? loaded : used).add(sdk);
+      if (!imported.external || !CLIENT_PACKAGE.test(imported.path)) continue;
+      (file.startsWith('functions/shared/clients/') ? loaded : used).add(imported.path);
     }
   }
   return { loaded: [...loaded].sort(), used: [...used].sort() };
