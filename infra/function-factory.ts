@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,17 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 /** Bundles already built in this process, by entry: both regions' stacks ship the same handler bytes. */
 const built = new Map<string, string>();
+let bundles: string | undefined;
+
+/** Where this process builds its bundles (CDK copies them into the assembly), removed when it exits. */
+function bundlesDir(): string {
+  if (!bundles) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-bundles-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    bundles = dir;
+  }
+  return bundles;
+}
 
 /**
  * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK external), plus the
@@ -46,7 +57,7 @@ function bundledCode(entry: string, configFile: string | undefined): lambda.Code
         tryBundle(outputDir: string): boolean {
           let dir = built.get(entry);
           if (!dir) {
-            dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-bundle-'));
+            dir = mkdtempSync(path.join(bundlesDir(), 'bundle-'));
             bundleHandlerSync(PROJECT_ROOT, entry, dir);
             built.set(entry, dir);
           }
