@@ -14,6 +14,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    projects: [layer('unit'), layer('infra', { isolate: false }), layer('sfn'), layer('local'), layer('e2e')],
+    // e2e tests run whole simulated hours in real processes: a busy 2-core machine must not fail them on time.
+    projects: [
+      layer('unit'),
+      layer('infra', { isolate: false }),
+      layer('sfn'),
+      layer('local'),
+      layer('e2e', { testTimeout: 240_000, hookTimeout: 120_000 }),
+    ],
   },
 });

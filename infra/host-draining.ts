@@ -1,4 +1,4 @@
-import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -75,6 +75,10 @@ export class HostDraining extends Construct {
   readonly resolveFunction: lambda.Function;
   readonly drainFunction: lambda.Function;
   readonly finishFunction: lambda.Function;
+  /** The published versions the workflow invokes (`fn.currentVersion`, retained when replaced). */
+  readonly resolveVersion: lambda.Version;
+  readonly drainVersion: lambda.Version;
+  readonly finishVersion: lambda.Version;
   /** Frees the slot and closes the record of an execution that ended outside a Catch (status-change events). */
   readonly reclaimFunction: lambda.Function;
   /** Wakes a drain when its host's last task stops (ECS task state change events). */
@@ -132,15 +136,28 @@ export class HostDraining extends Construct {
       config,
     });
 
+    // The workflow calls published versions, so a running execution (up to 50 h) keeps the code it started
+    // with across a deploy. CDK's currentVersion takes a new logical id when a function's code or
+    // configuration changes; RETAIN keeps the old version when CloudFormation would delete it at the end of
+    // the update, since executions started before the deploy still call it.
+    const pinned = (fn: lambda.Function): lambda.Version => {
+      const version = fn.currentVersion;
+      version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      return version;
+    };
+    this.resolveVersion = pinned(this.resolveFunction);
+    this.drainVersion = pinned(this.drainFunction);
+    this.finishVersion = pinned(this.finishFunction);
+
     this.stateMachine = createStateMachine(this, 'Workflow', {
       stateMachineName: `${props.config.name}-drain-host`,
       comment:
         'Drains an ECS container instance before Auto Scaling terminates it (lifecycle hooks, Spot warnings, rebalance recommendations, manual drain/extend/release).',
       definitionBody: sfn.DefinitionBody.fromChainable(
         drainHostDefinition(this, {
-          resolve: this.resolveFunction,
-          drain: this.drainFunction,
-          finish: this.finishFunction,
+          resolve: this.resolveVersion,
+          drain: this.drainVersion,
+          finish: this.finishVersion,
         }),
       ),
       timeout: DRAIN_HOST_TIMEOUT,
@@ -496,15 +513,37 @@ export class HostDraining extends Construct {
         );
       }
     }
+    // The workflow role: its three functions' published versions, never their unpublished code. Each Task
+    // names the version of the deploy that started the execution, and the role's policy is replaced at every
+    // deploy, so the grant covers the versions published before it too (the Version resources of earlier
+    // deploys are no longer in the template to be named): `name:*`, with `$LATEST` and the unqualified
+    // function denied.
     const workflowRole = this.stateMachine.role;
+    const pinnedFunctions = [this.resolveFunction, this.drainFunction, this.finishFunction];
+    workflowRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokePublishedDrainVersions',
+        actions: ['lambda:InvokeFunction'],
+        resources: pinnedFunctions.map((fn) => `${fn.functionArn}:*`),
+      }),
+    );
+    workflowRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverInvokeUnpublishedDrainCode',
+        effect: iam.Effect.DENY,
+        actions: ['lambda:InvokeFunction'],
+        resources: pinnedFunctions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:$LATEST`]),
+      }),
+    );
     Validations.of(workflowRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray tracing and CloudWatch Logs delivery of the state machine support no resource-level permissions.',
     });
-    for (const fn of [this.resolveFunction, this.drainFunction, this.finishFunction]) {
+    for (const fn of pinnedFunctions) {
       Validations.of(workflowRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
-        reason: 'The workflow invokes its own functions, any version or alias of them.',
+        reason:
+          'The published versions of this workflow function: a running execution (up to 50 h) calls the version it started with, which a later deploy no longer names; $LATEST and the unqualified function are denied.',
       });
     }
   }

@@ -215,13 +215,17 @@ export class RegionFailover extends Construct {
     const everyService = Object.entries(props.config.regions).flatMap(([region, fleet]) =>
       fleet.services.map((s) => serviceArn(region, s.cluster, s.name)),
     );
-    const groupArns = here.autoScalingGroups.map((g) =>
+    const groupArn = (region: string, name: string) =>
       stack.formatArn({
         service: 'autoscaling',
+        region,
         resource: 'autoScalingGroup',
-        resourceName: `*:autoScalingGroupName/${g.name}`,
+        resourceName: `*:autoScalingGroupName/${name}`,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+      });
+    const ownGroups = here.autoScalingGroups.map((g) => groupArn(props.region, g.name));
+    const everyGroup = Object.entries(props.config.regions).flatMap(([region, fleet]) =>
+      fleet.autoScalingGroups.map((g) => groupArn(region, g.name)),
     );
     const eventBusArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
     const statements: iam.PolicyStatement[] = [
@@ -254,6 +258,8 @@ export class RegionFailover extends Construct {
         }),
       );
     }
+    // With scale-down after bake, the MinSize a failover raised in the old region is given back from here too.
+    const groupArns = scaleDown ? everyGroup : ownGroups;
     if (groupArns.length > 0) {
       statements.push(statement('RaiseConfiguredGroups', ['autoscaling:UpdateAutoScalingGroup'], groupArns));
     }

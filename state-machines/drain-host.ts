@@ -64,11 +64,16 @@ export const DRAIN_HOST_STATES = {
 
 const S = DRAIN_HOST_STATES;
 
-/** The three Lambda functions of the workflow (functions/host-draining/{resolve,drain,finish}.ts). */
+/**
+ * The three Lambda functions of the workflow (functions/host-draining/{resolve,drain,finish}.ts), as
+ * published versions: every Task names a version's ARN (`…:function:name:N`), so an execution keeps
+ * calling the code it started with for its whole life (up to 50 h) whatever is deployed meanwhile, and
+ * executions started after a deploy call the new version.
+ */
 export interface DrainHostFunctions {
-  readonly resolve: lambda.IFunction;
-  readonly drain: lambda.IFunction;
-  readonly finish: lambda.IFunction;
+  readonly resolve: lambda.IVersion;
+  readonly drain: lambda.IVersion;
+  readonly finish: lambda.IVersion;
 }
 
 /** Longest a drain execution may run: the hook's 48 h global cap, plus room to finish. */

@@ -38,11 +38,27 @@ export const RaisedGroup = z
     cluster: z.string(),
     minBefore: z.number().int(),
     minAfter: z.number().int(),
+    /** The group's desired capacity before the raise (a MinSize above it made Auto Scaling raise it). */
+    desiredBefore: z.number().int().optional(),
     maxSize: z.number().int(),
     problem: z.string().optional(),
   })
   .strict();
 export type RaisedGroup = z.output<typeof RaisedGroup>;
+
+/**
+ * A group whose MinSize a completed failover raised in the region it made active (kept on the fence item), so
+ * that the scale-down after the next failover away from that region can give it back.
+ */
+export const HeldGroup = z
+  .object({
+    name: z.string(),
+    minBefore: z.number().int(),
+    minAfter: z.number().int(),
+    desiredBefore: z.number().int().optional(),
+  })
+  .strict();
+export type HeldGroup = z.output<typeof HeldGroup>;
 
 export const CutBack = z
   .object({ at: z.string(), fromPercent: z.number(), toPercent: z.number(), reason: z.string() })
@@ -56,7 +72,15 @@ export const FailoverState = z
     /** Drills: how long the share stays on the destination. */
     drillHoldSeconds: z.number().int().min(0).optional(),
     evidence: DrillEvidence.optional(),
-    /** After the bake: what was lowered in the old region, per service (or why not). */
+    /**
+     * Failovers and failbacks: seconds from the first shift until the load balancers' request counts showed the
+     * destination carrying at least 90 % of both regions' requests (the old region drained), measured at
+     * completion; absent when no complete minute showed it by then or the counts could not be read.
+     */
+    drainSeconds: z.number().min(0).optional(),
+    /** The groups an earlier failover raised in this failover's source (from the fence), for the scale-down. */
+    oldRegionGroups: z.array(HeldGroup).optional(),
+    /** After the bake: what was lowered in the old region, per service and group (or why not). */
     scaledDown: z.array(z.string()).optional(),
     phase: z.enum(FAILOVER_PHASES),
     failoverId: z.string(),

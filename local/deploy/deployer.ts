@@ -71,6 +71,8 @@ export interface DeployedStack {
   readonly roles: RoleInfo[];
   readonly stateMachineArns: Record<string, string>;
   readonly functionNames: string[];
+  /** The qualified ARN (`…:function:name:N`) of each AWS::Lambda::Version, by logical id. */
+  readonly functionVersions: Record<string, string>;
   readonly ruleNames: string[];
   readonly tableNames: string[];
   /** Tables with DeletionPolicy Retain (or RetainExceptOnCreate): a destroy leaves them, and their items. */
@@ -120,24 +122,30 @@ export async function deployStack(
   const { world } = target;
   // Health check ids are Route 53's, known once created: Ref and Fn::GetAtt HealthCheckId resolve to them.
   const healthCheckIds: Record<string, string> = {};
+  // Lambda version numbers are Lambda's, known once published: Ref and Fn::GetAtt Version resolve to them.
+  const versionTypes = new Set(resourcesOfType(stack.template, 'AWS::Lambda::Version').map(([logicalId]) => logicalId));
+  const publishedNow = new Map<string, PublishedVersion>();
   const ctx = deploymentContext(stack.template, {
     stackName: stack.stackName,
     region: stack.region,
     accountId: world.accountId,
-    attributes: (logicalId, attribute) =>
-      attribute === 'Ref' || attribute === 'HealthCheckId' ? healthCheckIds[logicalId] : undefined,
+    attributes: (logicalId, attribute) => {
+      if (versionTypes.has(logicalId)) {
+        const published = publishedNow.get(logicalId);
+        if (!published)
+          throw new Error(`${stack.stackName}: ${logicalId} (AWS::Lambda::Version) is read before it is published`);
+        if (attribute === 'Ref' || attribute === 'FunctionArn') return `${published.functionArn}:${published.version}`;
+        if (attribute === 'Version') return String(published.version);
+        return undefined;
+      }
+      return attribute === 'Ref' || attribute === 'HealthCheckId' ? healthCheckIds[logicalId] : undefined;
+    },
   });
   const deployer = { accessKeyId: 'AKIACLOUDFORMATION00', secretAccessKey: 'local-cloud-secret' };
   target.callers.set(deployer.accessKeyId, { accessKeyId: deployer.accessKeyId, name: 'cloudformation' });
-
-  const roleList = roles(stack.template, ctx);
-  const keyOfRole = new Map<string, string>();
-  for (const role of roleList) {
-    const accessKeyId = accessKeyFor(role.arn);
-    keyOfRole.set(role.arn, accessKeyId);
-    target.callers.set(accessKeyId, { accessKeyId, roleArn: role.arn, name: role.logicalId });
-  }
-  const keyFor = (roleArn: string) => keyOfRole.get(roleArn) ?? accessKeyFor(roleArn);
+  // Every role's access key is derived from its ARN (the callers are registered once the versions its
+  // policies may name are published).
+  const keyFor = accessKeyFor;
 
   const dynamo = new DynamoDBClient({ region: stack.region, endpoint: target.endpointUrl, credentials: deployer });
   const tableInfos = tables(stack.template, ctx);
@@ -201,6 +209,13 @@ export async function deployStack(
       timeoutSeconds: fn.timeoutSeconds,
     });
   }
+  publishVersions(target, stack, ctx, publishedNow);
+
+  const roleList = roles(stack.template, ctx);
+  for (const role of roleList) {
+    const accessKeyId = accessKeyFor(role.arn);
+    target.callers.set(accessKeyId, { accessKeyId, roleArn: role.arn, name: role.logicalId });
+  }
 
   const machines = stateMachines(stack.template, ctx);
   for (const machine of machines) {
@@ -258,7 +273,7 @@ export async function deployStack(
   world.note(
     stack.region,
     'deploy',
-    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)${routing.records > 0 ? `, ${routing.alarmNames.length} alarm(s), ${Object.keys(healthCheckIds).length} health check(s), ${routing.records} record set(s)` : ''}`,
+    `${stack.stackName}: ${machines.length} state machine(s), ${functionInfos.length} function(s), ${publishedNow.size} function version(s), ${rules.length} rule(s), ${hooks.length} lifecycle hook(s)${routing.records > 0 ? `, ${routing.alarmNames.length} alarm(s), ${Object.keys(healthCheckIds).length} health check(s), ${routing.records} record set(s)` : ''}`,
   );
 
   return {
@@ -267,6 +282,9 @@ export async function deployStack(
     roles: roleList,
     stateMachineArns: Object.fromEntries(machines.map((m) => [m.name, m.arn])),
     functionNames: functionInfos.map((f) => f.name),
+    functionVersions: Object.fromEntries(
+      [...publishedNow].map(([logicalId, v]) => [logicalId, `${v.functionArn}:${v.version}`]),
+    ),
     ruleNames: rules.map((r) => r.name),
     tableNames: tableInfos.map((t) => t.name),
     retainedTableNames: tableInfos.filter((t) => RETAINING.includes(t.deletionPolicy ?? '')).map((t) => t.name),
@@ -274,6 +292,68 @@ export async function deployStack(
     healthChecks: { ...healthCheckIds },
     alarmNames: routing.alarmNames,
   };
+}
+
+/** A published function version, as a stack's AWS::Lambda::Version resource holds it. */
+interface PublishedVersion {
+  readonly functionArn: string;
+  readonly version: number;
+  /** DeletionPolicy Retain (or RetainExceptOnCreate): a later deploy without the resource leaves the version. */
+  readonly retained: boolean;
+}
+
+/** The versions each stack's AWS::Lambda::Version resources published, per simulated account: `<region>/<stack>`. */
+const stackVersions = new WeakMap<object, Map<string, Map<string, PublishedVersion>>>();
+function versionsIn(world: object): Map<string, Map<string, PublishedVersion>> {
+  let known = stackVersions.get(world);
+  if (!known) {
+    known = new Map();
+    stackVersions.set(world, known);
+  }
+  return known;
+}
+
+/**
+ * CloudFormation's handling of AWS::Lambda::Version: a resource the stack already has is left as it is (a
+ * version never changes, whatever its function became since); a new logical id publishes the function's
+ * code and configuration as they are now (CDK's `currentVersion` takes a new logical id when the function's
+ * code or configuration changes, so a changed function gets a new version); and once the update is done,
+ * a version whose resource left the template is deleted, unless its DeletionPolicy retains it. Running
+ * executions that still call a deleted version then fail with ResourceNotFoundException, as in AWS.
+ */
+function publishVersions(
+  target: DeployTarget,
+  stack: { template: CfnTemplate; stackName: string; region: string },
+  ctx: ReturnType<typeof deploymentContext>,
+  published: Map<string, PublishedVersion>,
+): void {
+  const all = versionsIn(target.world);
+  const key = `${stack.region}/${stack.stackName}`;
+  const before = all.get(key) ?? new Map<string, PublishedVersion>();
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Version', ctx)) {
+    const functionRef = resolveIntrinsics<string>(resource.Properties?.FunctionName, ctx);
+    const fn = target.lambdas.find(functionRef);
+    if (!fn) {
+      throw new Error(
+        `${stack.stackName}: CREATE_FAILED ${logicalId} (AWS::Lambda::Version): Function not found: ${functionRef}`,
+      );
+    }
+    const existing = before.get(logicalId);
+    const retained = RETAINING.includes(resource.DeletionPolicy ?? '');
+    published.set(
+      logicalId,
+      existing && existing.functionArn === fn.arn
+        ? { ...existing, retained }
+        : { functionArn: fn.arn, version: target.lambdas.publishVersion(fn.arn), retained },
+    );
+  }
+  // UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: the versions the template no longer has.
+  const kept = new Set([...published.values()].map((v) => `${v.functionArn}:${v.version}`));
+  for (const [logicalId, old] of before) {
+    if (published.has(logicalId) || old.retained || kept.has(`${old.functionArn}:${old.version}`)) continue;
+    target.lambdas.deleteVersion(old.functionArn, old.version);
+  }
+  all.set(key, published);
 }
 
 /**
@@ -379,6 +459,8 @@ export async function destroyStack(target: DeployTarget, deployed: DeployedStack
   for (const rule of target.bus.listRules(deployed.region)) {
     if (deployed.ruleNames.includes(rule.name)) target.bus.addRule({ ...rule, enabled: false });
   }
+  // The next deploy creates the stack's AWS::Lambda::Version resources anew.
+  versionsIn(target.world).delete(`${deployed.region}/${deployed.stackName}`);
   target.world.note(deployed.region, 'deploy', `${deployed.stackName}: destroyed`);
 }
 

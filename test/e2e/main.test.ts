@@ -11,7 +11,7 @@ function start(...args: string[]) {
   return spawnSync(tsx, ['--no-warnings', 'local/main.ts', ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 230_000,
   });
 }
 

@@ -21,7 +21,7 @@ import {
   steeredRegion,
 } from './data-plane.ts';
 import { bestEffort, type FailoverDeps } from './deps.ts';
-import { describeServices, lowerToFloor } from './raise.ts';
+import { describeServices, lowerGroups, lowerToFloor } from './raise.ts';
 import { checkReadiness } from './readiness.ts';
 import { changeInSync, setWeights, steeredRecords } from './traffic.ts';
 import { measureShift, watchDestination } from './watch.ts';
@@ -235,9 +235,12 @@ export async function acquireFence(state: FailoverState, deps: FailoverDeps): Pr
   }
   if (state.kind === 'failback' && fence.holder === undefined) await healthyLongEnough(state, deps, fence.since);
   const { epoch, from } = await deps.fence.acquire(state.failoverId, state.destination, now);
+  // The groups an earlier failover raised in the region traffic now leaves: the scale-down gives them back.
+  const held = fence.raised?.region === (state.source || from) ? fence.raised.groups : [];
   const next: FailoverState = {
     ...state,
     ...(dataPlane ? { dataPlane } : {}),
+    ...(held.length > 0 ? { oldRegionGroups: [...held] } : {}),
     source: state.source || from,
     epoch,
     fenceHeld: true,
@@ -571,10 +574,20 @@ export async function complete(state: FailoverState, deps: FailoverDeps): Promis
     await emit(next, deps, FAILOVER_EVENT.drillReport, next.message);
     return next;
   }
-  await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now);
+  const raisedGroups = state.groups
+    .filter((g) => g.minAfter > g.minBefore)
+    .map((g) => ({
+      name: g.name,
+      minBefore: g.minBefore,
+      minAfter: g.minAfter,
+      ...(g.desiredBefore !== undefined ? { desiredBefore: g.desiredBefore } : {}),
+    }));
+  await deps.fence.complete(state.failoverId, state.epoch ?? 0, state.destination, now, raisedGroups);
   const bake = deps.config.policy.scaleDownAfterBakeSeconds;
+  const drainSeconds = await measuredDrain(state, deps, now, 100);
   const next: FailoverState = {
     ...state,
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
     phase: bake !== undefined ? 'baking' : 'complete',
     waitSeconds: bake ?? 0,
     percent: 100,
@@ -608,20 +621,7 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
     health: span('warm-up', 'traffic'),
     traffic: span('traffic', 'insync') + ttl,
   };
-  const lbs = deps.config.policy.loadBalancers;
-  const traffic = t('traffic');
-  const drainSeconds =
-    traffic === undefined
-      ? undefined
-      : await bestEffort(deps, `request counts in ${state.source}`, (signal) =>
-          measureShift(
-            { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
-            { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
-            new Date(traffic),
-            new Date(t('returning') ?? now.getTime()),
-            state.rungs[0] ?? 0,
-          ),
-        );
+  const drainSeconds = await measuredDrain(state, deps, new Date(t('returning') ?? now.getTime()), state.rungs[0] ?? 0);
   const totalSeconds = phases.fence + phases.capacity + phases.health + phases.traffic;
   const rtoSeconds = deps.config.policy.rtoSeconds;
   return {
@@ -635,20 +635,49 @@ async function drillEvidence(state: FailoverState, deps: FailoverDeps, now: Date
 }
 
 /**
+ * When `percent` of the traffic really moved, from both regions' load-balancer request counts between the first
+ * shift and `until` (best effort: the source's counts may not be readable). Undefined when not shown.
+ */
+async function measuredDrain(
+  state: FailoverState,
+  deps: FailoverDeps,
+  until: Date,
+  percent: number,
+): Promise<number | undefined> {
+  const traffic = state.phaseTimes.traffic;
+  if (traffic === undefined) return undefined;
+  const lbs = deps.config.policy.loadBalancers;
+  return bestEffort(deps, `request counts in ${state.source}`, (signal) =>
+    measureShift(
+      { aws: deps.clientsFor(state.destination), loadBalancers: lbs[state.destination] ?? [] },
+      { aws: deps.clientsFor(state.source), loadBalancers: lbs[state.source] ?? [], signal },
+      new Date(traffic),
+      until,
+      percent,
+    ),
+  );
+}
+
+/**
  * 'Scale Down Old Region', after the bake: the old region's services back to their floor (ARC never does this).
  * Best effort, in the old region (it may still be impaired): a scalable target gets MinCapacity = floor with
  * scale-in resumed (its policies then bring it down), a service without one gets its desired count lowered to
- * the floor. Groups are left to their own scale-in (and Ballast's drain). What could not be done is reported.
+ * the floor. The groups an earlier failover raised there get their MinSize back (lowerGroups); other groups are
+ * left to their own scale-in (and Ballast's drain). What could not be done is reported.
  */
 export async function scaleDownOld(state: FailoverState, deps: FailoverDeps): Promise<FailoverState> {
   const region = state.source;
   const services = deps.config.regions[region]?.services ?? [];
-  const done = await bestEffort(deps, `scale down ${region}`, (signal) =>
-    lowerToFloor(deps.clientsFor(region), services, signal),
-  );
+  const done = await bestEffort(deps, `scale down ${region}`, async (signal) => [
+    ...(await lowerToFloor(deps.clientsFor(region), services, signal)),
+    ...(await lowerGroups(deps.clientsFor(region), state.oldRegionGroups ?? [], signal)),
+  ]);
   const scaledDown = done ?? [`${region} could not be reached: nothing was lowered; scale it down by hand`];
+  // An immediate shift completes one TTL after INSYNC, before a complete minute shows it: measured here instead.
+  const drainSeconds = state.drainSeconds ?? (await measuredDrain(state, deps, deps.clock(), 100));
   const next: FailoverState = {
     ...state,
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
     phase: 'complete',
     scaledDown,
     message: `after the bake, ${region}: ${scaledDown.join('; ')}`,

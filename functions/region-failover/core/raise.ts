@@ -6,7 +6,7 @@ import {
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeServicesCommand, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { LIMITS } from '#config/limits.ts';
-import type { RaisedGroup, RaisedService } from '../state.ts';
+import type { HeldGroup, RaisedGroup, RaisedService } from '../state.ts';
 import type { FailoverClients } from './deps.ts';
 
 /**
@@ -145,7 +145,14 @@ export async function raiseGroups(
         new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group.name, MinSize: minAfter }),
       );
     }
-    raised.push({ ...group, minBefore, minAfter, maxSize, ...(problem ? { problem } : {}) });
+    raised.push({
+      ...group,
+      minBefore,
+      minAfter,
+      desiredBefore: found.DesiredCapacity ?? 0,
+      maxSize,
+      ...(problem ? { problem } : {}),
+    });
   }
   return raised;
 }
@@ -259,6 +266,54 @@ export async function lowerToFloor(
     } else {
       lines.push(`${key} already at ${service.desiredCount ?? 0}`);
     }
+  }
+  return lines;
+}
+
+/**
+ * Gives back the MinSize an earlier failover raised in a region traffic has left (the scale-down after the bake):
+ * MinSize back to what it was, and the desired capacity back down to what it was when the raise made Auto Scaling
+ * grow it (never below MinSize; the hosts leave through the termination hook, so Ballast drains them). A group
+ * whose MinSize someone changed since the raise is left as it is. One line per group says what was done.
+ */
+export async function lowerGroups(
+  aws: Pick<FailoverClients, 'autoScaling'>,
+  groups: readonly HeldGroup[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  if (groups.length === 0) return [];
+  const options = signal ? { abortSignal: signal } : {};
+  const out = await aws.autoScaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: groups.map((g) => g.name) }),
+    options,
+  );
+  const byName = new Map((out.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName ?? '', g]));
+  const lines: string[] = [];
+  for (const held of groups) {
+    const found = byName.get(held.name);
+    if (!found) {
+      lines.push(`group ${held.name} not found`);
+      continue;
+    }
+    const min = found.MinSize ?? 0;
+    if (min !== held.minAfter) {
+      lines.push(`group ${held.name} minimum is ${min}, not the ${held.minAfter} the failover set: left as it is`);
+      continue;
+    }
+    const desired = found.DesiredCapacity ?? 0;
+    const desiredTo = held.desiredBefore !== undefined ? Math.max(held.minBefore, held.desiredBefore) : undefined;
+    const lowerDesired = desiredTo !== undefined && desired > desiredTo;
+    await aws.autoScaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: held.name,
+        MinSize: held.minBefore,
+        ...(lowerDesired ? { DesiredCapacity: desiredTo } : {}),
+      }),
+      options,
+    );
+    lines.push(
+      `group ${held.name} minimum ${min} -> ${held.minBefore}${lowerDesired ? `, desired ${desired} -> ${desiredTo}` : ''}`,
+    );
   }
   return lines;
 }

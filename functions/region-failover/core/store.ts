@@ -8,11 +8,13 @@ import {
 import type { OperatorCommand } from '#events/failover-input.ts';
 import { expiresAt, LEDGER_TTL_ATTRIBUTE, ledgerKeys } from '#shared/ledger.ts';
 import { AlreadyActive, FenceHeld, FenceUnreachable, NoFailoverInProgress } from '../errors.ts';
+import type { HeldGroup } from '../state.ts';
 
 /**
  * The region-failover items of the ledger table (same table and key scheme as functions/shared/ledger.ts):
  *
- *   active-region fence   pk `FENCE`                 sk `ACTIVE_REGION`  activeRegion, epoch, holder?, holderDestination?
+ *   active-region fence   pk `FENCE`                 sk `ACTIVE_REGION`  activeRegion, epoch, holder?, holderDestination?,
+ *                         raised? (the groups the last completed failover raised in the active region)
  *   failover record       pk `FAILOVER#<failoverId>` sk `RECORD`         gsi1pk `KIND#failover`, the whole story
  *   operator command      on the failover record: command, commandSeq, commandAt, commandReason
  *   trigger episode       pk `TRIGGER#<active region>` sk `STATE`     badSince?, firedFor? (the automatic trigger)
@@ -37,6 +39,8 @@ export interface Fence {
   readonly holder?: string;
   readonly holderDestination?: string;
   readonly since?: string;
+  /** The groups whose MinSize the last completed failover raised in `activeRegion` (given back by a scale-down). */
+  readonly raised?: { readonly region: string; readonly groups: readonly HeldGroup[] };
 }
 
 export interface FailoverCommand {
@@ -87,6 +91,7 @@ export class FailoverStore {
       ...(item?.holder !== undefined ? { holder: item.holder } : {}),
       ...(item?.holderDestination !== undefined ? { holderDestination: item.holderDestination } : {}),
       ...(item?.since !== undefined ? { since: item.since } : {}),
+      ...(item?.raised !== undefined ? { raised: item.raised } : {}),
     };
   }
 
@@ -134,26 +139,49 @@ export class FailoverStore {
     return { epoch, from: fence.activeRegion };
   }
 
-  /** Names `destination` the active region and releases the fence (only if this failover still holds it). */
-  async complete(failoverId: string, epoch: number, destination: string, now: Date): Promise<void> {
-    await this.release(failoverId, epoch, now, destination);
+  /**
+   * Names `destination` the active region and releases the fence (only if this failover still holds it), keeping
+   * the groups this failover raised there (none: the previous region's are dropped, they are in its record).
+   */
+  async complete(
+    failoverId: string,
+    epoch: number,
+    destination: string,
+    now: Date,
+    raisedGroups: readonly HeldGroup[] = [],
+  ): Promise<void> {
+    await this.release(failoverId, epoch, now, destination, raisedGroups);
   }
 
   /** Releases the fence without changing the active region (abort, failure). A no-op if not held by us. */
-  async release(failoverId: string, epoch: number, now: Date, activeRegion?: string): Promise<boolean> {
+  async release(
+    failoverId: string,
+    epoch: number,
+    now: Date,
+    activeRegion?: string,
+    raisedGroups: readonly HeldGroup[] = [],
+  ): Promise<boolean> {
+    const raised = activeRegion && raisedGroups.length > 0 ? { region: activeRegion, groups: raisedGroups } : undefined;
+    const set = [
+      'since = :now',
+      ...(activeRegion ? ['activeRegion = :active'] : []),
+      ...(raised ? ['raised = :raised'] : []),
+    ];
+    const remove = ['holder', 'holderDestination', ...(activeRegion && !raised ? ['raised'] : [])];
     try {
       await this.guard(() =>
         this.dynamo.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: FENCE_KEY,
-            UpdateExpression: `REMOVE holder, holderDestination SET since = :now${activeRegion ? ', activeRegion = :active' : ''}`,
+            UpdateExpression: `REMOVE ${remove.join(', ')} SET ${set.join(', ')}`,
             ConditionExpression: 'holder = :holder AND epoch = :epoch',
             ExpressionAttributeValues: {
               ':holder': failoverId,
               ':epoch': epoch,
               ':now': now.toISOString(),
               ...(activeRegion ? { ':active': activeRegion } : {}),
+              ...(raised ? { ':raised': raised } : {}),
             },
           }),
         ),
