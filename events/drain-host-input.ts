@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RebalanceRecommendationEvent, SpotInterruptionEvent } from './ec2.ts';
 import { affectedInstances, HEALTH_DETAIL_TYPE, HealthEvent } from './health.ts';
 import {

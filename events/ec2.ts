@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InstanceId } from './lifecycle.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * ECS's task state change events (source `aws.ecs`, detail-type `ECS Task State Change`), sent on every change

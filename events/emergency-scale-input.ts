@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The console / CLI input of the `emergency-scale` workflow (JSON Schema committed as

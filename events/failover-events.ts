@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BALLAST_SOURCE } from './ballast-events.ts';
 import { FAILOVER_MODES } from './failover-input.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The console input of the `region-failover` workflow (Step Functions console, `ballast failover …`). Its

@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * EC2 Auto Scaling lifecycle actions, as EventBridge delivers them (`source: aws.autoscaling`), and the flat

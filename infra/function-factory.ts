@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONFIG_FILE_ENV, CONFIG_FILE_NAME } from '../functions/shared/config-file.ts';
+import { bundleHandlerSync } from './bundle.ts';
 
 /** Lambda keeps all environment variables of a function within 4 KB (keys and values). */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
@@ -26,6 +27,48 @@ function writeConfigFile(config: Record<string, string>): string {
 
 /** The repository root: handler entries are given relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Bundles already built in this process, by entry: both regions' stacks ship the same handler bytes. */
+const built = new Map<string, string>();
+let bundles: string | undefined;
+
+/** Where this process builds its bundles (CDK copies them into the assembly), removed when it exits. */
+function bundlesDir(): string {
+  if (!bundles) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-bundles-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    bundles = dir;
+  }
+  return bundles;
+}
+
+/**
+ * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK external), plus the
+ * configuration file. Hashed by output, as NodejsFunction does; infra tests
+ * that skip bundling (context `aws:cdk:bundling-stacks: []`) never run it.
+ */
+function bundledCode(entry: string, configFile: string | undefined): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: the local bundling below always succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          let dir = built.get(entry);
+          if (!dir) {
+            dir = mkdtempSync(path.join(bundlesDir(), 'bundle-'));
+            bundleHandlerSync(PROJECT_ROOT, entry, dir);
+            built.set(entry, dir);
+          }
+          cpSync(dir, outputDir, { recursive: true });
+          if (configFile) copyFileSync(configFile, path.join(outputDir, CONFIG_FILE_NAME));
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface BallastFunctionProps {
   /** Handler module, relative to the repository root, e.g. 'functions/host-draining/handler.ts'. */
@@ -48,8 +91,8 @@ export interface BallastFunctionProps {
 
 /**
  * Makes Ballast's functions with one set of defaults: the newest Node.js runtime, ARM64, ESM bundles with
- * the AWS SDK kept external, JSON logs into an explicit log group with retention, X-Ray tracing, and an
- * own role that may write only to its own log group. Infra tests skip bundling with the context
+ * the AWS SDK kept external (infra/bundle.ts), JSON logs into an explicit log group with retention, X-Ray
+ * tracing, and an own role that may write only to its own log group. Infra tests skip bundling with the context
  * `aws:cdk:bundling-stacks: []`, or inject another factory.
  */
 export interface FunctionFactory {
@@ -94,10 +137,8 @@ export class BundledFunctionFactory implements FunctionFactory {
       );
     }
     const fn = new nodejs.NodejsFunction(ns, 'Function', {
-      entry: path.join(PROJECT_ROOT, props.entry),
-      handler: props.handler ?? 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: bundledCode(props.entry, configFile),
+      handler: `index.${props.handler ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -110,29 +151,6 @@ export class BundledFunctionFactory implements FunctionFactory {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // Error classes are matched by name in Step Functions Retry/Catch (`InvalidInput`, `AwsTransient`):
-        // minification must not rename them.
-        keepNames: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        ...(configFile
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_input: string, output: string) => [
-                  `cp ${JSON.stringify(configFile)} ${JSON.stringify(path.join(output, CONFIG_FILE_NAME))}`,
-                ],
-              },
-            }
-          : {}),
-      },
     });
     logGroup.grantWrite(role);
     // Where the handler lives, so the local cloud (and the test harness) can run the real handler for this ARN.

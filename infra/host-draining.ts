@@ -18,7 +18,8 @@ import {
   taggedGroupsTerminatePattern,
   terminateLifecycleActionPattern,
 } from '../events/lifecycle.ts';
-import { DRAIN_CONFIG_ENV, type DrainConfig, drainConfigFor, OPT_IN_TAG } from '../functions/host-draining/config.ts';
+import { DRAIN_CONFIG_ENV, type DrainConfig, OPT_IN_TAG } from '../functions/host-draining/config.ts';
+import { drainConfigFor } from '../functions/host-draining/config-schema.ts';
 import { DRAIN_HOST_TIMEOUT, drainHostDefinition } from '../state-machines/drain-host.ts';
 import type { FunctionFactory } from './function-factory.ts';
 import type { Observability } from './observability.ts';

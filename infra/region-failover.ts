@@ -9,12 +9,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type BallastConfig, ledgerTableName } from '../config/schema.ts';
-import {
-  dataPlaneAlarmPrefix,
-  FAILOVER_CONFIG_ENV,
-  type FailoverConfig,
-  failoverConfigFor,
-} from '../functions/region-failover/config.ts';
+import { dataPlaneAlarmPrefix, FAILOVER_CONFIG_ENV, type FailoverConfig } from '../functions/region-failover/config.ts';
+import { failoverConfigFor } from '../functions/region-failover/config-schema.ts';
 import {
   type AlarmKind,
   alarmName,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { clients } from '#shared/clients.ts';
+import * as z from 'zod';
+import { type ClientMakers, clientsOf, makersKey } from '#shared/clients.ts';
 import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
 import { LedgerStore } from '#shared/ledger.ts';
@@ -9,12 +9,13 @@ import type { ScalingDeps } from './core/deps.ts';
 
 /**
  * The handlers' dependencies, built once per environment (BALLAST_LEDGER_TABLE, BALLAST_SCALING_CONFIG,
- * BALLAST_DRY_RUN, AWS_REGION): a missing or malformed variable fails the first invocation naming it.
- * Memoised per environment, as in host draining, so the local cloud can run one module for several regions.
+ * BALLAST_DRY_RUN, AWS_REGION) and the clients the handler loaded: a missing or malformed variable fails the
+ * first invocation naming it. Memoised per environment and handler, as in host draining, so the local cloud
+ * can run one module for several regions.
  */
 const made = new Map<string, ScalingDeps>();
 
-export function scalingDeps(): ScalingDeps {
+export function scalingDeps(makers: ClientMakers): ScalingDeps {
   const key = [
     'AWS_REGION',
     'BALLAST_LEDGER_TABLE',
@@ -27,6 +28,7 @@ export function scalingDeps(): ScalingDeps {
     'AWS_ENDPOINT_URL',
   ]
     .map((name) => process.env[name] ?? '')
+    .concat(makersKey(makers))
     .join('\u0000');
   const cached = made.get(key);
   if (cached) return cached;
@@ -36,7 +38,7 @@ export function scalingDeps(): ScalingDeps {
     BALLAST_SCALE_STATE_MACHINE_ARN: z.string().min(1).optional(),
   });
   const config = parseScalingConfig(configValue(SCALING_CONFIG_ENV));
-  const aws = clients(env.AWS_REGION);
+  const aws = clientsOf(makers, env.AWS_REGION);
   const deps: ScalingDeps = {
     clients: aws,
     history: { dynamo: aws.dynamo, tableName: env.BALLAST_LEDGER_TABLE },

@@ -1,7 +1,17 @@
 import type { Context } from 'aws-lambda';
+import { applicationAutoScaling } from '#shared/clients/application-auto-scaling.ts';
+import { autoScaling } from '#shared/clients/auto-scaling.ts';
+import { cloudWatch } from '#shared/clients/cloudwatch.ts';
+import { dynamo } from '#shared/clients/dynamo.ts';
+import { ecs } from '#shared/clients/ecs.ts';
+import { eventBridge } from '#shared/clients/eventbridge.ts';
+import { sfn } from '#shared/clients/sfn.ts';
 import { handlerChain } from '#shared/middleware.ts';
 import { type DetectorRun, recordHealthEvent, runDetector } from './core/detector.ts';
 import { scalingDeps } from './deps.ts';
+
+/** The SDK clients this handler's code calls, and the only ones its bundle loads. */
+const CLIENTS = { ecs, autoScaling, applicationAutoScaling, cloudWatch, eventBridge, sfn, dynamo };
 
 /**
  * The impairment detector. Two rules invoke it: a schedule (every `detector.everyMinutes`), which runs one
@@ -11,7 +21,7 @@ import { scalingDeps } from './deps.ts';
 export const handler = handlerChain(
   async (event: unknown, _context: Context): Promise<DetectorRun | { recorded: boolean; reason?: string }> => {
     const e = (event ?? {}) as { source?: string; region?: string; time?: string; detail?: Record<string, string> };
-    if (e.source === 'aws.health') return recordHealthEvent(scalingDeps(), e);
-    return runDetector(scalingDeps());
+    if (e.source === 'aws.health') return recordHealthEvent(scalingDeps(CLIENTS), e);
+    return runDetector(scalingDeps(CLIENTS));
   },
 );

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ScaleStateInvalid } from './errors.ts';
 
 /** Parses a step payload `{ op, state }` against `schema` and picks the step; a mismatch throws ScaleStateInvalid. */

@@ -1,4 +1,10 @@
 import type { Context } from 'aws-lambda';
+import { applicationAutoScaling } from '#shared/clients/application-auto-scaling.ts';
+import { autoScaling } from '#shared/clients/auto-scaling.ts';
+import { dynamo } from '#shared/clients/dynamo.ts';
+import { ecs } from '#shared/clients/ecs.ts';
+import { eventBridge } from '#shared/clients/eventbridge.ts';
+import { sfn } from '#shared/clients/sfn.ts';
 import { handlerChain } from '#shared/middleware.ts';
 import type { ScalingDeps } from './core/deps.ts';
 import {
@@ -11,6 +17,9 @@ import {
 import { scalingDeps } from './deps.ts';
 import { parseScalingStep } from './parse.ts';
 import { RestoreState } from './state.ts';
+
+/** The SDK clients this handler's code calls, and the only ones its bundle loads. */
+const CLIENTS = { ecs, autoScaling, applicationAutoScaling, eventBridge, sfn, dynamo };
 
 /** The restore-scaling steps, by the `op` the state machine passes. */
 export const RESTORE_OPS: Record<string, (state: RestoreState, deps: ScalingDeps) => Promise<RestoreState>> = {
@@ -25,7 +34,7 @@ export const RESTORE_OPS: Record<string, (state: RestoreState, deps: ScalingDeps
  * the others `{ op, state }`.
  */
 export const handler = handlerChain(async (event: unknown, _context: Context): Promise<RestoreState> => {
-  const deps = scalingDeps();
+  const deps = scalingDeps(CLIENTS);
   const e = (event ?? {}) as { validate?: boolean; input?: unknown; executionName?: string };
   if (e.validate === true)
     return validateRestoreInput(e.input, deps, typeof e.executionName === 'string' ? e.executionName : undefined);

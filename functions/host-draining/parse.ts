@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DrainStateInvalid } from './errors.ts';
 import { DRAIN_STATE_VERSION, DrainState } from './state.ts';
 

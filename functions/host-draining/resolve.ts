@@ -1,9 +1,16 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
+import { autoScaling } from '#shared/clients/auto-scaling.ts';
+import { dynamo } from '#shared/clients/dynamo.ts';
+import { ecs } from '#shared/clients/ecs.ts';
+import { sfn } from '#shared/clients/sfn.ts';
 import { handlerChain } from '#shared/middleware.ts';
 import { resolveRequest, type SkipOutput } from './core/resolve.ts';
 import { drainDeps } from './deps.ts';
 import type { DrainState } from './state.ts';
+
+/** The SDK clients this handler's code calls, and the only ones its bundle loads. */
+const CLIENTS = { ecs, autoScaling, sfn, dynamo };
 
 /**
  * What the state machine passes to 'Resolve Request': the raw execution input (the EventBridge event or the
@@ -18,6 +25,6 @@ export const ResolveInput = z.object({ input: z.unknown(), execution: z.string()
 export const handler = handlerChain(async (event: unknown, _context: Context): Promise<DrainState | SkipOutput> => {
   const wrapped = ResolveInput.safeParse(event);
   return wrapped.success
-    ? resolveRequest(wrapped.data.input, drainDeps(), wrapped.data.execution)
-    : resolveRequest(event, drainDeps());
+    ? resolveRequest(wrapped.data.input, drainDeps(CLIENTS), wrapped.data.execution)
+    : resolveRequest(event, drainDeps(CLIENTS));
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DRAIN_OUTCOMES, StuckService, TaskCounts } from '#events/ballast-events.ts';
 import { DrainRequest } from '#events/drain-host-input.ts';
 

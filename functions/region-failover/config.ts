@@ -1,9 +1,13 @@
-import { z } from 'zod';
-import { type BallastConfig, FailoverPolicySchema } from '../../config/schema.ts';
+import { arrayOf, objectOf, optional, parseConfigDocument, recordOf, type Shape } from '#shared/config-file.ts';
+import type { BallastConfig } from '../../config/schema.ts';
+import type { FailoverConfig } from './config-schema.ts';
+
+export type { FailoverConfig, FailoverRegion, FailoverService } from './config-schema.ts';
 
 /**
- * The slice of the Ballast configuration the region-failover functions need, as one JSON environment variable
- * (BALLAST_FAILOVER_CONFIG), built at synth by `failoverConfigFor()`. It holds every region's services and
+ * The slice of the Ballast configuration the region-failover functions need, as one JSON document
+ * (BALLAST_FAILOVER_CONFIG), built and validated at synth by `failoverConfigFor()` (./config-schema.ts) and
+ * read at cold start by `parseFailoverConfig()`, which checks its shape. It holds every region's services and
  * groups: any region can be the destination, and the source's names are needed for best-effort reads.
  */
 export const FAILOVER_CONFIG_ENV = 'BALLAST_FAILOVER_CONFIG';
@@ -11,113 +15,73 @@ export const FAILOVER_CONFIG_ENV = 'BALLAST_FAILOVER_CONFIG';
 /** Longest a failover execution may run (the state machine's timeout): a fence held longer is stale. */
 export const REGION_FAILOVER_TIMEOUT_SECONDS = 7 * 86_400;
 
-export const FailoverService = z
-  .object({
-    cluster: z.string(),
-    name: z.string(),
-    floor: z.number().int().min(0),
-    ceiling: z.number().int().min(1),
-    targetGroups: z.array(z.string()),
-  })
-  .strict();
-export type FailoverService = z.output<typeof FailoverService>;
-
-export const FailoverRegion = z
-  .object({
-    services: z.array(FailoverService),
-    /** Auto Scaling groups by cluster (the hosts a cluster's services run on). */
-    groups: z.array(z.object({ name: z.string(), cluster: z.string() }).strict()),
-  })
-  .strict();
-export type FailoverRegion = z.output<typeof FailoverRegion>;
-
-export const FailoverConfig = z
-  .object({
-    /** The region this function runs in (the destination of the failovers it runs). */
-    region: z.string(),
-    primaryRegion: z.string(),
-    standbyRegion: z.string(),
-    regions: z.record(z.string(), FailoverRegion),
-    dns: z
-      .object({
-        hostedZoneId: z.string(),
-        ttl: z.number().int(),
-        records: z.array(z.object({ name: z.string(), type: z.string() }).strict()),
-      })
-      .strict()
-      .optional(),
-    policy: FailoverPolicySchema,
-    /** `data-plane` deployments: the prefix of the alarms the records' health checks watch (core/data-plane.ts). */
-    dataPlane: z.object({ alarmPrefix: z.string() }).strict().optional(),
-    retentionDays: z.number().int().min(1),
-    /** Polls: capacity checks, Route 53 change status, watches while paused. */
-    poll: z
-      .object({
-        capacitySeconds: z.number().int().min(1).default(15),
-        changeSeconds: z.number().int().min(1).default(10),
-        watchSeconds: z.number().int().min(1).default(60),
-        pausedSeconds: z.number().int().min(1).default(30),
-      })
-      .strict()
-      .default({ capacitySeconds: 15, changeSeconds: 10, watchSeconds: 60, pausedSeconds: 30 }),
-  })
-  .strict();
-export type FailoverConfig = z.output<typeof FailoverConfig>;
-
-/** Builds the region-failover configuration of one region's stack from the validated Ballast configuration. */
-export function failoverConfigFor(config: BallastConfig, region: string): FailoverConfig {
-  if (!config.regions[region]) throw new Error(`failoverConfigFor: region '${region}' is not in config.regions`);
-  const regions: Record<string, FailoverRegion> = {};
-  for (const [name, fleet] of Object.entries(config.regions)) {
-    regions[name] = {
-      services: fleet.services.map((s) => ({
-        cluster: s.cluster,
-        name: s.name,
-        floor: s.floor,
-        ceiling: s.ceiling,
-        targetGroups: s.targetGroups.map((tg) => tg.name),
-      })),
-      groups: fleet.autoScalingGroups.map((g) => ({ name: g.name, cluster: g.cluster })),
-    };
-  }
-  return FailoverConfig.parse({
-    region,
-    primaryRegion: config.primaryRegion,
-    standbyRegion: config.standbyRegion,
-    regions,
-    ...(config.dns
-      ? {
-          dns: {
-            hostedZoneId: config.dns.hostedZoneId,
-            ttl: config.dns.ttl,
-            records: config.dns.records.map((r) => ({ name: r.name, type: r.type })),
-          },
-        }
-      : {}),
-    policy: config.policies.failover,
-    ...(config.policies.failover.mode === 'data-plane'
-      ? { dataPlane: { alarmPrefix: dataPlaneAlarmPrefix(config) } }
-      : {}),
-    retentionDays: config.retentionDays,
-  });
-}
+/** The shape of BALLAST_FAILOVER_CONFIG (./config-schema.ts FailoverConfig; test/unit/config checks they agree). */
+export const FAILOVER_CONFIG_SHAPE: Shape = objectOf({
+  region: 'string',
+  primaryRegion: 'string',
+  standbyRegion: 'string',
+  regions: recordOf(
+    objectOf({
+      services: arrayOf(
+        objectOf({
+          cluster: 'string',
+          name: 'string',
+          floor: 'number',
+          ceiling: 'number',
+          targetGroups: arrayOf('string'),
+        }),
+      ),
+      groups: arrayOf(objectOf({ name: 'string', cluster: 'string' })),
+    }),
+  ),
+  dns: optional(
+    objectOf({
+      hostedZoneId: 'string',
+      ttl: 'number',
+      records: arrayOf(objectOf({ name: 'string', type: 'string' })),
+    }),
+  ),
+  policy: objectOf({
+    mode: 'string',
+    rungs: arrayOf('number'),
+    rungHoldSeconds: 'number',
+    cutBackErrorRate: 'number',
+    maxLatencyMs: 'number',
+    share: 'number',
+    historyHours: 'number',
+    warmUpSeconds: 'number',
+    capacityDeadlineSeconds: 'number',
+    drillPercent: 'number',
+    drillHoldSeconds: 'number',
+    rtoSeconds: 'number',
+    failbackHealthySeconds: 'number',
+    scaleDownAfterBakeSeconds: optional('number'),
+    readinessIntervalMinutes: 'number',
+    sourceReadTimeoutMs: 'number',
+    fenceRegion: optional('string'),
+    trigger: objectOf({
+      action: 'string',
+      alarms: recordOf(arrayOf('string')),
+      healthChecks: 'boolean',
+      quorum: optional('number'),
+      dwellSeconds: 'number',
+    }),
+    loadBalancers: recordOf(arrayOf('string')),
+  }),
+  dataPlane: optional(objectOf({ alarmPrefix: 'string' })),
+  retentionDays: 'number',
+  poll: objectOf({
+    capacitySeconds: 'number',
+    changeSeconds: 'number',
+    watchSeconds: 'number',
+    pausedSeconds: 'number',
+  }),
+});
 
 /** The prefix of the data-plane alarms a deployment makes (`<name>-failover`). */
 export const dataPlaneAlarmPrefix = (config: Pick<BallastConfig, 'name'>): string => `${config.name}-failover`;
 
-/** Parses BALLAST_FAILOVER_CONFIG (fails the cold start naming the variable and the field). */
+/** Parses BALLAST_FAILOVER_CONFIG (fails the cold start naming the variable and each wrong field). */
 export function parseFailoverConfig(json: string): FailoverConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new Error(`${FAILOVER_CONFIG_ENV} is not JSON: ${(error as Error).message}`);
-  }
-  const result = FailoverConfig.safeParse(raw);
-  if (!result.success) {
-    throw new Error(
-      `${FAILOVER_CONFIG_ENV} is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return result.data;
+  return parseConfigDocument<FailoverConfig>(FAILOVER_CONFIG_ENV, json, FAILOVER_CONFIG_SHAPE);
 }

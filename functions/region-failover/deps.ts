@@ -1,4 +1,4 @@
-import { clients } from '#shared/clients.ts';
+import { type ClientMakers, type Clients, clientsOf, makersKey } from '#shared/clients.ts';
 import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
 import { logger, systemClock } from '#shared/powertools.ts';
@@ -9,12 +9,13 @@ import type { TriggerDeps } from './core/trigger.ts';
 
 /**
  * The handlers' dependencies, built once per environment (BALLAST_LEDGER_TABLE, BALLAST_FAILOVER_CONFIG,
- * AWS_REGION): a missing or malformed variable fails the first invocation naming it. Memoised per
- * environment so the local cloud can run the module for several regions in one process.
+ * AWS_REGION) and the clients the handler loaded: a missing or malformed variable fails the first invocation
+ * naming it. Memoised per environment and handler so the local cloud can run the module for several regions
+ * in one process.
  */
 const made = new Map<string, FailoverDeps>();
 
-export function failoverDeps(): FailoverDeps {
+export function failoverDeps(makers: ClientMakers): FailoverDeps {
   const key = [
     'AWS_REGION',
     'BALLAST_LEDGER_TABLE',
@@ -24,11 +25,13 @@ export function failoverDeps(): FailoverDeps {
     'AWS_ENDPOINT_URL',
   ]
     .map((name) => process.env[name] ?? '')
+    .concat(makersKey(makers))
     .join('\u0000');
   const cached = made.get(key);
   if (cached) return cached;
   const env = readEnv(commonEnv);
   const config = parseFailoverConfig(configValue(FAILOVER_CONFIG_ENV));
+  const clients = regionClients(makers);
   const storeIn = (region: string) =>
     new FailoverStore({
       dynamo: clients(region).dynamo,
@@ -39,7 +42,7 @@ export function failoverDeps(): FailoverDeps {
     });
   const store = storeIn(env.AWS_REGION);
   const deps: FailoverDeps = {
-    clientsFor: (region) => clients(region),
+    clientsFor: clients,
     store,
     fence:
       config.policy.fenceRegion && config.policy.fenceRegion !== env.AWS_REGION
@@ -54,9 +57,22 @@ export function failoverDeps(): FailoverDeps {
 }
 
 /** The trigger's dependencies: the failover's, plus this region's state machine (BALLAST_FAILOVER_STATE_MACHINE_ARN). */
-export function triggerDeps(): TriggerDeps {
+export function triggerDeps(makers: ClientMakers): TriggerDeps {
   const arn = process.env.BALLAST_FAILOVER_STATE_MACHINE_ARN;
   if (!arn) throw new Error('BALLAST_FAILOVER_STATE_MACHINE_ARN is not set: the trigger starts that state machine');
-  const deps = failoverDeps();
-  return { ...deps, clientsFor: (region) => clients(region), stateMachineArn: arn };
+  const deps = failoverDeps(makers);
+  return { ...deps, clientsFor: regionClients(makers), stateMachineArn: arn };
+}
+
+/** The loaded clients of any region, made once per region. */
+function regionClients(makers: ClientMakers): (region: string) => Clients {
+  const byRegion = new Map<string, Clients>();
+  return (region) => {
+    let clients = byRegion.get(region);
+    if (!clients) {
+      clients = clientsOf(makers, region);
+      byRegion.set(region, clients);
+    }
+    return clients;
+  };
 }

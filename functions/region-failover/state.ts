@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DrillEvidence, FAILOVER_PHASES, ServiceCapacity } from '#events/failover-events.ts';
 import { FAILOVER_MODES, OPERATOR_COMMANDS } from '#events/failover-input.ts';
 

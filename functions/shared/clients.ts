@@ -1,18 +1,20 @@
-import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { MissingConfiguration } from './errors.ts';
 
 /**
- * The one place SDK clients are made. They are created once per region (and credential) and reused across
- * invocations, like module-scope clients, and they honour AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>
- * because the SDK reads those itself: pointing Ballast at the local cloud needs no code.
+ * The SDK clients a Ballast core may be given. This module holds types only: each client is made by its own
+ * module under `clients/` (`clients/ecs.ts`, …), and a handler imports the modules of the clients its code
+ * calls and nothing else, so its bundle loads only those SDK packages at cold start (an SDK client costs
+ * tens of milliseconds to load). `test/infra/synth.test.ts` checks each bundle loads exactly the clients its
+ * code imports commands of.
  */
 export interface Clients {
   readonly ecs: ECSClient;
@@ -26,30 +28,48 @@ export interface Clients {
   readonly dynamo: DynamoDBDocumentClient;
 }
 
-const cache = new Map<string, Clients>();
+export type ClientName = keyof Clients;
 
-export function clients(region: string = process.env.AWS_REGION ?? 'us-east-1'): Clients {
-  // The access key and endpoint are part of the key because the local cloud runs several functions (roles),
-  // and test suites several clouds, in one process. In Lambda both are fixed, so this is one set per region.
-  const key = `${region}|${process.env.AWS_ACCESS_KEY_ID ?? ''}|${process.env.AWS_ENDPOINT_URL ?? ''}`;
-  let made = cache.get(key);
-  if (!made) {
-    const config = { region, maxAttempts: 3 };
-    made = {
-      ecs: new ECSClient(config),
-      autoScaling: new AutoScalingClient(config),
-      applicationAutoScaling: new ApplicationAutoScalingClient(config),
-      cloudWatch: new CloudWatchClient(config),
-      // Route 53's control plane lives in us-east-1 whatever the caller's region.
-      route53: new Route53Client({ ...config, region: 'us-east-1' }),
-      eventBridge: new EventBridgeClient(config),
-      sfn: new SFNClient(config),
-      elbv2: new ElasticLoadBalancingV2Client(config),
-      dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-    };
-    cache.set(key, made);
+/** The client factories a handler loads, by name (`{ ecs, dynamo }` from `#shared/clients/*.ts`). */
+export type ClientMakers = { readonly [K in ClientName]?: (region: string) => Clients[K] };
+
+/** Where each client's module is, for the message of a handler that calls a client it did not load. */
+const MODULES: Record<ClientName, string> = {
+  ecs: 'ecs',
+  autoScaling: 'auto-scaling',
+  applicationAutoScaling: 'application-auto-scaling',
+  cloudWatch: 'cloudwatch',
+  route53: 'route-53',
+  eventBridge: 'eventbridge',
+  sfn: 'sfn',
+  elbv2: 'elbv2',
+  dynamo: 'dynamo',
+};
+
+/**
+ * The clients of one region from the makers a handler loaded. A client the handler did not load fails on
+ * first use, naming the module to import: the cores take every client of their capability, a handler loads
+ * only those its code calls.
+ */
+export function clientsOf(makers: ClientMakers, region: string): Clients {
+  const made: Partial<Record<ClientName, unknown>> = {};
+  for (const name of Object.keys(MODULES) as ClientName[]) {
+    const make = makers[name];
+    if (make) made[name] = make(region);
+    else
+      Object.defineProperty(made, name, {
+        enumerable: false,
+        get() {
+          throw new MissingConfiguration(
+            `the ${name} client is not loaded by this handler: import { ${name} } from '#shared/clients/${MODULES[name]}.ts' and pass it to its deps`,
+          );
+        },
+      });
   }
-  return made;
+  return made as unknown as Clients;
+}
+
+/** A key of the loaded makers, for memoising deps per handler. */
+export function makersKey(makers: ClientMakers): string {
+  return Object.keys(makers).sort().join(',');
 }

@@ -10,6 +10,7 @@ import { runScenario } from '../../local/scenarios/runner.ts';
 import { scaleIn } from '../../local/scenarios/scale-in.ts';
 import type { FleetSpec } from '../../local/world/fleet.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
+import { benchColdStart } from './cold-start.ts';
 import { benchLargeFleet } from './large-fleet.ts';
 import { benchRefresh, lastStop, settleOf } from './refresh.ts';
 
@@ -23,8 +24,10 @@ import { benchRefresh, lastStop, settleOf } from './refresh.ts';
  *  5. an emergency raise on the example fleet: time to every target, the rate-limit floor, calls, cost;
  *  6. the local cloud at fleet scale (./large-fleet.ts);
  *  7. an instance refresh of 200 hosts drained by Ballast, by the ideal drainer and by a do-it-yourself one
- *     (./refresh.ts).
- * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, refresh, raise, large-fleet.
+ *     (./refresh.ts);
+ *  8. handler bundles and cold starts: size, SDK clients loaded, cold init (./cold-start.ts).
+ * `npm run bench -- NAME …` runs only the named sections: day, drain, scale-in, refresh, raise, large-fleet,
+ * cold-start.
  */
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
@@ -275,6 +278,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     });
   },
   'large-fleet': () => benchLargeFleet(row),
+  'cold-start': () => benchColdStart(row),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !Object.hasOwn(SECTIONS, name));

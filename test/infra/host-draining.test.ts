@@ -6,7 +6,7 @@ import { rebalanceRecommendationPattern, spotInterruptionPattern } from '#events
 import { instanceScheduledChangePattern } from '#events/health.ts';
 import { launchLifecycleActionPattern, terminateLifecycleActionPattern } from '#events/lifecycle.ts';
 import { renderPattern } from '#events/match.ts';
-import { DrainConfig } from '#functions/host-draining/config.ts';
+import { DrainConfig } from '#functions/host-draining/config-schema.ts';
 import { buildApp } from '#infra/app.ts';
 import { BundledFunctionFactory } from '#infra/function-factory.ts';
 import { HostDraining } from '#infra/host-draining.ts';

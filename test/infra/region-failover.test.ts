@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FailoverConfig } from '#functions/region-failover/config.ts';
+import { FailoverConfig } from '#functions/region-failover/config-schema.ts';
 import { buildApp } from '#infra/app.ts';
 import { formatNagFindings, nagFindings } from '#test/support/nag.ts';
 import { testApp } from '#test/support/stack.ts';

@@ -11,6 +11,14 @@ import { PROJECT_ROOT } from '#infra/function-factory.ts';
  * The output goes under the project so that the bundles' external `@aws-sdk/*` resolve from node_modules,
  * as they do from the Lambda runtime.
  */
+/**
+ * The most a handler's bundle (index.mjs) may weigh today. Every bundle was ~530 KiB before zod was imported
+ * as a namespace (esbuild then leaves its locales and JSON Schema conversion out); the goal is 150 KiB, which
+ * needs the event schemas on zod/mini (zod classic's core is ~95 KiB of every bundle). `npm run bench --
+ * cold-start` prints each bundle's size against that goal.
+ */
+const BUNDLE_CEILING_BYTES = 210 * 1024;
+
 const outdir = mkdtempSync(path.join(PROJECT_ROOT, '.tmp-synth-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -56,7 +64,8 @@ describe('npx cdk synth', () => {
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');
       expect(source).not.toMatch(/class ECSClient\b/); // the SDK stays external: the runtime provides it
-      expect(statSync(bundle).size).toBeLessThan(1_500_000);
+      expect(source).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/); // …and is imported from there
+      expect(statSync(bundle).size, fn.Metadata!['ballast:entry']).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
     }
   });
 

@@ -25,7 +25,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '#config/schema.ts';
-import { type ScalingConfig, scalingConfigFor } from '#functions/emergency-scaling/config.ts';
+import { type ScalingConfig, scalingConfigFor } from '#functions/emergency-scaling/config-schema.ts';
 import type { ScalingDeps } from '#functions/emergency-scaling/core/deps.ts';
 import { startDynamo } from '#local/server/dynamo-proxy.ts';
 import { LedgerStore } from '#shared/ledger.ts';

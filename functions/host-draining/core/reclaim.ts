@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normaliseDrainHostInput } from '#events/drain-host-input.ts';
 import type { DrainRecord } from '#shared/ledger.ts';
 import { type DrainDeps, errorName } from './deps.ts';

@@ -5,7 +5,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sd
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '#config/schema.ts';
-import { scalingConfigFor } from '#functions/emergency-scaling/config.ts';
+import { scalingConfigFor } from '#functions/emergency-scaling/config-schema.ts';
 import { sampleCapacity } from '#functions/emergency-scaling/core/sample.ts';
 import {
   historyKeys,

@@ -28,7 +28,7 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '#config/schema.ts';
 import type { DrainEventDetail } from '#events/ballast-events.ts';
-import { type DrainConfig, drainConfigFor } from '#functions/host-draining/config.ts';
+import { type DrainConfig, drainConfigFor } from '#functions/host-draining/config-schema.ts';
 import type { DrainDeps, DrainLogger } from '#functions/host-draining/core/deps.ts';
 import type { DrainLedger, DrainRecord, InstanceClaim, WakeItem } from '#shared/ledger.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#config/schema.ts';
-import { failoverConfigFor } from '#functions/region-failover/config.ts';
+import { failoverConfigFor } from '#functions/region-failover/config-schema.ts';
 import {
   type Levels,
   levelFor,

@@ -4,7 +4,7 @@ import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Clie
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { failoverConfigFor } from '#functions/region-failover/config.ts';
+import { failoverConfigFor } from '#functions/region-failover/config-schema.ts';
 import { evaluateTrigger, type TriggerDeps } from '#functions/region-failover/core/trigger.ts';
 import example from '../../../ballast.config.ts';
 import { parseConfig } from '../../../config/schema.ts';

@@ -26,7 +26,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '#config/schema.ts';
 import type { FailoverEventDetail } from '#events/failover-events.ts';
-import { type FailoverConfig, failoverConfigFor } from '#functions/region-failover/config.ts';
+import { type FailoverConfig, failoverConfigFor } from '#functions/region-failover/config-schema.ts';
 import type { FailoverClients, FailoverDeps } from '#functions/region-failover/core/deps.ts';
 import type { LedgerTable } from './ledger-table.ts';
 

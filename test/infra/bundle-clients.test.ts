@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundleHandler } from '#infra/bundle.ts';
+import { PROJECT_ROOT } from '#infra/function-factory.ts';
+
+/**
+ * Each handler's bundle loads only the SDK clients its code calls. The handlers are built as the function
+ * factory builds them (infra/bundle.ts), and esbuild's metafile says which module imports what: a client package imported by a module under
+ * functions/shared/clients/ is *loaded* (the handler makes that client), one imported by any other module is
+ * *used* (its commands are sent). Both sets must be equal: a client loaded and never used costs its load at
+ * every cold start, one used and not loaded fails on the first call.
+ */
+const HANDLERS = [
+  'functions/emergency-scaling/detect.ts',
+  'functions/emergency-scaling/raise.ts',
+  'functions/emergency-scaling/restore.ts',
+  'functions/emergency-scaling/sample.ts',
+  'functions/emergency-scaling/validate.ts',
+  'functions/host-draining/drain.ts',
+  'functions/host-draining/finish.ts',
+  'functions/host-draining/reclaim.ts',
+  'functions/host-draining/resolve.ts',
+  'functions/host-draining/wake.ts',
+  'functions/region-failover/steps.ts',
+  'functions/region-failover/trigger.ts',
+  'functions/region-failover/validate.ts',
+];
+
+/** The SDK package whose client a module of functions/shared/clients/ makes (DynamoDB: the document client). */
+const CLIENT_PACKAGE = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|lib-dynamodb)$/;
+
+async function clientsOf(entry: string): Promise<{ loaded: string[]; used: string[] }> {
+  const { metafile } = await bundleHandler(PROJECT_ROOT, entry, path.join(PROJECT_ROOT, '.tmp', 'bundle-clients'), {
+    write: false,
+  });
+  const output = Object.values(metafile.outputs)[0]!;
+  const loaded = new Set<string>();
+  const used = new Set<string>();
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    if (!(file in output.inputs)) continue; // tree-shaken away: contributes nothing to the bundle
+    for (const imported of input.imports) {
+      if (!imported.external || !CLIENT_PACKAGE.test(imported.path)) continue;
+      (file.startsWith('functions/shared/clients/') ? loaded : used).add(imported.path);
+    }
+  }
+  return { loaded: [...loaded].sort(), used: [...used].sort() };
+}
+
+describe('handler bundles', () => {
+  it.each(HANDLERS)('%s loads exactly the SDK clients its code calls', async (entry) => {
+    const { loaded, used } = await clientsOf(entry);
+    expect(used.length).toBeGreaterThan(0);
+    expect(loaded).toEqual(used);
+  });
+
+  it('no longer loads every client: the lightest handler loads two of the nine', async () => {
+    const { loaded } = await clientsOf('functions/host-draining/reclaim.ts');
+    expect(loaded).toEqual(['@aws-sdk/client-sfn', '@aws-sdk/lib-dynamodb']);
+  });
+});
