@@ -1,4 +1,5 @@
 import type { LocalCloud } from '../cloud.ts';
+import type { SimTask } from '../ecs/types.ts';
 import type { Invariant, ScenarioPhase } from './types.ts';
 
 /** Invariants about draining that several scenarios share, computed from what the world recorded. */
@@ -60,6 +61,25 @@ export function settleSecondsFor(
     ),
   );
   return Math.max(0, ...delays);
+}
+
+/**
+ * When a drained host may be released at the earliest: the last of its tasks STOPPED (infinity while one still
+ * runs), plus the settle (the longest real deregistration delay of its services' target groups and the
+ * drain policy's `settleSeconds`). The bench's ideal drainer completes hooks then; a release lag is measured
+ * from it.
+ */
+export function releaseDueAt(
+  cloud: LocalCloud,
+  region: string,
+  tasks: readonly SimTask[],
+  settleExtraSeconds: number,
+): number {
+  const lastStop = Math.max(0, ...tasks.map((t) => t.stoppedAt ?? Number.POSITIVE_INFINITY));
+  const cluster = tasks[0]?.cluster;
+  const services = tasks.flatMap((t) => (t.service ? [t.service] : []));
+  const delay = cluster ? settleSecondsFor(cloud, region, cluster, services) : 0;
+  return lastStop + (delay + settleExtraSeconds) * 1000;
 }
 
 /**

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../../config/schema.ts';
 import { LocalCloud } from '../../local/cloud.ts';
 import type { SimTask } from '../../local/ecs/types.ts';
-import { settleSecondsFor } from '../../local/scenarios/invariants.ts';
+import { releaseDueAt } from '../../local/scenarios/invariants.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
 
 /**
@@ -79,7 +79,7 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     // Every task on each host whose terminate hook started, kept from the hook's start (ECS forgets stopped
     // tasks after a while; the bench needs their stop times at the end).
     const hostTasks = new Map<string, SimTask[]>();
-    const settleMs = (tasks: SimTask[]) => settleOf(cloud, REGION, tasks, settleExtra);
+    const dueAt = (tasks: SimTask[]) => releaseDueAt(cloud, REGION, tasks, settleExtra);
     const snapshot = (instanceId: string) => {
       if (hostTasks.has(instanceId)) return;
       const ci = rw.ecs.containerInstanceOf(instanceId);
@@ -87,7 +87,9 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     };
 
     let diyCalls = 0;
-    const drainers = new Map<string, { draining: boolean; completeAt?: number; completed?: boolean }>();
+    // The ideal drainer's hosts (DRAINING, when they complete) and the classic one's (when it last polled).
+    const idealDrains = new Map<string, { completeAt?: number; completed?: boolean }>();
+    const diyPolledAt = new Map<string, number>();
     const tick = () => {
       const pending = rw.autoscaling
         .pendingActions(GROUP)
@@ -100,19 +102,19 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     };
     // The ideal drainer: DRAINING at the hook's start (within the budget), complete at last stop + settle.
     const idealStep = (pending: ReturnType<typeof rw.autoscaling.pendingActions>) => {
-      const active = () => [...drainers.values()].filter((d) => d.draining && !d.completed).length;
+      const active = () => [...idealDrains.values()].filter((d) => !d.completed).length;
       for (const action of pending) {
-        let d = drainers.get(action.instanceId);
-        const ci = rw.ecs.containerInstanceOf(action.instanceId);
+        let d = idealDrains.get(action.instanceId);
         if (!d) {
           if (active() >= BUDGET) continue;
-          d = { draining: true };
-          drainers.set(action.instanceId, d);
+          d = {};
+          idealDrains.set(action.instanceId, d);
+          const ci = rw.ecs.containerInstanceOf(action.instanceId);
           if (ci && ci.status === 'ACTIVE') rw.ecs.setInstanceStatus(ci, 'DRAINING');
         }
         const tasks = hostTasks.get(action.instanceId) ?? [];
         if (d.completeAt === undefined && tasks.every((t) => t.lastStatus === 'STOPPED')) {
-          d.completeAt = lastStop(tasks) + settleMs(tasks);
+          d.completeAt = dueAt(tasks);
           const entry = d;
           clock.after(Math.max(0, d.completeAt - clock.now()), 'ideal completes', () => {
             entry.completed = true;
@@ -124,17 +126,16 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     // The classic drainer: list + DRAINING on the first sight, then one DescribeContainerInstances each 10 s.
     const diyStep = (pending: ReturnType<typeof rw.autoscaling.pendingActions>) => {
       for (const action of pending) {
-        let d = drainers.get(action.instanceId) as ({ polledAt: number } & { draining: boolean }) | undefined;
+        const polledAt = diyPolledAt.get(action.instanceId);
         const ci = rw.ecs.containerInstanceOf(action.instanceId);
-        if (!d) {
+        if (polledAt === undefined) {
           diyCalls += 2; // ListContainerInstances, UpdateContainerInstancesState
           if (ci && ci.status === 'ACTIVE') rw.ecs.setInstanceStatus(ci, 'DRAINING');
-          d = { draining: true, polledAt: clock.now() };
-          drainers.set(action.instanceId, d);
+          diyPolledAt.set(action.instanceId, clock.now());
           continue;
         }
-        if (clock.now() - d.polledAt < 10_000) continue;
-        d.polledAt = clock.now();
+        if (clock.now() - polledAt < 10_000) continue;
+        diyPolledAt.set(action.instanceId, clock.now());
         diyCalls += 1; // DescribeContainerInstances
         if (!ci || rw.ecs.instanceCounts(ci).running === 0) {
           diyCalls += 1; // CompleteLifecycleAction
@@ -163,7 +164,7 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     );
     const releaseLag = ended.map((a) => {
       const tasks = hostTasks.get(a.instanceId) ?? [];
-      return Math.round((a.endedAt - (lastStop(tasks) + settleMs(tasks))) / 100) / 10;
+      return Math.round((a.endedAt - dueAt(tasks)) / 100) / 10;
     });
     const killed = [...hostTasks.values()].flat().filter((t) => t.stoppedReason?.startsWith('Host EC2')).length;
 
@@ -210,27 +211,6 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
   } finally {
     await cloud.stop();
   }
-}
-
-/**
- * The settle a host's drain needs after its last task STOPPED, from the world (not from Ballast): the longest
- * deregistration delay of its services' target groups (invariants.ts), plus the policy's `settleSeconds`.
- */
-export function settleOf(
-  cloud: LocalCloud,
-  region: string,
-  tasks: readonly SimTask[],
-  settleExtraSeconds: number,
-): number {
-  const services = tasks.flatMap((t) => (t.service ? [t.service] : []));
-  const cluster = tasks[0]?.cluster;
-  const delay = cluster ? settleSecondsFor(cloud, region, cluster, services) : 0;
-  return (delay + settleExtraSeconds) * 1000;
-}
-
-/** When the last of the tasks stopped (infinity while one still runs). */
-export function lastStop(tasks: readonly SimTask[]): number {
-  return Math.max(0, ...tasks.map((t) => t.stoppedAt ?? Number.POSITIVE_INFINITY));
 }
 
 /** The most events in any window of `ms` (times sorted ascending). */

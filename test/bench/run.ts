@@ -6,13 +6,14 @@ import { RATE_LIMITS } from '../../config/limits.ts';
 import { type BallastConfigInput, parseConfig } from '../../config/schema.ts';
 import { LocalCloud } from '../../local/cloud.ts';
 import { day } from '../../local/scenarios/day.ts';
+import { releaseDueAt } from '../../local/scenarios/invariants.ts';
 import { runScenario } from '../../local/scenarios/runner.ts';
 import { scaleIn } from '../../local/scenarios/scale-in.ts';
 import type { FleetSpec } from '../../local/world/fleet.ts';
 import { largeFleet } from '../../local/world/large-fleet.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchLargeFleet } from './large-fleet.ts';
-import { benchRefresh, lastStop, settleOf } from './refresh.ts';
+import { benchRefresh } from './refresh.ts';
 
 /**
  * `npm run bench`: figures, not pass/fail timings (a busy machine must not fail a build).
@@ -126,9 +127,7 @@ async function drainOneHost(minutes: number, configEdit: (c: any) => void = () =
       invocations:
         cloud.lambdas.invocations.filter((i) => /HostDraining/.test(i.functionName)).length - invocationsBefore,
       drainMinutes: hook ? Math.round((hook.endedAt - hook.startedAt) / MINUTE) : Number.NaN,
-      releaseLag: hook
-        ? (hook.endedAt - (lastStop(tasks) + settleOf(cloud, REGION, tasks, settleExtra))) / 1000
-        : Number.NaN,
+      releaseLag: hook ? (hook.endedAt - releaseDueAt(cloud, REGION, tasks, settleExtra)) / 1000 : Number.NaN,
       real,
     };
   } finally {

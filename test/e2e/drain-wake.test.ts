@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
-import { settleSecondsFor } from '#local/scenarios/invariants.ts';
+import { releaseDueAt } from '#local/scenarios/invariants.ts';
 import example from '../../ballast.config.ts';
 import { parseConfig } from '../../config/schema.ts';
 
@@ -39,14 +39,11 @@ async function drainJob(minutes: number, impair?: { readonly delayMs?: number })
   const drain = () => c.sfn.executions.find((e) => e.stateMachineName.endsWith('-drain-host'));
   await c.runUntil(() => drain() !== undefined && drain()!.status !== 'RUNNING', (minutes + 60) * MINUTE);
   const hook = rw.autoscaling.endedActions.find((a) => a.instanceId === host)!;
-  const services = tasks.flatMap((t) => (t.service ? [t.service] : []));
-  const settleMs =
-    (settleSecondsFor(c, REGION, 'web', services) + parseConfig(example).policies.drain.settleSeconds) * 1000;
-  const lastStop = Math.max(...tasks.map((t) => t.stoppedAt ?? Number.POSITIVE_INFINITY));
+  const dueAt = releaseDueAt(c, REGION, tasks, parseConfig(example).policies.drain.settleSeconds);
   const checks = drain()!.history.filter((h) => h.type === 'TaskStateEntered' && h.stateName === 'Check Tasks');
   return {
     hook,
-    lagSeconds: (hook.endedAt - (lastStop + settleMs)) / 1000,
+    lagSeconds: (hook.endedAt - dueAt) / 1000,
     execution: drain()!,
     checks: checks.length,
     output: JSON.parse(drain()!.output ?? '{}') as { outcome?: string },

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
+import { grantedActions } from '#test/support/grants.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
 import { main as cli } from '../../cli/ballast.ts';
@@ -142,13 +143,7 @@ describe('ballast scale against the local cloud', () => {
     );
     expect(functionRoles.length).toBe(5); // sample, detect, validate, raise, restore
     for (const role of functionRoles) {
-      const granted = new Set(
-        role.policyDocuments
-          .flatMap((d) => (d.Statement ?? []) as { Effect?: string; Action?: string | string[] }[])
-          .filter((st) => st.Effect === 'Allow')
-          .flatMap((st) => (Array.isArray(st.Action) ? st.Action : st.Action ? [st.Action] : []))
-          .filter((a) => !/^(dynamodb|logs|xray):/.test(a)),
-      );
+      const granted = grantedActions(role);
       const used = new Set(
         cloud.endpoint.calls
           .filter((call) => call.caller === role.logicalId)

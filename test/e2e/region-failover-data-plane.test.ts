@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
 import { dataPlaneConfig } from '#test/fixtures/region-failover-data-plane.ts';
-import { failoverCli } from '#test/support/failover-cli.ts';
+import { failoverCli } from '#test/support/failover.ts';
+import { grantedActions } from '#test/support/grants.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 
 /**
@@ -105,13 +106,7 @@ describe('region failover, data-plane mode, in the local cloud', () => {
     const role = c.stacks
       .find((st) => st.region === STANDBY)!
       .roles.find((r) => /RegionFailoverStepsRole/.test(r.logicalId))!;
-    const granted = new Set(
-      role.policyDocuments.flatMap((d) =>
-        (d.Statement ?? [])
-          .flatMap((st) => [st.Action ?? []].flat() as string[])
-          .filter((a) => !/^(logs|xray|dynamodb):/.test(a)),
-      ),
-    );
+    const granted = grantedActions(role);
     const used = new Set(
       c.endpoint.calls
         // Route 53 is global: its calls are recorded in us-east-1 (only the standby's readiness made one).

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverStore } from '#functions/region-failover/core/store.ts';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
-import { failoverCli } from '#test/support/failover-cli.ts';
+import { failoverCli, watchShares as watchRecordShares } from '#test/support/failover.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
 
@@ -30,20 +30,8 @@ function configWith(failover: { failbackHealthySeconds: number; scaleDownAfterBa
   return { ...example, policies: { ...example.policies, failover: { ...example.policies!.failover!, ...failover } } };
 }
 
-/** The primary's share of what Route 53 answers for the record, sampled every 10 s of virtual time. */
-function watchHome(c: LocalCloud) {
-  const seen: Array<{ t: number; authoritative: number; clients: number }> = [];
-  const sample = () => {
-    seen.push({
-      t: c.world.now(),
-      authoritative: c.world.route53.authoritativeShares(RECORD).get(PRIMARY) ?? 0,
-      clients: c.world.route53.regionShares(RECORD).get(PRIMARY) ?? 0,
-    });
-    c.world.clock.after(10_000, 'test share sample', sample);
-  };
-  sample();
-  return seen;
-}
+/** The primary's share of what Route 53 answers for the record, and of what clients hold. */
+const watchHome = (c: LocalCloud) => watchRecordShares(c, RECORD, PRIMARY);
 
 /** The fence and the failover records, read from the ledger with the real SDK (one DynamoDB for all regions). */
 function ledgerOf(c: LocalCloud, region: string): FailoverStore {

@@ -2,7 +2,8 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCloud } from '#local/cloud.ts';
 import type { DeployedStack } from '#local/deploy/deployer.ts';
-import { failoverCli as runFailoverCli } from '#test/support/failover-cli.ts';
+import { failoverCli as runFailoverCli, watchShares as watchRecordShares } from '#test/support/failover.ts';
+import { grantedActions } from '#test/support/grants.ts';
 import { iamAuthorizer } from '#test/support/iam-authorizer.ts';
 import example from '../../ballast.config.ts';
 
@@ -26,20 +27,8 @@ afterEach(async () => {
 
 const failoverCli = (c: LocalCloud, args: string[]) => runFailoverCli(c, STANDBY, args);
 
-/** The standby's share of what Route 53 answers for the record, sampled every 10 s of virtual time. */
-function watchShares(c: LocalCloud) {
-  const seen: Array<{ t: number; authoritative: number; clients: number }> = [];
-  const sample = () => {
-    seen.push({
-      t: c.world.now(),
-      authoritative: c.world.route53.authoritativeShares(RECORD).get(STANDBY) ?? 0,
-      clients: c.world.route53.regionShares(RECORD).get(STANDBY) ?? 0,
-    });
-    c.world.clock.after(10_000, 'test share sample', sample);
-  };
-  sample();
-  return seen;
-}
+/** The standby's share of what Route 53 answers for the record, and of what clients hold. */
+const watchShares = (c: LocalCloud) => watchRecordShares(c, RECORD, STANDBY);
 
 /** The example fleet with a third region, eu-west-1, a copy of the standby (its own load balancer). */
 function threeRegions() {
@@ -198,13 +187,7 @@ describe('region failover in the local cloud', () => {
     const steps = c.stacks
       .find((s) => s.region === STANDBY)!
       .roles.find((r) => /RegionFailoverStepsRole/.test(r.logicalId))!;
-    const granted = new Set(
-      steps.policyDocuments.flatMap((d) =>
-        (d.Statement ?? [])
-          .flatMap((st) => [st.Action ?? []].flat() as string[])
-          .filter((a) => !/^(logs|xray|dynamodb):/.test(a)),
-      ),
-    );
+    const granted = grantedActions(steps);
     const used = new Set(
       c.endpoint.calls
         .filter((call) => call.caller === steps.logicalId || call.caller.includes('RegionFailoverSteps'))

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleHandler } from '#infra/bundle.ts';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
+import { HANDLER_ENTRIES } from '#test/support/handlers.ts';
 
 /**
  * Each handler's bundle loads only the SDK clients its code calls. The handlers are built as the function
@@ -10,21 +11,7 @@ import { PROJECT_ROOT } from '#infra/function-factory.ts';
  * *used* (its commands are sent). Both sets must be equal: a client loaded and never used costs its load at
  * every cold start, one used and not loaded fails on the first call.
  */
-const HANDLERS = [
-  'functions/emergency-scaling/detect.ts',
-  'functions/emergency-scaling/raise.ts',
-  'functions/emergency-scaling/restore.ts',
-  'functions/emergency-scaling/sample.ts',
-  'functions/emergency-scaling/validate.ts',
-  'functions/host-draining/drain.ts',
-  'functions/host-draining/finish.ts',
-  'functions/host-draining/reclaim.ts',
-  'functions/host-draining/resolve.ts',
-  'functions/host-draining/wake.ts',
-  'functions/region-failover/steps.ts',
-  'functions/region-failover/trigger.ts',
-  'functions/region-failover/validate.ts',
-];
+const HANDLERS = HANDLER_ENTRIES;
 
 /** The SDK package whose client a module of functions/shared/clients/ makes (DynamoDB: the document client). */
 const CLIENT_PACKAGE = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|lib-dynamodb)$/;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
+import { HANDLER_ENTRIES } from '#test/support/handlers.ts';
 
 /**
  * `npx cdk synth` as a user runs it: offline, no credentials, with the real esbuild bundling of every
@@ -45,21 +46,7 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([
-      'functions/emergency-scaling/detect.ts',
-      'functions/emergency-scaling/raise.ts',
-      'functions/emergency-scaling/restore.ts',
-      'functions/emergency-scaling/sample.ts',
-      'functions/emergency-scaling/validate.ts',
-      'functions/host-draining/drain.ts',
-      'functions/host-draining/finish.ts',
-      'functions/host-draining/reclaim.ts',
-      'functions/host-draining/resolve.ts',
-      'functions/host-draining/wake.ts',
-      'functions/region-failover/steps.ts',
-      'functions/region-failover/trigger.ts',
-      'functions/region-failover/validate.ts',
-    ]);
+    expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([...HANDLER_ENTRIES].sort());
     for (const fn of functions) {
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');

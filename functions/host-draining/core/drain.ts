@@ -11,6 +11,7 @@ import {
   describeContainerInstance,
   describeServices,
   describeTasks,
+  leftCluster,
   listHostTasks,
   setDraining,
   stuckServices,
@@ -66,9 +67,9 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   await openWake(state, deps);
   if (state.complement || state.dryRun) {
     const instance = await describeContainerInstance(ecs, cluster, arn);
-    if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') return gone();
+    if (leftCluster(instance)) return gone();
     decisions.push(
-      instance.status === 'DRAINING'
+      instance?.status === 'DRAINING'
         ? 'host already DRAINING: carrying on'
         : state.complement
           ? 'ECS managed draining sets DRAINING: not touching the instance state'

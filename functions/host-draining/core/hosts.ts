@@ -14,6 +14,7 @@ import {
 import { LIMITS } from '#config/limits.ts';
 import type { StuckService, TaskCounts } from '#events/ballast-events.ts';
 import type { DrainState, TaskClass, TrackedTask } from '../state.ts';
+import { errorName } from './deps.ts';
 
 /**
  * Reading an ECS host: its container instance, every task on it (desired RUNNING *and* STOPPED: the
@@ -32,13 +33,8 @@ export async function findContainerInstance(
   cluster: string,
   instanceId: string,
 ): Promise<ContainerInstance | undefined> {
-  const listed = await ecs.send(
-    new ListContainerInstancesCommand({ cluster, filter: `ec2InstanceId == ${instanceId}` }),
-  );
-  const arn = listed.containerInstanceArns?.[0];
-  if (!arn) return undefined;
-  const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
-  return described.containerInstances?.[0];
+  const arn = await listContainerInstance(ecs, cluster, instanceId);
+  return arn ? describeContainerInstance(ecs, cluster, arn) : undefined;
 }
 
 /**
@@ -66,6 +62,11 @@ export async function describeContainerInstance(
   return described.containerInstances?.[0];
 }
 
+/** A container instance that is no longer there to drain: unknown, INACTIVE or deregistering. */
+export function leftCluster(instance: ContainerInstance | undefined): boolean {
+  return !instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING';
+}
+
 /**
  * Sets a container instance DRAINING and says whether it is still there: 'gone' when ECS reports it MISSING
  * or INACTIVE, or refuses the change because it is deregistering (then it is described to tell).
@@ -82,10 +83,9 @@ export async function setDraining(ecs: ECSClient, cluster: string, arn: string):
       `UpdateContainerInstancesState did not set ${arn} DRAINING: ${failure?.reason ?? 'no result'}${failure?.detail ? ` (${failure.detail})` : ''}.`,
     );
   } catch (error) {
-    const name = (error as { name?: string }).name;
+    const name = errorName(error);
     if (name !== 'InvalidParameterException' && name !== 'ClientException') throw error;
-    const instance = await describeContainerInstance(ecs, cluster, arn);
-    if (!instance || instance.status === 'INACTIVE' || instance.status === 'DEREGISTERING') return 'gone';
+    if (leftCluster(await describeContainerInstance(ecs, cluster, arn))) return 'gone';
     throw error;
   }
 }

@@ -24,3 +24,21 @@ export async function failoverCli(c: LocalCloud, region: string, args: string[])
     log: [...out, ...err].join('\n'),
   };
 }
+
+/**
+ * One region's share of what Route 53 answers for a record (authoritative), and of what clients hold (their
+ * cached answers), sampled every 10 s of virtual time.
+ */
+export function watchShares(c: LocalCloud, record: string, region: string) {
+  const seen: Array<{ t: number; authoritative: number; clients: number }> = [];
+  const sample = () => {
+    seen.push({
+      t: c.world.now(),
+      authoritative: c.world.route53.authoritativeShares(record).get(region) ?? 0,
+      clients: c.world.route53.regionShares(record).get(region) ?? 0,
+    });
+    c.world.clock.after(10_000, 'test share sample', sample);
+  };
+  sample();
+  return seen;
+}
