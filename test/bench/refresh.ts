@@ -76,14 +76,18 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
     const world = cloud.world;
     const rw = world.region(REGION);
     const clock = world.clock;
-    // Every task on each host whose terminate hook started, kept from the hook's start (ECS forgets stopped
-    // tasks after a while; the bench needs their stop times at the end).
+    // Every task that was on each host whose terminate hook started, from the hook's start until the host is
+    // DRAINING (a host that waits for the budget still takes tasks), kept because ECS forgets stopped tasks
+    // after a while and the bench needs their stop times at the end.
     const hostTasks = new Map<string, SimTask[]>();
+    const drainingSeen = new Set<string>();
     const dueAt = (tasks: SimTask[]) => releaseDueAt(cloud, REGION, tasks, settleExtra);
     const snapshot = (instanceId: string) => {
-      if (hostTasks.has(instanceId)) return;
+      if (drainingSeen.has(instanceId)) return;
       const ci = rw.ecs.containerInstanceOf(instanceId);
-      hostTasks.set(instanceId, ci ? [...ci.tasks] : []);
+      const known = hostTasks.get(instanceId) ?? [];
+      hostTasks.set(instanceId, [...new Set([...known, ...(ci?.tasks ?? [])])]);
+      if (!ci || ci.status !== 'ACTIVE') drainingSeen.add(instanceId);
     };
 
     let diyCalls = 0;
