@@ -87,7 +87,7 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
       const ci = rw.ecs.containerInstanceOf(instanceId);
       const known = hostTasks.get(instanceId) ?? [];
       hostTasks.set(instanceId, [...new Set([...known, ...(ci?.tasks ?? [])])]);
-      if (!ci || ci.status !== 'ACTIVE') drainingSeen.add(instanceId);
+      if (ci?.status !== 'ACTIVE') drainingSeen.add(instanceId);
     };
 
     let diyCalls = 0;
