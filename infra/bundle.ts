@@ -43,9 +43,20 @@ export interface BundleResult {
 export interface BundleOptions {
   /** @default true; false: nothing is written (the tests only read the metafile) */
   readonly write?: boolean;
+  /**
+   * 'bundled': the AWS SDK goes into the bundle too, tree-shaken (the cold-start bench measures it as the
+   * alternative; synth always leaves it out). @default 'external'
+   */
+  readonly sdk?: 'external' | 'bundled';
 }
 
-function buildOptions(root: string, entry: string, outdir: string, write: boolean): BuildOptions {
+function buildOptions(
+  root: string,
+  entry: string,
+  outdir: string,
+  write: boolean,
+  sdk: BundleOptions['sdk'] = 'external',
+): BuildOptions {
   return {
     entryPoints: [path.join(root, entry)],
     absWorkingDir: root,
@@ -61,7 +72,7 @@ function buildOptions(root: string, entry: string, outdir: string, write: boolea
     keepNames: BUNDLING.keepNames,
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
-    external: [...BUNDLING.external],
+    external: sdk === 'bundled' ? [] : [...BUNDLING.external],
     logLevel: 'warning',
   };
 }
@@ -80,7 +91,7 @@ export async function bundleHandler(
   options: BundleOptions = {},
 ): Promise<BundleResult> {
   const write = options.write ?? true;
-  const result = await esbuild().build(buildOptions(root, entry, outdir, write));
+  const result = await esbuild().build(buildOptions(root, entry, outdir, write, options.sdk));
   return resultOf(entry, outdir, write, result.metafile);
 }
 

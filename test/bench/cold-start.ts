@@ -12,6 +12,8 @@ import { PROJECT_ROOT } from '../../infra/function-factory.ts';
  * invoked), median of ROUNDS processes, minus the median of bare `node -e 0`; the handlers and bare Node are
  * run in turn, round after round, so that a busy machine weighs on all of them alike. Beside each handler, a
  * module that only imports the SDK packages its bundle imports: the part of the cold init that is the SDK's.
+ * And the alternative, measured the same way: each handler bundled with the SDK in it (tree-shaken by
+ * esbuild to what the code uses), which is not what synth deploys (see the README, "Bundles and cold start").
  * Goals (issue 11): at most 150 KiB per bundle and 150 ms of cold init. BENCH_NODE=/path/to/node measures
  * under another Node (the Lambdas run nodejs24.x; the machines have Node 20), BENCH_COLD_ROUNDS sets the rounds.
  */
@@ -83,6 +85,12 @@ export async function benchColdStart(row: (name: string, value: string | number)
         clients: sdk.filter((p) => CLIENT.test(p)).length,
         ms: [] as number[],
         sdkMs: [] as number[],
+        // The alternative measured beside it: the SDK bundled in, tree-shaken to the commands the code sends.
+        bundledDir: path.join(outRoot, `${name}-sdk-bundled`),
+        bundledBytes: (
+          await bundleHandler(PROJECT_ROOT, entry, path.join(outRoot, `${name}-sdk-bundled`), { sdk: 'bundled' })
+        ).bytes,
+        bundledMs: [] as number[],
       });
     }
     const bare: number[] = [];
@@ -91,6 +99,7 @@ export async function benchColdStart(row: (name: string, value: string | number)
       for (const h of handlers) {
         h.ms.push(processMs(['index.mjs'], h.dir));
         h.sdkMs.push(processMs(['sdk-only.mjs'], h.dir));
+        h.bundledMs.push(processMs(['index.mjs'], h.bundledDir));
       }
     }
     const bareMs = median(bare);
@@ -98,7 +107,7 @@ export async function benchColdStart(row: (name: string, value: string | number)
     for (const h of handlers) {
       row(
         `${h.name}`,
-        `${(h.bytes / 1024).toFixed(0)} KiB, ${h.clients} SDK clients, cold init ${init(h.ms).toFixed(0)} ms (the SDK alone ${init(h.sdkMs).toFixed(0)})`,
+        `${(h.bytes / 1024).toFixed(0)} KiB, ${h.clients} SDK clients, cold init ${init(h.ms).toFixed(0)} ms (the SDK alone ${init(h.sdkMs).toFixed(0)}); SDK bundled in: ${(h.bundledBytes / 1024).toFixed(0)} KiB, ${init(h.bundledMs).toFixed(0)} ms`,
       );
     }
     const heaviest = handlers.reduce((a, h) => (h.bytes > a.bytes ? h : a));
@@ -117,6 +126,12 @@ export async function benchColdStart(row: (name: string, value: string | number)
     row(
       'of which the SDK packages alone, least / most, ms',
       `${Math.min(...sdkInits).toFixed(0)} / ${Math.max(...sdkInits).toFixed(0)}`,
+    );
+    const bundledInits = handlers.map((h) => init(h.bundledMs));
+    const bundledKiB = handlers.map((h) => h.bundledBytes / 1024);
+    row(
+      'the alternative, SDK bundled in (not deployed): KiB, least / most; cold init, ms, fastest / slowest',
+      `${Math.min(...bundledKiB).toFixed(0)} / ${Math.max(...bundledKiB).toFixed(0)}; ${Math.min(...bundledInits).toFixed(0)} / ${Math.max(...bundledInits).toFixed(0)}`,
     );
   } finally {
     rmSync(outRoot, { recursive: true, force: true });
