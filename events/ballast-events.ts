@@ -1,6 +1,6 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
 import { DRAIN_KINDS } from './drain-host-input.ts';
+import * as z from './zod.ts';
 
 /**
  * The events Ballast itself emits on the default bus (`source: ballast`) while draining hosts. Subscribe
@@ -66,36 +66,36 @@ export const DRAIN_OUTCOMES = [
 ] as const;
 export type DrainOutcome = (typeof DRAIN_OUTCOMES)[number];
 
-export const TaskCounts = z
-  .object({ service: z.number().int(), daemon: z.number().int(), standalone: z.number().int() })
-  .strict();
+export const TaskCounts = z.strictObject({
+  service: z.number().check(z.int()),
+  daemon: z.number().check(z.int()),
+  standalone: z.number().check(z.int()),
+});
 export type TaskCounts = z.output<typeof TaskCounts>;
 
-export const StuckService = z.object({ service: z.string(), reason: z.string() }).strict();
+export const StuckService = z.strictObject({ service: z.string(), reason: z.string() });
 export type StuckService = z.output<typeof StuckService>;
 
-export const DrainEventDetail = z
-  .object({
-    instanceId: z.string(),
-    cluster: z.string().optional(),
-    group: z.string().optional(),
-    region: z.string(),
-    drainId: z.string(),
-    trigger: z.enum(DRAIN_KINDS),
-    /** Tasks found on the host, by class (recorded at start, plus any that arrived since). */
-    tasks: TaskCounts,
-    /** Tasks not yet STOPPED when the event was emitted, by class. */
-    remaining: TaskCounts,
-    stuckServices: z.array(StuckService),
-    outcome: z.enum(DRAIN_OUTCOMES).optional(),
-    /** The lifecycle action result sent, if any. */
-    lifecycleResult: z.enum(['CONTINUE', 'ABANDON']).optional(),
-    startedAt: z.string().optional(),
-    finishedAt: z.string().optional(),
-    message: z.string(),
-    dryRun: z.boolean(),
-  })
-  .strict();
+export const DrainEventDetail = z.strictObject({
+  instanceId: z.string(),
+  cluster: z.optional(z.string()),
+  group: z.optional(z.string()),
+  region: z.string(),
+  drainId: z.string(),
+  trigger: z.enum(DRAIN_KINDS),
+  /** Tasks found on the host, by class (recorded at start, plus any that arrived since). */
+  tasks: TaskCounts,
+  /** Tasks not yet STOPPED when the event was emitted, by class. */
+  remaining: TaskCounts,
+  stuckServices: z.array(StuckService),
+  outcome: z.optional(z.enum(DRAIN_OUTCOMES)),
+  /** The lifecycle action result sent, if any. */
+  lifecycleResult: z.optional(z.enum(['CONTINUE', 'ABANDON'])),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  message: z.string(),
+  dryRun: z.boolean(),
+});
 export type DrainEventDetail = z.output<typeof DrainEventDetail>;
 
 /** Every drain event Ballast emits (optionally only some detail types). */

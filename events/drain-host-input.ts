@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { RebalanceRecommendationEvent, SpotInterruptionEvent } from './ec2.ts';
 import { affectedInstances, HEALTH_DETAIL_TYPE, HealthEvent } from './health.ts';
 import {
@@ -11,6 +10,7 @@ import {
   TestNotification,
   WARM_POOL_PLACES,
 } from './lifecycle.ts';
+import * as z from './zod.ts';
 
 /**
  * The input of the `drain-host` workflow. An execution starts from either
@@ -24,66 +24,72 @@ import {
 
 const cluster = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, { message: "must be a configured ECS cluster name such as 'web'" });
-const reason = z.string().min(1).max(512).describe('Why: recorded in the ledger and in the events. Optional.');
+  .check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, { message: "must be a configured ECS cluster name such as 'web'" }),
+  );
+const reason = z
+  .string()
+  .check(z.minLength(1), z.maxLength(512), z.describe('Why: recorded in the ledger and in the events. Optional.'));
 const requestId = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'change-4711')" })
-  .describe('Idempotency key: the same requestId for the same instance and action is done once. Optional.');
-const instanceId = InstanceId.describe('The EC2 instance id of the container instance.');
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'change-4711')" }),
+    z.describe('Idempotency key: the same requestId for the same instance and action is done once. Optional.'),
+  );
+const instanceId = InstanceId.check(z.describe('The EC2 instance id of the container instance.'));
 
-export const ManualDrainInput = z
-  .object({
-    action: z.literal('drain').describe('Drain the host: set DRAINING, wait until every task stopped, settle.'),
-    instanceId,
-    cluster: cluster.optional().describe('The ECS cluster. Default: from the configuration of the instance group.'),
-    deadlineMinutes: z
-      .number()
-      .int({ message: 'must be a whole number of minutes' })
-      .positive({ message: 'must be a positive number of minutes (the deadline is counted from now)' })
-      .max(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' })
-      .optional()
-      .describe("Override of the group's deadline, in minutes from now (1-2880)."),
-    deadlinePolicy: z
-      .enum(['continue', 'force', 'retain'])
-      .optional()
-      .describe("Override of the group's deadline policy: continue, force (stop what remains) or retain."),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
-    dryRun: z.boolean().optional().describe('Log and emit the decisions only; change nothing.'),
-  })
-  .strict();
+export const ManualDrainInput = z.strictObject({
+  action: z.literal('drain').check(z.describe('Drain the host: set DRAINING, wait until every task stopped, settle.')),
+  instanceId,
+  cluster: z
+    .optional(cluster)
+    .check(z.describe('The ECS cluster. Default: from the configuration of the instance group.')),
+  deadlineMinutes: z
+    .optional(
+      z
+        .number()
+        .check(
+          z.int({ message: 'must be a whole number of minutes' }),
+          z.positive({ message: 'must be a positive number of minutes (the deadline is counted from now)' }),
+          z.lte(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' }),
+        ),
+    )
+    .check(z.describe("Override of the group's deadline, in minutes from now (1-2880).")),
+  deadlinePolicy: z
+    .optional(z.enum(['continue', 'force', 'retain']))
+    .check(z.describe("Override of the group's deadline policy: continue, force (stop what remains) or retain.")),
+  reason: z.optional(reason),
+  requestId: z.optional(requestId),
+  dryRun: z.optional(z.boolean()).check(z.describe('Log and emit the decisions only; change nothing.')),
+});
 
-export const ManualExtendInput = z
-  .object({
-    action: z.literal('extend').describe("Give a running drain more time (and heartbeat the instance's hook)."),
-    instanceId,
-    minutes: z
-      .number()
-      .int({ message: 'must be a whole number of minutes' })
-      .positive({ message: 'must be a positive number of minutes to add' })
-      .max(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' })
-      .describe('Minutes added to the deadline of the running drain.'),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
-  })
-  .strict();
+export const ManualExtendInput = z.strictObject({
+  action: z.literal('extend').check(z.describe("Give a running drain more time (and heartbeat the instance's hook).")),
+  instanceId,
+  minutes: z
+    .number()
+    .check(
+      z.int({ message: 'must be a whole number of minutes' }),
+      z.positive({ message: 'must be a positive number of minutes to add' }),
+      z.lte(2880, { message: 'must be at most 2880 minutes (48 h, the lifecycle hook cap)' }),
+      z.describe('Minutes added to the deadline of the running drain.'),
+    ),
+  reason: z.optional(reason),
+  requestId: z.optional(requestId),
+});
 
-export const ManualReleaseInput = z
-  .object({
-    action: z
-      .literal('release')
-      .describe('Let the host go: complete its pending lifecycle action, or else set it ACTIVE again.'),
-    instanceId,
-    result: z
-      .enum(['CONTINUE', 'ABANDON'])
-      .optional()
-      .describe('Lifecycle action result when a hook is pending. Default CONTINUE.'),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
-    dryRun: z.boolean().optional().describe('Log and emit the decisions only; change nothing.'),
-  })
-  .strict();
+export const ManualReleaseInput = z.strictObject({
+  action: z
+    .literal('release')
+    .check(z.describe('Let the host go: complete its pending lifecycle action, or else set it ACTIVE again.')),
+  instanceId,
+  result: z
+    .optional(z.enum(['CONTINUE', 'ABANDON']))
+    .check(z.describe('Lifecycle action result when a hook is pending. Default CONTINUE.')),
+  reason: z.optional(reason),
+  requestId: z.optional(requestId),
+  dryRun: z.optional(z.boolean()).check(z.describe('Log and emit the decisions only; change nothing.')),
+});
 
 /** What an operator types into the Step Functions console (or the CLI sends). */
 export const ManualInput = z.discriminatedUnion('action', [ManualDrainInput, ManualExtendInput, ManualReleaseInput]);
@@ -115,38 +121,36 @@ export const DRAIN_KINDS = [
 export type DrainKind = (typeof DRAIN_KINDS)[number];
 
 /** The one internal request every source is normalised into. */
-export const DrainRequest = z
-  .object({
-    kind: z.enum(DRAIN_KINDS),
-    /** Stable id derived from the source: the ledger's idempotency key and the execution name's suffix. */
-    drainId: z.string().min(1),
-    instanceId: InstanceId,
-    /** When the source says it happened (lifecycle actions: when the hook started waiting). */
-    eventTime: z.string(),
-    /** The event id, the hook notification's RequestId, or the manual requestId. */
-    sourceId: z.string(),
-    group: z.string().optional(),
-    hookName: z.string().optional(),
-    token: z.string().optional(),
-    notificationMetadata: z.string().optional(),
-    /** AWS Health: every instance the scheduled change affects, its event type code and when it begins. */
-    affected: z.array(InstanceId).optional(),
-    healthCode: z.string().optional(),
-    scheduledAt: z.string().optional(),
-    /** Spot: what the interruption does (`hibernate` begins at once: no two-minute warning). */
-    spotAction: z.enum(['terminate', 'stop', 'hibernate']).optional(),
-    /** Warm pools: the lifecycle event's Origin and Destination. */
-    origin: z.enum(WARM_POOL_PLACES).optional(),
-    destination: z.enum(WARM_POOL_PLACES).optional(),
-    cluster: z.string().optional(),
-    deadlineMinutes: z.number().optional(),
-    deadlinePolicy: z.enum(['continue', 'force', 'retain']).optional(),
-    extendMinutes: z.number().optional(),
-    result: z.enum(['CONTINUE', 'ABANDON']).optional(),
-    reason: z.string().optional(),
-    dryRun: z.boolean().optional(),
-  })
-  .strict();
+export const DrainRequest = z.strictObject({
+  kind: z.enum(DRAIN_KINDS),
+  /** Stable id derived from the source: the ledger's idempotency key and the execution name's suffix. */
+  drainId: z.string().check(z.minLength(1)),
+  instanceId: InstanceId,
+  /** When the source says it happened (lifecycle actions: when the hook started waiting). */
+  eventTime: z.string(),
+  /** The event id, the hook notification's RequestId, or the manual requestId. */
+  sourceId: z.string(),
+  group: z.optional(z.string()),
+  hookName: z.optional(z.string()),
+  token: z.optional(z.string()),
+  notificationMetadata: z.optional(z.string()),
+  /** AWS Health: every instance the scheduled change affects, its event type code and when it begins. */
+  affected: z.optional(z.array(InstanceId)),
+  healthCode: z.optional(z.string()),
+  scheduledAt: z.optional(z.string()),
+  /** Spot: what the interruption does (`hibernate` begins at once: no two-minute warning). */
+  spotAction: z.optional(z.enum(['terminate', 'stop', 'hibernate'])),
+  /** Warm pools: the lifecycle event's Origin and Destination. */
+  origin: z.optional(z.enum(WARM_POOL_PLACES)),
+  destination: z.optional(z.enum(WARM_POOL_PLACES)),
+  cluster: z.optional(z.string()),
+  deadlineMinutes: z.optional(z.number()),
+  deadlinePolicy: z.optional(z.enum(['continue', 'force', 'retain'])),
+  extendMinutes: z.optional(z.number()),
+  result: z.optional(z.enum(['CONTINUE', 'ABANDON'])),
+  reason: z.optional(z.string()),
+  dryRun: z.optional(z.boolean()),
+});
 export type DrainRequest = z.output<typeof DrainRequest>;
 
 export type NormalisedInput =
@@ -321,13 +325,13 @@ function normaliseManual(raw: Record<string, unknown>, now: Date): NormalisedInp
   });
 }
 
-function fromResult<T>(result: z.ZodSafeParseResult<T>, build: (value: T) => DrainRequest): NormalisedInput {
+function fromResult<T>(result: z.util.SafeParseResult<T>, build: (value: T) => DrainRequest): NormalisedInput {
   if (!result.success) return { type: 'invalid', problems: describeIssues(result.error) };
   return { type: 'request', request: build(result.data) };
 }
 
 /** Zod issues as `field: message` lines a person can act on. */
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(input)';
     if (issue.code === 'unrecognized_keys') {

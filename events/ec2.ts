@@ -1,6 +1,6 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
 import { InstanceId } from './lifecycle.ts';
+import * as z from './zod.ts';
 
 /**
  * EC2 Spot interruption warnings (about two minutes' notice) and rebalance recommendations. Both carry only
@@ -11,14 +11,15 @@ export const EC2_SOURCE = 'aws.ec2';
 export const SPOT_DETAIL_TYPE = 'EC2 Spot Instance Interruption Warning';
 export const REBALANCE_DETAIL_TYPE = 'EC2 Instance Rebalance Recommendation';
 
+const text = z.string().check(z.minLength(1));
 const envelope = {
-  version: z.string().optional(),
-  id: z.string().min(1),
+  version: z.optional(z.string()),
+  id: text,
   source: z.literal(EC2_SOURCE),
-  account: z.string().optional(),
-  time: z.string().min(1),
-  region: z.string().min(1),
-  resources: z.array(z.string()).default([]),
+  account: z.optional(z.string()),
+  time: text,
+  region: text,
+  resources: z._default(z.array(z.string()), []),
 };
 
 export const SpotInterruptionEvent = z.looseObject({

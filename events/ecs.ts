@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * ECS's task state change events (source `aws.ecs`, detail-type `ECS Task State Change`), sent on every change
@@ -10,19 +10,21 @@ import * as z from 'zod';
 export const ECS_SOURCE = 'aws.ecs';
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 
+const text = z.string().check(z.minLength(1));
+
 export const TaskStateChangeEvent = z.looseObject({
-  id: z.string().min(1),
+  id: text,
   source: z.literal(ECS_SOURCE),
   'detail-type': z.literal(TASK_STATE_CHANGE),
-  region: z.string().min(1),
-  time: z.string().min(1),
+  region: text,
+  time: text,
   detail: z.looseObject({
-    clusterArn: z.string().min(1),
-    taskArn: z.string().min(1),
+    clusterArn: text,
+    taskArn: text,
     /** Absent for Fargate tasks (no container instance): nothing of Ballast's waits on those. */
-    containerInstanceArn: z.string().min(1).optional(),
-    lastStatus: z.string().min(1),
-    desiredStatus: z.string().min(1).optional(),
+    containerInstanceArn: z.optional(text),
+    lastStatus: text,
+    desiredStatus: z.optional(text),
   }),
 });
 export type TaskStateChangeEvent = z.output<typeof TaskStateChangeEvent>;

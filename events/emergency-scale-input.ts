@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * The console / CLI input of the `emergency-scale` workflow (JSON Schema committed as
@@ -12,128 +12,144 @@ import * as z from 'zod';
  * with a `kind` and a stable `requestId`, the idempotency key.
  */
 
-const serviceKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}\/[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, {
-  message: "must be '<cluster>/<service>' of a configured service, e.g. 'web/api'",
-});
+const serviceKey = z.string().check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}\/[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, {
+    message: "must be '<cluster>/<service>' of a configured service, e.g. 'web/api'",
+  }),
+);
 const reason = z
   .string()
-  .trim()
-  .min(3, { message: 'must say why in at least 3 characters (it is recorded in the ledger and the events)' })
-  .max(512, { message: 'must be at most 512 characters' });
-const owner = z.string().regex(/^[\w.@+-]{1,64}$/, {
-  message: "must be 1-64 letters, digits or . _ @ + - (a person or pipeline, e.g. 'alice')",
-});
+  .check(
+    z.trim(),
+    z.minLength(3, { message: 'must say why in at least 3 characters (it is recorded in the ledger and the events)' }),
+    z.maxLength(512, { message: 'must be at most 512 characters' }),
+  );
+const owner = z.string().check(
+  z.regex(/^[\w.@+-]{1,64}$/, {
+    message: "must be 1-64 letters, digits or . _ @ + - (a person or pipeline, e.g. 'alice')",
+  }),
+);
 const requestId = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'change-4711')" });
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'change-4711')" }),
+  );
 const hours = z
   .number({ message: 'must be a number of hours' })
-  .positive({ message: 'must be a positive number of hours' })
-  .max(72, { message: 'must be at most 72 hours; extend the override later if it must last longer' });
+  .check(
+    z.positive({ message: 'must be a positive number of hours' }),
+    z.lte(72, { message: 'must be at most 72 hours; extend the override later if it must last longer' }),
+  );
 
 const Scope = z
-  .object({
+  .strictObject({
     tier: z
-      .enum(['critical', 'standard', 'batch'], { message: "must be 'critical', 'standard' or 'batch'" })
-      .optional()
-      .describe('Only the services of this tier.'),
+      .optional(z.enum(['critical', 'standard', 'batch'], { message: "must be 'critical', 'standard' or 'batch'" }))
+      .check(z.describe('Only the services of this tier.')),
     services: z
-      .array(serviceKey)
-      .min(1, { message: 'must name at least one service, or leave services out for all' })
-      .max(500, { message: 'must name at most 500 services' })
-      .optional()
-      .describe("Only these services, as '<cluster>/<service>'."),
-  })
-  .strict()
-  .describe('Which services: all configured services when absent.');
-
-const Sizing = z
-  .object({
-    percent: z
-      .number({ message: 'must be a number' })
-      .positive({ message: 'must be a positive percentage to add (50 means 1.5x the reference)' })
-      .max(900, { message: 'must be at most 900 (10x)' })
-      .optional()
-      .describe('Add this percentage to each service reference count (max of running and recent peak).'),
-    multiplier: z
-      .number({ message: 'must be a number' })
-      .min(1, { message: 'must be at least 1: Ballast never lowers capacity' })
-      .max(10, { message: 'must be at most 10' })
-      .optional()
-      .describe('Multiply each service reference count (max of running and recent peak).'),
-    counts: z
-      .record(
-        serviceKey,
-        z.number().int({ message: 'must be a whole number of tasks' }).min(0, { message: 'must be at least 0' }),
+      .optional(
+        z
+          .array(serviceKey)
+          .check(
+            z.minLength(1, { message: 'must name at least one service, or leave services out for all' }),
+            z.maxLength(500, { message: 'must name at most 500 services' }),
+          ),
       )
-      .optional()
-      .describe("Absolute task counts by '<cluster>/<service>'."),
+      .check(z.describe("Only these services, as '<cluster>/<service>'.")),
   })
-  .strict();
+  .check(z.describe('Which services: all configured services when absent.'));
+
+const Sizing = z.strictObject({
+  percent: z
+    .optional(
+      z
+        .number({ message: 'must be a number' })
+        .check(
+          z.positive({ message: 'must be a positive percentage to add (50 means 1.5x the reference)' }),
+          z.lte(900, { message: 'must be at most 900 (10x)' }),
+        ),
+    )
+    .check(z.describe('Add this percentage to each service reference count (max of running and recent peak).')),
+  multiplier: z
+    .optional(
+      z
+        .number({ message: 'must be a number' })
+        .check(
+          z.gte(1, { message: 'must be at least 1: Ballast never lowers capacity' }),
+          z.lte(10, { message: 'must be at most 10' }),
+        ),
+    )
+    .check(z.describe('Multiply each service reference count (max of running and recent peak).')),
+  counts: z
+    .optional(
+      z.record(
+        serviceKey,
+        z
+          .number()
+          .check(z.int({ message: 'must be a whole number of tasks' }), z.gte(0, { message: 'must be at least 0' })),
+      ),
+    )
+    .check(z.describe("Absolute task counts by '<cluster>/<service>'.")),
+});
 
 const common = {
-  scope: Scope.optional(),
-  reason: reason.describe('Why: recorded in the ledger and in the events. Required.'),
-  owner: owner.optional().describe('Who asks (a person or a pipeline). Default: the caller.'),
-  requestId: requestId
-    .optional()
-    .describe('Idempotency key: the same requestId is done once. Default: derived from the input and the minute.'),
+  scope: z.optional(Scope),
+  reason: reason.check(z.describe('Why: recorded in the ledger and in the events. Required.')),
+  owner: z.optional(owner).check(z.describe('Who asks (a person or a pipeline). Default: the caller.')),
+  requestId: z
+    .optional(requestId)
+    .check(
+      z.describe('Idempotency key: the same requestId is done once. Default: derived from the input and the minute.'),
+    ),
 };
 
-export const RaiseInput = z
-  .object({
-    action: z.literal('raise').describe('Raise the capacity floors and hold them until restored or expired.'),
-    ...common,
-    ...Sizing.shape,
-    hours: hours
-      .optional()
-      .describe('How long the override holds. Default: policies.emergencyScaling.expiresAfterHours.'),
-    dryRun: z.boolean({ message: 'must be true or false' }).optional().describe('Plan only; change nothing.'),
-  })
-  .strict();
+export const RaiseInput = z.strictObject({
+  action: z.literal('raise').check(z.describe('Raise the capacity floors and hold them until restored or expired.')),
+  ...common,
+  ...Sizing.shape,
+  hours: z
+    .optional(hours)
+    .check(z.describe('How long the override holds. Default: policies.emergencyScaling.expiresAfterHours.')),
+  dryRun: z.optional(z.boolean({ message: 'must be true or false' })).check(z.describe('Plan only; change nothing.')),
+});
 
-export const PlanInput = z
-  .object({
-    action: z.literal('plan').describe('Compute and report the plan only (a dry run): nothing changes.'),
-    ...common,
-    ...Sizing.shape,
-    reason: reason.optional().describe('Why (optional for a plan).'),
-    hours: hours.optional(),
-  })
-  .strict();
+export const PlanInput = z.strictObject({
+  action: z.literal('plan').check(z.describe('Compute and report the plan only (a dry run): nothing changes.')),
+  ...common,
+  ...Sizing.shape,
+  reason: z.optional(reason).check(z.describe('Why (optional for a plan).')),
+  hours: z.optional(hours),
+});
 
-export const ExtendInput = z
-  .object({
-    action: z.literal('extend').describe("Give the region's active override more time."),
-    hours: hours.describe('Hours added to the expiry of the active override (from now if it is shorter).'),
-    reason: reason.optional().describe('Why: recorded in the ledger.'),
-    owner: owner.optional(),
-    requestId: requestId.optional(),
-  })
-  .strict();
+export const ExtendInput = z.strictObject({
+  action: z.literal('extend').check(z.describe("Give the region's active override more time.")),
+  hours: hours.check(z.describe('Hours added to the expiry of the active override (from now if it is shorter).')),
+  reason: z.optional(reason).check(z.describe('Why: recorded in the ledger.')),
+  owner: z.optional(owner),
+  requestId: z.optional(requestId),
+});
 
 export const EmergencyScaleInput = z.discriminatedUnion('action', [RaiseInput, PlanInput, ExtendInput]);
 export type EmergencyScaleInput = z.output<typeof EmergencyScaleInput>;
 
 /** The input of `restore-scaling`: an operator, the detector's recovery, or the override's expiry. */
-export const RestoreInput = z
-  .object({
-    action: z.literal('restore').describe('Restore the exact configuration from before the override.'),
-    trigger: z
-      .enum(['operator', 'expiry', 'recovery'], { message: "must be 'operator', 'expiry' or 'recovery'" })
-      .optional()
-      .describe('Who starts it. Default operator.'),
-    overrideId: z
-      .string()
-      .regex(/^ovr-[0-9a-f]{20}$/, { message: "must be an override id such as 'ovr-0123456789abcdef0123'" })
-      .optional()
-      .describe("The override to restore. Default: the region's active override."),
-    reason: reason.optional(),
-    owner: owner.optional(),
-    requestId: requestId.optional(),
-    dryRun: z.boolean({ message: 'must be true or false' }).optional().describe('Report the restore only.'),
-  })
-  .strict();
+export const RestoreInput = z.strictObject({
+  action: z.literal('restore').check(z.describe('Restore the exact configuration from before the override.')),
+  trigger: z
+    .optional(z.enum(['operator', 'expiry', 'recovery'], { message: "must be 'operator', 'expiry' or 'recovery'" }))
+    .check(z.describe('Who starts it. Default operator.')),
+  overrideId: z
+    .optional(
+      z
+        .string()
+        .check(z.regex(/^ovr-[0-9a-f]{20}$/, { message: "must be an override id such as 'ovr-0123456789abcdef0123'" })),
+    )
+    .check(z.describe("The override to restore. Default: the region's active override.")),
+  reason: z.optional(reason),
+  owner: z.optional(owner),
+  requestId: z.optional(requestId),
+  dryRun: z.optional(z.boolean({ message: 'must be true or false' })).check(z.describe('Report the restore only.')),
+});
 export type RestoreInput = z.output<typeof RestoreInput>;
 
 export const SCALE_KINDS = ['raise', 'plan', 'extend'] as const;
@@ -141,24 +157,22 @@ export const SCALE_KINDS = ['raise', 'plan', 'extend'] as const;
 export const SizingKind = z.enum(['history', 'percent', 'multiplier', 'counts']);
 
 /** The one internal request of emergency-scale. */
-export const ScaleRequest = z
-  .object({
-    kind: z.enum(SCALE_KINDS),
-    requestId: z.string(),
-    /** When the request was made (the injected clock). */
-    at: z.string(),
-    tier: z.enum(['critical', 'standard', 'batch']).optional(),
-    services: z.array(z.string()).optional(),
-    sizing: SizingKind,
-    percent: z.number().optional(),
-    multiplier: z.number().optional(),
-    counts: z.record(z.string(), z.number()).optional(),
-    hours: z.number().optional(),
-    reason: z.string().optional(),
-    owner: z.string().optional(),
-    dryRun: z.boolean(),
-  })
-  .strict();
+export const ScaleRequest = z.strictObject({
+  kind: z.enum(SCALE_KINDS),
+  requestId: z.string(),
+  /** When the request was made (the injected clock). */
+  at: z.string(),
+  tier: z.optional(z.enum(['critical', 'standard', 'batch'])),
+  services: z.optional(z.array(z.string())),
+  sizing: SizingKind,
+  percent: z.optional(z.number()),
+  multiplier: z.optional(z.number()),
+  counts: z.optional(z.record(z.string(), z.number())),
+  hours: z.optional(z.number()),
+  reason: z.optional(z.string()),
+  owner: z.optional(z.string()),
+  dryRun: z.boolean(),
+});
 export type ScaleRequest = z.output<typeof ScaleRequest>;
 
 export type ParsedScaleInput =
@@ -239,7 +253,7 @@ export function normaliseScaleInput(raw: unknown, now: Date, known: ReadonlySet<
 }
 
 /** Zod issues as `field: message` lines a person can act on. */
-export function describeScaleIssues(error: z.ZodError): string[] {
+export function describeScaleIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(input)';
     if (issue.code === 'unrecognized_keys') {
@@ -277,7 +291,7 @@ export function restoreScalingInputJsonSchema(): Record<string, unknown> {
   );
 }
 
-function titled(schema: z.ZodType, title: string, description: string): Record<string, unknown> {
+function titled(schema: z.ZodMiniType, title: string, description: string): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Record<string, unknown>;
   return {
     $schema: json.$schema,

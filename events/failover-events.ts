@@ -1,7 +1,7 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
 import { BALLAST_SOURCE } from './ballast-events.ts';
 import { FAILOVER_MODES } from './failover-input.ts';
+import * as z from './zod.ts';
 
 /**
  * The events the region-failover workflow emits on the default bus of the destination region (`source:
@@ -36,18 +36,16 @@ export const FAILOVER_TRIGGERED = 'Failover Triggered';
 /** Emitted by a readiness check when a region's readiness (or the list of its problems) changed. */
 export const READINESS_CHANGED = 'Readiness Changed';
 
-export const ReadinessDetail = z
-  .object({
-    region: z.string(),
-    /** The active region per the fence. */
-    activeRegion: z.string(),
-    ready: z.boolean(),
-    /** What would stop or weaken a failover to this region, one line each (empty when ready). */
-    problems: z.array(z.string()),
-    previouslyReady: z.boolean().optional(),
-    checkedAt: z.string(),
-  })
-  .strict();
+export const ReadinessDetail = z.strictObject({
+  region: z.string(),
+  /** The active region per the fence. */
+  activeRegion: z.string(),
+  ready: z.boolean(),
+  /** What would stop or weaken a failover to this region, one line each (empty when ready). */
+  problems: z.array(z.string()),
+  previouslyReady: z.optional(z.boolean()),
+  checkedAt: z.string(),
+});
 export type ReadinessDetail = z.output<typeof ReadinessDetail>;
 export type FailoverEventType = (typeof FAILOVER_EVENT)[keyof typeof FAILOVER_EVENT];
 
@@ -69,59 +67,53 @@ export const FAILOVER_PHASES = [
 ] as const;
 export type FailoverPhase = (typeof FAILOVER_PHASES)[number];
 
-export const ServiceCapacity = z
-  .object({
-    cluster: z.string(),
-    service: z.string(),
-    target: z.number().int().min(0),
-    running: z.number().int().min(0),
-    /** Healthy targets in the least healthy of the service's target groups (absent: no target groups). */
-    healthy: z.number().int().min(0).optional(),
-    reached: z.boolean(),
-    /** Why the target could not be reached (ceiling, group max, deadline). */
-    problem: z.string().optional(),
-  })
-  .strict();
+export const ServiceCapacity = z.strictObject({
+  cluster: z.string(),
+  service: z.string(),
+  target: z.number().check(z.int(), z.gte(0)),
+  running: z.number().check(z.int(), z.gte(0)),
+  /** Healthy targets in the least healthy of the service's target groups (absent: no target groups). */
+  healthy: z.optional(z.number().check(z.int(), z.gte(0))),
+  reached: z.boolean(),
+  /** Why the target could not be reached (ceiling, group max, deadline). */
+  problem: z.optional(z.string()),
+});
 export type ServiceCapacity = z.output<typeof ServiceCapacity>;
 
-export const DrillEvidence = z
-  .object({
-    /** Seconds per phase: capacity (raise to ready), health (warm-up), traffic (first shift to INSYNC + TTL). */
-    phases: z.record(z.string(), z.number().min(0)),
-    /** How the start was detected: a manual drill has no detection time. */
-    detect: z.string(),
-    /**
-     * Seconds from the first shift until the load balancers' request counts showed the share moved (the
-     * destination carrying at least 90 % of its share), measured, not assumed from the TTL; absent when the
-     * counts could not be read.
-     */
-    drainSeconds: z.number().min(0).optional(),
-    totalSeconds: z.number().min(0),
-    rtoSeconds: z.number().int(),
-    withinRto: z.boolean(),
-  })
-  .strict();
+export const DrillEvidence = z.strictObject({
+  /** Seconds per phase: capacity (raise to ready), health (warm-up), traffic (first shift to INSYNC + TTL). */
+  phases: z.record(z.string(), z.number().check(z.gte(0))),
+  /** How the start was detected: a manual drill has no detection time. */
+  detect: z.string(),
+  /**
+   * Seconds from the first shift until the load balancers' request counts showed the share moved (the
+   * destination carrying at least 90 % of its share), measured, not assumed from the TTL; absent when the
+   * counts could not be read.
+   */
+  drainSeconds: z.optional(z.number().check(z.gte(0))),
+  totalSeconds: z.number().check(z.gte(0)),
+  rtoSeconds: z.number().check(z.int()),
+  withinRto: z.boolean(),
+});
 export type DrillEvidence = z.output<typeof DrillEvidence>;
 
-export const FailoverEventDetail = z
-  .object({
-    failoverId: z.string(),
-    source: z.string(),
-    destination: z.string(),
-    mode: z.enum(FAILOVER_MODES),
-    phase: z.enum(FAILOVER_PHASES),
-    epoch: z.number().int().optional(),
-    /** The destination's share of traffic now, in percent. */
-    percent: z.number().min(0).max(100),
-    services: z.array(ServiceCapacity),
-    reason: z.string().optional(),
-    kind: z.enum(['failover', 'failback', 'drill']),
-    evidence: DrillEvidence.optional(),
-    message: z.string(),
-    startedAt: z.string(),
-    at: z.string(),
-  })
-  .strict();
+export const FailoverEventDetail = z.strictObject({
+  failoverId: z.string(),
+  source: z.string(),
+  destination: z.string(),
+  mode: z.enum(FAILOVER_MODES),
+  phase: z.enum(FAILOVER_PHASES),
+  epoch: z.optional(z.number().check(z.int())),
+  /** The destination's share of traffic now, in percent. */
+  percent: z.number().check(z.gte(0), z.lte(100)),
+  services: z.array(ServiceCapacity),
+  reason: z.optional(z.string()),
+  kind: z.enum(['failover', 'failback', 'drill']),
+  evidence: z.optional(DrillEvidence),
+  message: z.string(),
+  startedAt: z.string(),
+  at: z.string(),
+});
 export type FailoverEventDetail = z.output<typeof FailoverEventDetail>;
 
 /** Every failover event Ballast emits (optionally only some detail types). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * The console input of the `region-failover` workflow (Step Functions console, `ballast failover …`). Its
@@ -12,144 +12,176 @@ import * as z from 'zod';
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const region = (what: string) =>
-  z.string().regex(REGION, { message: 'must be an AWS region name such as us-west-2' }).describe(what);
-const reason = z.string().min(1).max(512).describe('Why: recorded in the ledger and in the events. Optional.');
+  z.string().check(z.regex(REGION, { message: 'must be an AWS region name such as us-west-2' }), z.describe(what));
+const reason = z
+  .string()
+  .check(z.minLength(1), z.maxLength(512), z.describe('Why: recorded in the ledger and in the events. Optional.'));
 const requestId = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'incident-311')" })
-  .describe('Idempotency key: the same requestId to the same region is one failover. Optional.');
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'incident-311')" }),
+    z.describe('Idempotency key: the same requestId to the same region is one failover. Optional.'),
+  );
 const failoverId = z
   .string()
-  .regex(/^failover-[0-9a-f]{20}$/, { message: "must be a failover id such as 'failover-0123456789abcdef0123'" })
-  .describe('The failover to act on. Default: the one holding the fence.');
+  .check(
+    z.regex(/^failover-[0-9a-f]{20}$/, { message: "must be a failover id such as 'failover-0123456789abcdef0123'" }),
+    z.describe('The failover to act on. Default: the one holding the fence.'),
+  );
 
 export const FAILOVER_MODES = ['immediate', 'ladder', 'data-plane'] as const;
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
 export const FailoverStartInput = z
-  .object({
-    action: z.literal('failover').describe('Raise the destination, prove it healthy, move traffic to it, fence.'),
+  .strictObject({
+    action: z
+      .literal('failover')
+      .check(z.describe('Raise the destination, prove it healthy, move traffic to it, fence.')),
     to: region('The destination region: the one this execution runs in.'),
-    from: region('The region traffic leaves. Default: the active region recorded in the fence.').optional(),
-    mode: z
-      .enum(FAILOVER_MODES)
-      .describe(
-        'immediate (one Route 53 change), ladder (rungs, watched, automatic cut-back) or data-plane (the ladder through health checks, no Route 53 API call; needs a data-plane deployment). Default: the policy.',
-      )
-      .optional(),
-    rungs: z
-      .array(
-        z
-          .number()
-          .positive({ message: 'must be a share above 0 %' })
-          .max(100, { message: 'must be at most 100 %' })
-          .multipleOf(0.5, { message: 'must be a multiple of 0.5 %' }),
-      )
-      .min(1)
-      .describe('Ladder rungs in percent of traffic, strictly increasing, ending at 100. Default: the policy.')
-      .optional(),
-    share: z
-      .number()
-      .min(1, { message: 'must be at least 1 (%)' })
-      .max(200, { message: 'must be at most 200 (%)' })
-      .describe("Destination capacity in percent of the source's. Default: the policy (100).")
-      .optional(),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
+    from: z.optional(region('The region traffic leaves. Default: the active region recorded in the fence.')),
+    mode: z.optional(
+      z
+        .enum(FAILOVER_MODES)
+        .check(
+          z.describe(
+            'immediate (one Route 53 change), ladder (rungs, watched, automatic cut-back) or data-plane (the ladder through health checks, no Route 53 API call; needs a data-plane deployment). Default: the policy.',
+          ),
+        ),
+    ),
+    rungs: z.optional(
+      z
+        .array(
+          z
+            .number()
+            .check(
+              z.positive({ message: 'must be a share above 0 %' }),
+              z.lte(100, { message: 'must be at most 100 %' }),
+              z.multipleOf(0.5, { message: 'must be a multiple of 0.5 %' }),
+            ),
+        )
+        .check(
+          z.minLength(1),
+          z.describe('Ladder rungs in percent of traffic, strictly increasing, ending at 100. Default: the policy.'),
+        ),
+    ),
+    share: z.optional(
+      z
+        .number()
+        .check(
+          z.gte(1, { message: 'must be at least 1 (%)' }),
+          z.lte(200, { message: 'must be at most 200 (%)' }),
+          z.describe("Destination capacity in percent of the source's. Default: the policy (100)."),
+        ),
+    ),
+    reason: z.optional(reason),
+    requestId: z.optional(requestId),
   })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (input.from !== undefined && input.from === input.to) {
-      ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
-    }
-    const rungs = input.rungs ?? [];
-    if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
-      ctx.addIssue({ code: 'custom', path: ['rungs'], message: 'must end at 100 (all traffic to the destination)' });
-    }
-    for (let i = 1; i < rungs.length; i++) {
-      if ((rungs[i] ?? 0) <= (rungs[i - 1] ?? 0)) {
-        ctx.addIssue({ code: 'custom', path: ['rungs', i], message: 'must be strictly increasing' });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.from !== undefined && input.from === input.to) {
+        ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
       }
-    }
-  });
+      const rungs = input.rungs ?? [];
+      if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
+        ctx.addIssue({ code: 'custom', path: ['rungs'], message: 'must end at 100 (all traffic to the destination)' });
+      }
+      for (let i = 1; i < rungs.length; i++) {
+        if ((rungs[i] ?? 0) <= (rungs[i - 1] ?? 0)) {
+          ctx.addIssue({ code: 'custom', path: ['rungs', i], message: 'must be strictly increasing' });
+        }
+      }
+    }),
+  );
 
 export const FailoverDrillInput = z
-  .object({
+  .strictObject({
     action: z
       .literal('drill')
-      .describe(
-        'Rehearse: raise the destination, shift a small share to it for a while, then back; an evidence record.',
+      .check(
+        z.describe(
+          'Rehearse: raise the destination, shift a small share to it for a while, then back; an evidence record.',
+        ),
       ),
     to: region('The region drilled: the one this execution runs in.'),
-    from: region('The region traffic comes from. Default: the active region recorded in the fence.').optional(),
-    percent: z
-      .number()
-      .positive({ message: 'must be a share above 0 %' })
-      .max(50, { message: 'must be at most 50 % (a drill is not a failover)' })
-      .multipleOf(0.5, { message: 'must be a multiple of 0.5 %' })
-      .describe('Share of traffic sent to the destination during the drill, in percent. Default: the policy (1).')
-      .optional(),
-    holdSeconds: z
-      .number()
-      .int({ message: 'must be a whole number of seconds' })
-      .min(60, { message: 'must be at least 60 s (one watch)' })
-      .max(86_400, { message: 'must be at most 86400 s (24 h)' })
-      .describe('How long the share stays on the destination before it comes back. Default: the policy (600).')
-      .optional(),
-    share: z
-      .number()
-      .min(1, { message: 'must be at least 1 (%)' })
-      .max(200, { message: 'must be at most 200 (%)' })
-      .describe("Destination capacity in percent of the source's. Default: the policy (100).")
-      .optional(),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
+    from: z.optional(region('The region traffic comes from. Default: the active region recorded in the fence.')),
+    percent: z.optional(
+      z
+        .number()
+        .check(
+          z.positive({ message: 'must be a share above 0 %' }),
+          z.lte(50, { message: 'must be at most 50 % (a drill is not a failover)' }),
+          z.multipleOf(0.5, { message: 'must be a multiple of 0.5 %' }),
+          z.describe('Share of traffic sent to the destination during the drill, in percent. Default: the policy (1).'),
+        ),
+    ),
+    holdSeconds: z.optional(
+      z
+        .number()
+        .check(
+          z.int({ message: 'must be a whole number of seconds' }),
+          z.gte(60, { message: 'must be at least 60 s (one watch)' }),
+          z.lte(86_400, { message: 'must be at most 86400 s (24 h)' }),
+          z.describe('How long the share stays on the destination before it comes back. Default: the policy (600).'),
+        ),
+    ),
+    share: z.optional(
+      z
+        .number()
+        .check(
+          z.gte(1, { message: 'must be at least 1 (%)' }),
+          z.lte(200, { message: 'must be at most 200 (%)' }),
+          z.describe("Destination capacity in percent of the source's. Default: the policy (100)."),
+        ),
+    ),
+    reason: z.optional(reason),
+    requestId: z.optional(requestId),
   })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (input.from !== undefined && input.from === input.to) {
-      ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.from !== undefined && input.from === input.to) {
+        ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
+      }
+    }),
+  );
 
-export const FailbackInput = z
-  .object({
-    action: z
-      .literal('failback')
-      .describe(
+export const FailbackInput = z.strictObject({
+  action: z
+    .literal('failback')
+    .check(
+      z.describe(
         'Move traffic back to this region (the one active before the last failover), the same ladder in reverse, only once it has been healthy long enough.',
       ),
-    to: region('This region: where traffic returns. Default: the region the execution runs in.').optional(),
-    mode: z.enum(FAILOVER_MODES).describe('immediate, ladder or data-plane. Default: the policy.').optional(),
-    reason: reason.optional(),
-    requestId: requestId.optional(),
-  })
-  .strict();
+    ),
+  to: z.optional(region('This region: where traffic returns. Default: the region the execution runs in.')),
+  mode: z.optional(z.enum(FAILOVER_MODES).check(z.describe('immediate, ladder or data-plane. Default: the policy.'))),
+  reason: z.optional(reason),
+  requestId: z.optional(requestId),
+});
 
-export const ReadinessInput = z
-  .object({
-    action: z
-      .literal('readiness')
-      .describe(
+export const ReadinessInput = z.strictObject({
+  action: z
+    .literal('readiness')
+    .check(
+      z.describe(
         'Evaluate this region as a failover destination now (also runs on a schedule); emits Readiness Changed.',
       ),
-  })
-  .strict();
+    ),
+});
 
 export const OPERATOR_COMMANDS = ['promote', 'pause', 'resume', 'abort'] as const;
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
 
-export const FailoverCommandInput = z
-  .object({
-    action: z
-      .enum(OPERATOR_COMMANDS)
-      .describe(
+export const FailoverCommandInput = z.strictObject({
+  action: z
+    .enum(OPERATOR_COMMANDS)
+    .check(
+      z.describe(
         'promote: next rung now; pause: hold the current rung; resume: go on; abort: traffic back to the source.',
       ),
-    failoverId: failoverId.optional(),
-    reason: reason.optional(),
-  })
-  .strict();
+    ),
+  failoverId: z.optional(failoverId),
+  reason: z.optional(reason),
+});
 
 export const FailoverInput = z.union([
   FailoverStartInput,
@@ -234,7 +266,7 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   };
 }
 
-function describeFailoverIssues(error: z.ZodError): string[] {
+function describeFailoverIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(input)';
     if (issue.code === 'unrecognized_keys') {

@@ -1,6 +1,6 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
 import { InstanceId } from './lifecycle.ts';
+import * as z from './zod.ts';
 
 /**
  * AWS Health scheduled changes for EC2 instances (`source: aws.health`, `detail-type: AWS Health Event`,
@@ -22,23 +22,25 @@ export const INSTANCE_GOES_AWAY = [
   'AWS_EC2_INSTANCE_STOP_SCHEDULED',
 ] as const;
 
+const text = z.string().check(z.minLength(1));
+
 export const HealthEvent = z.looseObject({
-  version: z.string().optional(),
-  id: z.string().min(1),
+  version: z.optional(z.string()),
+  id: text,
   'detail-type': z.literal(HEALTH_DETAIL_TYPE),
   source: z.literal(HEALTH_SOURCE),
-  account: z.string().optional(),
-  time: z.string().min(1),
-  region: z.string().min(1),
-  resources: z.array(z.string()).default([]),
+  account: z.optional(z.string()),
+  time: text,
+  region: text,
+  resources: z._default(z.array(z.string()), []),
   detail: z.looseObject({
-    eventArn: z.string().min(1),
+    eventArn: text,
     service: z.string(),
-    eventTypeCode: z.string().min(1),
+    eventTypeCode: text,
     eventTypeCategory: z.string(),
     /** When the change begins, e.g. `Sat, 05 Jun 2027 17:00:00 GMT` (RFC 1123). */
-    startTime: z.string().optional(),
-    affectedEntities: z.array(z.looseObject({ entityValue: z.string() })).default([]),
+    startTime: z.optional(z.string()),
+    affectedEntities: z._default(z.array(z.looseObject({ entityValue: z.string() })), []),
   }),
 });
 export type HealthEvent = z.output<typeof HealthEvent>;

@@ -1,5 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * EC2 Auto Scaling lifecycle actions, as EventBridge delivers them (`source: aws.autoscaling`), and the flat
@@ -18,58 +18,63 @@ export const TEST_NOTIFICATION = 'autoscaling:TEST_NOTIFICATION';
 export const WARM_POOL_PLACES = ['EC2', 'AutoScalingGroup', 'WarmPool'] as const;
 
 /** An EC2 instance id: `i-` and 8 or 17 hexadecimal digits. */
-export const InstanceId = z
-  .string()
-  .regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be an EC2 instance id such as 'i-0123456789abcdef0'" });
+export const InstanceId = z.string().check(
+  z.regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, {
+    message: "must be an EC2 instance id such as 'i-0123456789abcdef0'",
+  }),
+);
+
+/** A string that is not empty. */
+const text = z.string().check(z.minLength(1));
 
 export const LifecycleActionDetail = z.looseObject({
   /**
    * Optional here although AWS always sends it: CompleteLifecycleAction and heartbeats also work by instance
    * id, so an event that lost its token can still be drained rather than left to the hook's DefaultResult.
    */
-  LifecycleActionToken: z.string().min(1).optional(),
-  AutoScalingGroupName: z.string().min(1),
-  LifecycleHookName: z.string().min(1),
+  LifecycleActionToken: z.optional(text),
+  AutoScalingGroupName: text,
+  LifecycleHookName: text,
   EC2InstanceId: InstanceId,
   LifecycleTransition: z.enum([TERMINATING, LAUNCHING]),
-  NotificationMetadata: z.string().optional(),
+  NotificationMetadata: z.optional(z.string()),
   /** Warm pools: where the instance comes from and goes to (`EC2`, `AutoScalingGroup`, `WarmPool`). */
-  Origin: z.enum(WARM_POOL_PLACES).optional(),
-  Destination: z.enum(WARM_POOL_PLACES).optional(),
+  Origin: z.optional(z.enum(WARM_POOL_PLACES)),
+  Destination: z.optional(z.enum(WARM_POOL_PLACES)),
 });
 
 export const LifecycleActionEvent = z.looseObject({
-  version: z.string().optional(),
-  id: z.string().min(1),
+  version: z.optional(z.string()),
+  id: text,
   'detail-type': z.enum([TERMINATE_DETAIL_TYPE, LAUNCH_DETAIL_TYPE]),
   source: z.literal(AUTOSCALING_SOURCE),
-  account: z.string().optional(),
-  time: z.string().min(1),
-  region: z.string().min(1),
-  resources: z.array(z.string()).default([]),
+  account: z.optional(z.string()),
+  time: text,
+  region: text,
+  resources: z._default(z.array(z.string()), []),
   detail: LifecycleActionDetail,
 });
 export type LifecycleActionEvent = z.output<typeof LifecycleActionEvent>;
 
 /** The flat lifecycle hook notification of SNS/SQS targets (and its test message). */
 export const HookNotification = z.looseObject({
-  Service: z.string().optional(),
-  Time: z.string().min(1),
-  RequestId: z.string().min(1),
-  AutoScalingGroupName: z.string().min(1),
-  LifecycleHookName: z.string().min(1),
-  LifecycleActionToken: z.string().min(1),
+  Service: z.optional(z.string()),
+  Time: text,
+  RequestId: text,
+  AutoScalingGroupName: text,
+  LifecycleHookName: text,
+  LifecycleActionToken: text,
   EC2InstanceId: InstanceId,
   LifecycleTransition: z.enum([TERMINATING, LAUNCHING]),
-  NotificationMetadata: z.string().optional(),
+  NotificationMetadata: z.optional(z.string()),
 });
 export type HookNotification = z.output<typeof HookNotification>;
 
 export const TestNotification = z.looseObject({
   Event: z.literal(TEST_NOTIFICATION),
-  AutoScalingGroupName: z.string().optional(),
-  RequestId: z.string().optional(),
-  Time: z.string().optional(),
+  AutoScalingGroupName: z.optional(z.string()),
+  RequestId: z.optional(z.string()),
+  Time: z.optional(z.string()),
 });
 
 /**

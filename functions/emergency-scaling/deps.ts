@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#events/zod.ts';
 import { type ClientMakers, clientsOf, makersKey } from '#shared/clients.ts';
 import { CONFIG_FILE_ENV, configValue } from '#shared/config-file.ts';
 import { commonEnv, readEnv } from '#shared/env.ts';
@@ -34,8 +34,8 @@ export function scalingDeps(makers: ClientMakers): ScalingDeps {
   if (cached) return cached;
   const env = readEnv({
     ...commonEnv,
-    BALLAST_RESTORE_STATE_MACHINE_ARN: z.string().min(1).optional(),
-    BALLAST_SCALE_STATE_MACHINE_ARN: z.string().min(1).optional(),
+    BALLAST_RESTORE_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
+    BALLAST_SCALE_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
   });
   const config = parseScalingConfig(configValue(SCALING_CONFIG_ENV));
   const aws = clientsOf(makers, env.AWS_REGION);

@@ -1,15 +1,14 @@
-import * as z from 'zod';
+import * as z from '#events/zod.ts';
 import { ScaleStateInvalid } from './errors.ts';
 
 /** Parses a step payload `{ op, state }` against `schema` and picks the step; a mismatch throws ScaleStateInvalid. */
 export function parseScalingStep<S, F>(
   event: unknown,
-  schema: z.ZodType<S>,
+  schema: z.ZodMiniType<S>,
   ops: Record<string, F>,
 ): { op: F; state: S } {
   const parsed = z
-    .object({ op: z.string(), correlationId: z.string().optional(), state: schema })
-    .strict()
+    .strictObject({ op: z.string(), correlationId: z.optional(z.string()), state: schema })
     .safeParse(event);
   if (!parsed.success) {
     throw new ScaleStateInvalid(

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#events/zod.ts';
 import { DrainStateInvalid } from './errors.ts';
 import { DRAIN_STATE_VERSION, DrainState } from './state.ts';
 
@@ -14,15 +14,13 @@ import { DRAIN_STATE_VERSION, DrainState } from './state.ts';
  *     outcome recorded even from a state nothing else can read.
  * Anything else throws DrainStateInvalid, naming the fields.
  */
-const Payload = z
-  .object({
-    op: z.string(),
-    correlationId: z.string().optional(),
-    state: z.unknown(),
-    /** 'Wait For Tasks' only: the workflow's task token (`$$.Task.Token`). */
-    token: z.string().min(1).optional(),
-  })
-  .strict();
+const Payload = z.strictObject({
+  op: z.string(),
+  correlationId: z.optional(z.string()),
+  state: z.unknown(),
+  /** 'Wait For Tasks' only: the workflow's task token (`$$.Task.Token`). */
+  token: z.optional(z.string().check(z.minLength(1))),
+});
 
 /** Steps that end a drain: they must work with the least readable state. */
 const ENDING_OPS = new Set(['release-budget', 'record']);
@@ -63,15 +61,16 @@ export function readState(raw: unknown, ending: boolean): ReadState {
 }
 
 /** The value with every key the schema does not know removed, at every level (their paths into `dropped`). */
-function strip(schema: z.ZodType, value: unknown, at: string, dropped: string[]): unknown {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) {
-    return value === undefined ? value : strip(schema.unwrap() as z.ZodType, value, at, dropped);
+function strip(schema: z.core.$ZodType, value: unknown, at: string, dropped: string[]): unknown {
+  const def = (schema as z.core.$ZodTypes)._zod.def;
+  if (def.type === 'optional' || def.type === 'default') {
+    return value === undefined ? value : strip(def.innerType, value, at, dropped);
   }
-  if (schema instanceof z.ZodArray && Array.isArray(value)) {
-    return value.map((item, i) => strip(schema.element as z.ZodType, item, `${at}[${i}]`, dropped));
+  if (def.type === 'array' && Array.isArray(value)) {
+    return value.map((item, i) => strip(def.element, item, `${at}[${i}]`, dropped));
   }
-  if (schema instanceof z.ZodObject && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const shape = schema.shape as Record<string, z.ZodType>;
+  if (def.type === 'object' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const shape: Record<string, z.core.$ZodType> = def.shape;
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
       const field = shape[key];
@@ -86,13 +85,13 @@ function strip(schema: z.ZodType, value: unknown, at: string, dropped: string[])
 const Salvageable = z.looseObject({
   request: z.looseObject({
     kind: DrainState.shape.request.shape.kind,
-    drainId: z.string().min(1),
-    instanceId: z.string().min(1),
+    drainId: z.string().check(z.minLength(1)),
+    instanceId: z.string().check(z.minLength(1)),
   }),
-  region: z.string().optional(),
-  cluster: z.string().optional(),
-  budget: z.looseObject({ holder: z.string(), held: z.boolean() }).optional(),
-  error: z.unknown().optional(),
+  region: z.optional(z.string()),
+  cluster: z.optional(z.string()),
+  budget: z.optional(z.looseObject({ holder: z.string(), held: z.boolean() })),
+  error: z.optional(z.unknown()),
 });
 
 /** The least a drain's end needs: who it was (request), where (cluster) and its slot; the rest defaulted. */
@@ -142,7 +141,7 @@ function salvage(raw: unknown): DrainState | undefined {
   return state.success ? state.data : undefined;
 }
 
-function issues(error: z.ZodError): string {
+function issues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.join('.')}: ${i.message}`)

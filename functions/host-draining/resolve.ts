@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '#events/zod.ts';
 import { autoScaling } from '#shared/clients/auto-scaling.ts';
 import { dynamo } from '#shared/clients/dynamo.ts';
 import { ecs } from '#shared/clients/ecs.ts';
@@ -16,7 +16,7 @@ const CLIENTS = { ecs, autoScaling, sfn, dynamo };
  * What the state machine passes to 'Resolve Request': the raw execution input (the EventBridge event or the
  * manual console input) and the execution's id, which owns the ledger claim and the budget slot.
  */
-export const ResolveInput = z.object({ input: z.unknown(), execution: z.string().min(1) }).strict();
+export const ResolveInput = z.strictObject({ input: z.unknown(), execution: z.string().check(z.minLength(1)) });
 
 /**
  * 'Resolve Request': the first state of drain-host. Input: `{ input, execution }` (a bare raw input is

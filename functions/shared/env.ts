@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from '#events/zod.ts';
 import { MissingConfiguration } from './errors.ts';
 
 /**
  * Typed configuration of a function, read once at cold start. A missing or malformed variable fails the
  * cold start with an error that names the variable, instead of failing later inside a drain.
  */
-export function readEnv<S extends z.ZodRawShape>(
+export function readEnv<S extends z.core.$ZodShape>(
   shape: S,
   source: NodeJS.ProcessEnv = process.env,
-): z.output<z.ZodObject<S>> {
+): z.output<z.ZodMiniObject<S>> {
   const result = z.object(shape).safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -28,11 +28,11 @@ export function requireEnv(name: string, source: NodeJS.ProcessEnv = process.env
 
 /** Environment variables every Ballast function has (set by the function factory and the stack). */
 export const commonEnv = {
-  AWS_REGION: z.string().min(1),
-  BALLAST_LEDGER_TABLE: z.string().min(1),
-  BALLAST_APP_NAME: z.string().min(1).default('ballast'),
-  BALLAST_DRY_RUN: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  AWS_REGION: z.string().check(z.minLength(1)),
+  BALLAST_LEDGER_TABLE: z.string().check(z.minLength(1)),
+  BALLAST_APP_NAME: z._default(z.string().check(z.minLength(1)), 'ballast'),
+  BALLAST_DRY_RUN: z.pipe(
+    z._default(z.enum(['true', 'false']), 'false'),
+    z.transform((v: 'true' | 'false') => v === 'true'),
+  ),
 };

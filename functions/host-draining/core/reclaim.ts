@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
 import { normaliseDrainHostInput } from '#events/drain-host-input.ts';
+import * as z from '#events/zod.ts';
 import type { DrainRecord } from '#shared/ledger.ts';
 import { type DrainDeps, errorName } from './deps.ts';
 
@@ -25,11 +25,11 @@ export const ExecutionStatusChange = z.object({
     executionArn: z.string(),
     stateMachineArn: z.string(),
     status: z.string(),
-    startDate: z.union([z.number(), z.string()]).nullish(),
-    stopDate: z.union([z.number(), z.string()]).nullish(),
-    input: z.string().nullish(),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    startDate: z.nullish(z.union([z.number(), z.string()])),
+    stopDate: z.nullish(z.union([z.number(), z.string()])),
+    input: z.nullish(z.string()),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
   }),
 });
 export type ExecutionStatusChange = z.output<typeof ExecutionStatusChange>;

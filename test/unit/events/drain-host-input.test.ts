@@ -64,4 +64,23 @@ describe('the drain-host input', () => {
     expect(result.type).toBe('invalid');
     expect(result.type === 'invalid' && result.problems[0]).toMatch(problem);
   });
+
+  it('says what a mistyped or missing field should be, in English (zod/mini loads no messages by itself)', () => {
+    const mistyped = normaliseDrainHostInput(
+      { action: 'drain', instanceId: 'i-0123456789abcdef0', deadlineMinutes: '60' },
+      NOW,
+    );
+    expect(mistyped).toEqual({
+      type: 'invalid',
+      problems: ['deadlineMinutes: Invalid input: expected number, received string'],
+    });
+    const { LifecycleHookName: _, ...detail } = sample('lifecycle-terminate').detail;
+    const missing = normaliseDrainHostInput({ ...sample('lifecycle-terminate'), detail }, NOW);
+    expect(missing).toEqual({
+      type: 'invalid',
+      problems: [
+        'detail.LifecycleHookName: is missing; the event must carry it (compare with the samples in events/samples/)',
+      ],
+    });
+  });
 });
