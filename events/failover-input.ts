@@ -22,6 +22,19 @@ const requestId = z
     z.regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '-' or '_' (e.g. 'incident-311')" }),
     z.describe('Idempotency key: the same requestId to the same region is one failover. Optional.'),
   );
+const share = z
+  .number()
+  .check(
+    z.gte(1, { message: 'must be at least 1 (%)' }),
+    z.lte(200, { message: 'must be at most 200 (%)' }),
+    z.describe("Destination capacity in percent of the source's. Default: the policy (100)."),
+  );
+/** A failover or drill moves traffic between two regions: `from`, when given, must not be `to`. */
+function fromDiffersFromTo(input: { from?: string; to: string }, ctx: z.core.$RefinementCtx): void {
+  if (input.from !== undefined && input.from === input.to) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
+  }
+}
 const failoverId = z
   .string()
   .check(
@@ -64,23 +77,13 @@ export const FailoverStartInput = z
           z.describe('Ladder rungs in percent of traffic, strictly increasing, ending at 100. Default: the policy.'),
         ),
     ),
-    share: z.optional(
-      z
-        .number()
-        .check(
-          z.gte(1, { message: 'must be at least 1 (%)' }),
-          z.lte(200, { message: 'must be at most 200 (%)' }),
-          z.describe("Destination capacity in percent of the source's. Default: the policy (100)."),
-        ),
-    ),
+    share: z.optional(share),
     reason: z.optional(reason),
     requestId: z.optional(requestId),
   })
   .check(
     z.superRefine((input, ctx) => {
-      if (input.from !== undefined && input.from === input.to) {
-        ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
-      }
+      fromDiffersFromTo(input, ctx);
       const rungs = input.rungs ?? [];
       if (rungs.length > 0 && rungs[rungs.length - 1] !== 100) {
         ctx.addIssue({ code: 'custom', path: ['rungs'], message: 'must end at 100 (all traffic to the destination)' });
@@ -124,23 +127,13 @@ export const FailoverDrillInput = z
           z.describe('How long the share stays on the destination before it comes back. Default: the policy (600).'),
         ),
     ),
-    share: z.optional(
-      z
-        .number()
-        .check(
-          z.gte(1, { message: 'must be at least 1 (%)' }),
-          z.lte(200, { message: 'must be at most 200 (%)' }),
-          z.describe("Destination capacity in percent of the source's. Default: the policy (100)."),
-        ),
-    ),
+    share: z.optional(share),
     reason: z.optional(reason),
     requestId: z.optional(requestId),
   })
   .check(
     z.superRefine((input, ctx) => {
-      if (input.from !== undefined && input.from === input.to) {
-        ctx.addIssue({ code: 'custom', path: ['from'], message: `must differ from to (${input.to})` });
-      }
+      fromDiffersFromTo(input, ctx);
     }),
   );
 
