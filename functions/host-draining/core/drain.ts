@@ -193,10 +193,15 @@ async function observe(
   // was seen and counted, and dropped from the state to keep it bounded).
   const known = new Set(current.tasks.map((t) => t.arn));
   // Ballast set DRAINING before it listed the host, and ECS places no task on a DRAINING host: a check woken
-  // by the last stop lists only what is still desired RUNNING. Under ECS managed draining (the host may have
+  // by the last stop lists only what is still desired RUNNING, and lists nothing when the container instance
+  // just described counts exactly the tasks left (countsMatch). Under ECS managed draining (the host may have
   // become DRAINING later), and at every fallback check, tasks already desired STOPPED are listed too.
   const woken = current.woken !== undefined && !current.complement;
-  const listed = await listHostTasks(ecs, cluster, arn, woken ? ['RUNNING'] : ['RUNNING', 'STOPPED']);
+  const reported = woken ? reportedStopped(current) : new Set<string>();
+  const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
+  const listed =
+    countsMatch(instance, open, reported) ??
+    (await listHostTasks(ecs, cluster, arn, woken ? ['RUNNING'] : ['RUNNING', 'STOPPED']));
   const arrived = listed.filter((a) => !known.has(a));
   const fresh = await trackTasks(ecs, cluster, arrived, current.checkedAt ?? current.startedAt);
   const added = fresh.tracked;
@@ -205,8 +210,6 @@ async function observe(
   // state change events, ./wake.ts) that is no longer listed has stopped; only the others are described (a
   // task no longer desired RUNNING that no event reported, or a reported one ECS still lists).
   const stillListed = new Set(listed);
-  const reported = woken ? reportedStopped(current) : new Set<string>();
-  const open = current.tasks.filter((t) => !t.stopped).map((t) => t.arn);
   const unsure = woken ? open.filter((a) => reported.has(a) === stillListed.has(a)) : open;
   const described = await describeTasks(ecs, cluster, unsure);
   const asked = new Set(unsure);
@@ -256,6 +259,27 @@ async function observe(
     }
   }
   return { state: current, tasks, progress };
+}
+
+/**
+ * A woken check without a ListTasks call, when ECS's own count says what listing would. On a host Ballast set
+ * DRAINING before it listed it, nothing arrives (ECS places no task on a DRAINING instance), so every task
+ * still desired RUNNING is an open tracked task; a task the wake reported STOPPED (ECS's task state change
+ * event) is desired STOPPED. So the tasks desired RUNNING are a subset of the open ones not reported, and when
+ * the container instance's count of tasks desired RUNNING (`runningTasksCount` plus `pendingTasksCount`)
+ * equals their number, they are exactly those. Any other count (a reported task ECS still runs, a late event)
+ * returns undefined: the check lists the host as before. Only a woken check has reports, so `reported` is
+ * empty otherwise and this returns undefined.
+ */
+function countsMatch(
+  instance: { runningTasksCount?: number; pendingTasksCount?: number },
+  open: readonly string[],
+  reported: ReadonlySet<string>,
+): string[] | undefined {
+  if (reported.size === 0) return undefined;
+  const expected = open.filter((a) => !reported.has(a));
+  const running = (instance.runningTasksCount ?? Number.NaN) + (instance.pendingTasksCount ?? 0);
+  return running === expected.length ? expected : undefined;
 }
 
 async function check(state: DrainState, deps: DrainDeps, now: Date, first: boolean): Promise<DrainState> {

@@ -1,6 +1,7 @@
 import {
   DescribeServicesCommand,
   DescribeTasksCommand,
+  ListTasksCommand,
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
@@ -147,6 +148,34 @@ describe('waking a drain when its host’s last task stops', () => {
       expect(fleet.mutationsOf('ecs:StopTask')).toHaveLength(1);
     });
 
+    it('lists nothing when the container instance counts exactly the tasks not reported STOPPED', async () => {
+      const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+      const agent = fleet.addTask(WEB_INSTANCE, 'service:agent');
+      const { state, deps } = await wokenBy([a]);
+
+      const next = await checkTasks(state, deps);
+
+      // One task desired RUNNING, the daemon, the one open task not reported: no ListTasks, no DescribeTasks.
+      expect(fleet.ecs.commandCalls(ListTasksCommand)).toHaveLength(0);
+      expect(fleet.ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+      expect(next.tasks.find((t) => t.arn === a)?.stopped).toBe(true);
+      expect(next.tasks.find((t) => t.arn === agent)?.stopped).toBe(false);
+    });
+
+    it('lists the host when the count differs: a task that stopped without an event is found', async () => {
+      const a = fleet.addTask(WEB_INSTANCE, 'service:api');
+      const agent = fleet.addTask(WEB_INSTANCE, 'service:agent');
+      const { state, deps } = await wokenBy([a]);
+      // The daemon stopped too, and its event is lost: ECS counts 0 desired RUNNING, 1 was expected.
+      Object.assign(fleet.tasks.get(agent)!, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: fleet.now });
+
+      const next = await checkTasks(state, deps);
+
+      expect(fleet.ecs.commandCalls(ListTasksCommand)).toHaveLength(1);
+      expect(next.tasks.every((t) => t.stopped)).toBe(true);
+      expect(next.phase).toBe('settle');
+    });
+
     it('describes a reported task that ECS still lists as desired RUNNING, and believes ECS', async () => {
       const a = fleet.addTask(WEB_INSTANCE, 'service:api');
       const { state, deps } = await wokenBy([a]);
@@ -155,6 +184,8 @@ describe('waking a drain when its host’s last task stops', () => {
 
       const next = await checkTasks(state, deps);
 
+      // ECS counts one task desired RUNNING where none was expected: the check lists the host.
+      expect(fleet.ecs.commandCalls(ListTasksCommand)).toHaveLength(1);
       expect(fleet.ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
       expect(next.tasks.find((t) => t.arn === a)?.stopped).toBe(false);
       expect(next.phase).toBe('stopping');
