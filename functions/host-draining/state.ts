@@ -88,6 +88,8 @@ export const DrainState = z.strictObject({
     max: z.optional(z.number().check(z.int())),
     waitingSince: z.optional(z.string()),
     overridden: z.optional(z.boolean()),
+    /** When this drain may list its host's tasks: the cluster's drain starts are paced (core/budget.ts). */
+    startAt: z.optional(z.string()),
   }),
   /** The host carries the `ballast.drain-pending` attribute. */
   marked: z.boolean(),
@@ -112,6 +114,11 @@ export const DrainState = z.strictObject({
   tasks: z.array(TrackedTask),
   /** STOPPED tasks no longer listed in `tasks`, by class, and the services they belonged to. */
   dropped: z.optional(z.strictObject({ counts: TaskCounts, services: z.array(z.string()) })),
+  /**
+   * Set DRAINING, its listing still to come at `budget.startAt` (a paced start): what 'Start Drain' did, for
+   * the 'Drain Started' message of the 'Check Tasks' that lists the host.
+   */
+  startNote: z.optional(z.string()),
   /** When 'Check Tasks' last listed the host: a STOPPED task that stopped before then was already seen. */
   checkedAt: z.optional(z.string()),
   stuckServices: z.array(StuckService),

@@ -128,6 +128,11 @@ function instanceClaim(item: Record<string, unknown> | undefined): InstanceClaim
   };
 }
 
+/** A drain budget slot taken; `startAt` when the cluster's starts are paced (LedgerStore.acquireBudget). */
+export interface BudgetSlot {
+  readonly startAt?: Date;
+}
+
 /** What the drain workflow uses of the ledger (tests substitute an in-memory one). */
 export type DrainLedger = Pick<
   LedgerStore,
@@ -337,25 +342,63 @@ export class LedgerStore {
   }
 
   /**
-   * Takes a slot of a cluster's drain budget for `holder`: true when held (also when it already was), false
+   * Takes a slot of a cluster's drain budget for `holder`: the slot (also when it already was held), or false
    * when `max` other holders have it.
+   *
+   * With `pace`, the same write also gives the slot its start time: the cluster's drain starts are spaced
+   * `spacingMs` apart (each start lists its host's tasks: ECS reads that share the account's rate limits),
+   * kept as `nextStartAt` on the budget item, the time the next start may begin. The first write expects the
+   * starts idle (`nextStartAt` at or before now): it starts now and sets `nextStartAt` to now plus the
+   * spacing. Otherwise the second adds the spacing to `nextStartAt` and starts at its old value. Once the
+   * first has failed on that (`nextStartAt` is later than now), the second's condition holds whatever others
+   * do meanwhile (`nextStartAt` only grows), so concurrent drains never retry each other out: each takes one
+   * write, or two when others are starting.
    */
-  async acquireBudget(region: string, cluster: string, holder: string, max: number): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.budget(region, cluster),
-          UpdateExpression: 'ADD holders :me',
-          ConditionExpression: 'attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder)',
-          ExpressionAttributeValues: { ':me': new Set([holder]), ':max': max, ':holder': holder },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  async acquireBudget(
+    region: string,
+    cluster: string,
+    holder: string,
+    max: number,
+    pace?: { readonly now: Date; readonly spacingMs: number },
+  ): Promise<BudgetSlot | false> {
+    const budget = '(attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder))';
+    const values = { ':me': new Set([holder]), ':max': max, ':holder': holder };
+    const attempt = async (
+      update: string,
+      condition: string,
+      extra: Record<string, unknown>,
+    ): Promise<Record<string, unknown> | undefined> => {
+      try {
+        const out = await this.dynamo.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: ledgerKeys.budget(region, cluster),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: { ...values, ...extra },
+            ...(pace ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
+          }),
+        );
+        return out.Attributes ?? {};
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return undefined;
+        throw error;
+      }
+    };
+    if (!pace) return (await attempt('ADD holders :me', budget, {})) ? {} : false;
+    const now = pace.now.getTime();
+    const idle = await attempt(
+      'ADD holders :me SET nextStartAt = :next',
+      `${budget} AND (attribute_not_exists(nextStartAt) OR nextStartAt <= :now)`,
+      { ':now': now, ':next': now + pace.spacingMs },
+    );
+    if (idle) return { startAt: new Date(now) };
+    const queued = await attempt('ADD holders :me, nextStartAt :spacing', `${budget} AND nextStartAt > :now`, {
+      ':now': now,
+      ':spacing': pace.spacingMs,
+    });
+    if (!queued) return false;
+    return { startAt: new Date(Number(queued.nextStartAt)) };
   }
 
   /** Gives a budget slot back (a no-op when `holder` holds none). */

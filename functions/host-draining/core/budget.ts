@@ -20,6 +20,26 @@ import { capWait, nextWait, seconds } from './timing.ts';
 export const BUDGET_SWEEP_EVERY_SECONDS = 60;
 
 /**
+ * The longest wait between two tries for a slot (doubling from the poll's `initialSeconds`). A slot is freed
+ * when a drain ends, and a refresh terminates its next hosts only when drains end: a waiter that slept 5
+ * minutes held up the refresh by that much (the 200-host refresh bench took 1,590 s with waits doubling to
+ * 300 s, 1,425 s with this cap; the ideal drainer, 1,425 s). A host waits at most half its deadline (then it
+ * drains without a slot), at most 24 h: 1,440 tries of 9 history events, far under the 25,000 limit.
+ */
+export const BUDGET_RETRY_MAX_SECONDS = 60;
+
+/**
+ * Drain starts of one cluster are spaced this far apart. Each start lists its host's tasks (ListTasks desired
+ * RUNNING and desired STOPPED, one DescribeTasks): ECS reads drawn from the account's buckets that the
+ * users' own deploys share (20 a second each). An instance refresh or a scale-in hands Ballast its hooks in
+ * batches (up to the budget at once); unspaced, their starts read ECS in the same second (14 ListTasks in
+ * one second in the 200-host refresh bench). Spaced a second apart, any one second holds the reads of at
+ * most two starts: 4 ListTasks, under a quarter of the refill rate. The host is set DRAINING at once all
+ * the same ('Start Drain'), so its tasks start moving without waiting; only the listing waits its turn.
+ */
+export const START_SPACING_MS = 1000;
+
+/**
  * 'Acquire Budget': takes one of the cluster's drain slots (at most `budgetHosts`, or `budgetPercent` of the
  * cluster's hosts, the smaller). Hosts that must wait are marked with the `ballast.drain-pending` attribute,
  * so tasks moving off draining hosts avoid them (services that use the placement constraint
@@ -59,20 +79,22 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
       message: `Dry-run: budget ${holders.length}/${max} in use.`,
     };
   }
-  let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+  const pace = { now, spacingMs: START_SPACING_MS };
+  let held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max, pace);
   if (
     !held &&
     (await ledger.claimBudgetSweep(config.region, cluster, now, BUDGET_SWEEP_EVERY_SECONDS)) &&
     (await sweepStaleHolders(state, deps, cluster)) > 0
   ) {
-    held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max);
+    held = await ledger.acquireBudget(config.region, cluster, state.budget.holder, max, pace);
   }
   if (held) {
-    deps.logger.info('Drain budget slot taken', { cluster, max, holder: state.budget.holder });
+    const startAt = held.startAt && held.startAt > now ? held.startAt.toISOString() : undefined;
+    deps.logger.info('Drain budget slot taken', { cluster, max, holder: state.budget.holder, startAt });
     return {
       ...state,
       phase: 'draining',
-      budget: { ...state.budget, held: true, max },
+      budget: { ...state.budget, held: true, max, ...(startAt ? { startAt } : {}) },
       message: `Budget slot taken (max ${max}).`,
     };
   }
@@ -92,7 +114,7 @@ export async function acquireBudget(state: DrainState, deps: DrainDeps): Promise
   next = await heartbeatIfDue(next, deps, now);
   const waitSeconds = capWait(
     next,
-    nextWait(state.waitSeconds, false, config.poll.initialSeconds * 2, config.poll.maxSeconds),
+    nextWait(state.waitSeconds, false, config.poll.initialSeconds, BUDGET_RETRY_MAX_SECONDS),
     now,
   );
   return {

@@ -82,9 +82,37 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     if (set === 'gone') return gone();
     decisions.push('set DRAINING');
   }
+  // A paced start (core/budget.ts): the host is DRAINING already, its tasks are listed at its turn by the
+  // 'Check Tasks' after the wait. A task that stops meanwhile is still listed (desired STOPPED).
+  const turnIn = state.budget.startAt ? Math.ceil((Date.parse(state.budget.startAt) - now.getTime()) / 1000) : 0;
+  if (turnIn > 0 && !state.dryRun) {
+    const waitSeconds = capWait(state, turnIn, now);
+    return {
+      ...state,
+      phase: 'draining',
+      startNote: decisions.join('; '),
+      waitSeconds,
+      message: `Drain begun (${decisions.join('; ')}); the host's tasks are listed in ${waitSeconds} s (the drains of ${cluster} start one a second, to keep ECS reads light).`,
+    };
+  }
+  return listAndTrack(state, deps, now, decisions.join('; '));
+}
+
+/**
+ * The rest of 'Start Drain', after DRAINING: lists and records every task on the host, reports services that
+ * cannot move, emits 'Drain Started' and makes the first check. Run by 'Start Drain' itself, or, for a paced
+ * start, by the 'Check Tasks' at its turn.
+ */
+async function listAndTrack(state: DrainState, deps: DrainDeps, now: Date, decisions: string): Promise<DrainState> {
+  const cluster = required(state.cluster, 'cluster');
+  const arn = required(state.containerInstanceArn, 'containerInstanceArn');
+  const ecs = deps.clients.ecs;
   // Listed after DRAINING: no task is placed on the host from now on (ECS places none on a DRAINING
   // instance), so every later check needs to list only what is still desired RUNNING.
-  const seen = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn));
+  // ECS lists a host's tasks desired STOPPED for an hour after they stop: one that was STOPPED before the
+  // request arrived was not on the host for this drain, and neither it nor its load balancer is waited for.
+  const beforeRequest = new Date(Date.parse(state.receivedAt) - 1).toISOString();
+  const seen = await trackTasks(ecs, cluster, await listHostTasks(ecs, cluster, arn), beforeRequest);
   const bounded = boundTasks(seen.tracked, undefined, STOPPED_TASKS_KEPT);
   const tasks = bounded.tasks;
   // The services were described to classify their tasks: the same answer tells which cannot move.
@@ -92,8 +120,9 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     tasks.filter((t) => t.cls === 'service' && !t.stopped && t.service).map((t) => t.service!),
   );
   const stuck = stuckServices(new Map([...seen.services].filter(([name]) => openServices.has(name))), now);
+  const { startNote: _note, ...begun } = state;
   let next: DrainState = {
-    ...state,
+    ...begun,
     startedAt: now.toISOString(),
     tasks,
     targetGroups: targetGroupsOf(seen.services),
@@ -103,12 +132,12 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
     waitSeconds: 0,
   };
   const counts = countByClass(tasks, (t) => !t.stopped);
-  const message = `Drain started (${decisions.join('; ')}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
+  const message = `Drain started (${decisions}): ${counts.service} service, ${counts.standalone} standalone, ${counts.daemon} daemon task(s) to stop${stuck.length ? `; cannot move: ${stuck.map((s) => s.service).join(', ')}` : ''}.`;
   next = noteDelivery(next, DRAIN_EVENT.started, await emit(deps, DRAIN_EVENT.started, eventDetail(next, message)));
 
   if (state.dryRun) {
     const plan = [
-      ...decisions,
+      decisions,
       state.policy.standaloneTasks === 'stop' || state.request.kind === 'spot'
         ? `would stop ${counts.standalone} standalone task(s) after ${state.request.kind === 'spot' ? 0 : state.policy.standaloneGraceSeconds} s`
         : `would wait for ${counts.standalone} standalone task(s)`,
@@ -131,6 +160,10 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
  * (wait `settleSeconds`, then complete) or 'finish'.
  */
 export async function checkTasks(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  // A paced start's turn: the host was set DRAINING by 'Start Drain', its tasks are listed now.
+  if (state.startNote !== undefined && state.startedAt === undefined) {
+    return listAndTrack(state, deps, deps.clock(), state.startNote);
+  }
   return check(state, deps, deps.clock(), false);
 }
 

@@ -148,7 +148,7 @@ export async function takeOver(state: DrainState, running: DrainRecord, deps: Dr
     const holders = await deps.ledger.budgetHolders(region, cluster);
     if (holders.includes(oldHolder)) {
       await deps.ledger.releaseBudget(region, cluster, oldHolder);
-      held = await deps.ledger.acquireBudget(region, cluster, state.budget.holder, Number.MAX_SAFE_INTEGER);
+      held = (await deps.ledger.acquireBudget(region, cluster, state.budget.holder, Number.MAX_SAFE_INTEGER)) !== false;
     }
     // A retried step finds the slot already moved.
     held ||= holders.includes(state.budget.holder);

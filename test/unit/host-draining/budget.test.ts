@@ -97,6 +97,35 @@ describe('the drain budget', () => {
   });
 });
 
+describe('a drain that waits a day for the budget', () => {
+  it('tries again at least every minute and stays under the history-event limit', async () => {
+    // Arrange: the one slot is held by a drain that never ends; the hook allows 48 h.
+    fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 1800, GlobalTimeout: 172_800 });
+    fleet.ledger.budgets.set('us-east-1#web', new Set([`${HOSTS[0]}#other`]));
+    await fleet.ledger.claimDrain({
+      region: 'us-east-1',
+      instanceId: HOSTS[0]!,
+      drainId: 'other',
+      trigger: 'terminate',
+      status: 'active',
+      startedAt: 'x',
+    });
+    const deps = fleet.deps(testConfig({ web: { budgetHosts: 1, deadlineMinutes: 2880 } }));
+    const started = fleet.now.getTime();
+    // Act
+    const { output, steps } = await drive(await terminateEvent(HOSTS[1]!), fleet, deps, { maxSteps: 20_000 });
+    // Assert: it waited half the deadline, then drained without a slot.
+    const state = asState(output);
+    expect(state.budget.overridden).toBe(true);
+    expect(state.outcome).toBe('drained');
+    const tries = steps.filter((s) => s === 'Acquire Budget').length;
+    expect(tries).toBeGreaterThanOrEqual(24 * 60);
+    // Each try is a Task (5 history events), a Choice (2) and a Wait (2): with the drain's own, far under 25,000.
+    expect(tries * 9).toBeLessThan(LIMITS.sfnHistoryEventsMax * 0.6);
+    expect(fleet.now.getTime() - started).toBeGreaterThan(24 * 3600_000);
+  });
+});
+
 describe('a 48-hour drain', () => {
   it('stays far under the 25,000 history-event limit thanks to back-off', async () => {
     fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 1800, GlobalTimeout: 172_800 });

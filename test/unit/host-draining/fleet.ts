@@ -225,13 +225,24 @@ export class MemoryLedger implements DrainLedger {
     const key = `${region}#${instanceId}`;
     if (this.instanceClaims.get(key)?.drainId === drainId) this.instanceClaims.delete(key);
   }
-  async acquireBudget(region: string, cluster: string, holder: string, max: number) {
+  /** Per cluster: when its next drain start may begin (LedgerStore's `nextStartAt`). */
+  readonly nextStartAt = new Map<string, number>();
+  async acquireBudget(
+    region: string,
+    cluster: string,
+    holder: string,
+    max: number,
+    pace?: { now: Date; spacingMs: number },
+  ) {
     const key = `${region}#${cluster}`;
     const holders = this.budgets.get(key) ?? new Set<string>();
-    if (!holders.has(holder) && holders.size >= max) return false;
+    if (!holders.has(holder) && holders.size >= max) return false as const;
     holders.add(holder);
     this.budgets.set(key, holders);
-    return true;
+    if (!pace) return {};
+    const startAt = Math.max(pace.now.getTime(), this.nextStartAt.get(key) ?? 0);
+    this.nextStartAt.set(key, startAt + pace.spacingMs);
+    return { startAt: new Date(startAt) };
   }
   async releaseBudget(region: string, cluster: string, holder: string) {
     this.budgets.get(`${region}#${cluster}`)?.delete(holder);

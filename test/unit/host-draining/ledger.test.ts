@@ -93,11 +93,11 @@ describe('the ledger', () => {
     const second = await ledger.acquireBudget('us-east-1', 'web', 'i-2#d2', 2);
 
     const update = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect([first, second]).toEqual([true, false]);
+    expect([first, second]).toEqual([{}, false]);
     expect(update.Key).toEqual(ledgerKeys.budget('us-east-1', 'web'));
     expect(update.Key).toEqual({ pk: 'BUDGET#us-east-1#web', sk: 'BUDGET' });
     expect(update.ConditionExpression).toBe(
-      'attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder)',
+      '(attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :holder))',
     );
     expect(update.ExpressionAttributeValues).toMatchObject({ ':max': 2, ':me': new Set(['i-1#d1']) });
   });
