@@ -48,6 +48,8 @@ export interface RefreshRun {
   readonly throttled: number;
   /** Peak calls of one ECS read action in any one second, and over any 10 s (per second). */
   readonly peakEcsReads: { readonly action: string; readonly perSecond: number; readonly per10s: number };
+  /** Peak calls of the three ECS read actions together in any one second (each has its own bucket). */
+  readonly peakEcsReadsTogether: number;
   readonly requests: { readonly total: number; readonly failed: number };
   readonly tasksKilledWithHost: number;
   readonly real: number;
@@ -208,6 +210,10 @@ export async function refreshRun(mode: Mode, options: { seed?: number; daemons?:
       sharedCalls: mode === 'diy' ? diyCalls : shared,
       throttled: calls.filter((c) => c.outcome === 'throttled').length,
       peakEcsReads: peak,
+      peakEcsReadsTogether: peakIn(
+        reads.map((c) => c.t),
+        1000,
+      ),
       requests: { total: requests.total - failedBefore.total, failed: requests.failed - failedBefore.failed },
       tasksKilledWithHost: killed,
       real: (performance.now() - started) / 1000,
@@ -252,7 +258,7 @@ export async function benchRefresh(row: (name: string, value: string | number) =
   );
   row(
     `peak ECS reads by Ballast, per s (${ballast.peakEcsReads.action}; 1 s / 10 s window)`,
-    `${ballast.peakEcsReads.perSecond} / ${ballast.peakEcsReads.per10s.toFixed(1)} (25 % of refill: ${ECS_READ_REFILL_PER_SECOND / 4})`,
+    `${ballast.peakEcsReads.perSecond} / ${ballast.peakEcsReads.per10s.toFixed(1)} (25 % of refill: ${ECS_READ_REFILL_PER_SECOND / 4}; the three actions together, 1 s: ${ballast.peakEcsReadsTogether})`,
   );
   row('throttled calls (Ballast)', ballast.throttled);
   row('API calls, all (Ballast / do-it-yourself)', `${ballast.apiCalls} / ${diy.apiCalls}`);

@@ -148,6 +148,39 @@ describe('the drain-host state machine', () => {
     expect(fleet.ledger.wakes.size).toBe(1);
   });
 
+  it('sets DRAINING at once on a paced start and lists the host in the Check Tasks after its turn', async () => {
+    fleet.addTask(WEB_INSTANCE, 'service:api');
+    const deps = fleet.deps(testConfig({ wake: true }));
+    // Two drains of the cluster started in this second: this one lists its host two seconds from now.
+    const t0 = fleet.now.getTime();
+    fleet.ledger.nextStartAt.set('us-east-1#web', t0 + 2000);
+
+    const run = await runStateMachine({
+      definition,
+      input: await terminateEvent(WEB_INSTANCE),
+      routes: coreRoutes(deps),
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    const start = run.visitedStates.indexOf(S.startDrain);
+    expect(run.visitedStates.slice(start, start + 6)).toEqual([
+      S.startDrain,
+      S.drainDone,
+      S.waitBeforeNextCheck,
+      S.checkTasks,
+      S.drainDone,
+      S.waitForTasks,
+    ]);
+    expect(fleet.mutationsOf('ecs:UpdateContainerInstancesState')[0]?.at).toBe(new Date(t0).toISOString());
+    const turn = run.calls.find((c) => c.stateName === S.checkTasks)?.input as { state: DrainState };
+    expect(turn.state).toMatchObject({ phase: 'draining', waitSeconds: 2, startNote: 'set DRAINING' });
+    expect(turn.state.startedAt).toBeUndefined();
+    const final = run.output as DrainState;
+    expect(final.outcome).toBe('drained');
+    expect(final.startedAt).toBe(new Date(t0 + 2000).toISOString());
+    expect(fleet.stoppedTasks(WEB_INSTANCE)).toBe(1);
+  });
+
   it('fails a malformed manual input at the first state, naming the field, before any mutating call', async () => {
     const run = await runStateMachine({
       definition,
