@@ -221,19 +221,19 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   const action = (raw as Record<string, unknown>).action;
   if (action === 'failover') {
     const parsed = FailoverStartInput.safeParse(raw);
-    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error, raw) };
     const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
     return { type: 'start', input: parsed.data, failoverId: failoverIdFor(parsed.data.to, source) };
   }
   if (action === 'drill') {
     const parsed = FailoverDrillInput.safeParse(raw);
-    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error, raw) };
     const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
     return { type: 'drill', input: parsed.data, failoverId: failoverIdFor(`drill|${parsed.data.to}`, source) };
   }
   if (action === 'failback') {
     const parsed = FailbackInput.safeParse(raw);
-    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error, raw) };
     const source = parsed.data.requestId ?? `manual-${now.toISOString().slice(0, 16)}`;
     return {
       type: 'failback',
@@ -243,12 +243,12 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   }
   if (action === 'readiness') {
     const parsed = ReadinessInput.safeParse(raw);
-    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error, raw) };
     return { type: 'readiness' };
   }
   if (typeof action === 'string' && (OPERATOR_COMMANDS as readonly string[]).includes(action)) {
     const parsed = FailoverCommandInput.safeParse(raw);
-    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error) };
+    if (!parsed.success) return { type: 'invalid', problems: describeFailoverIssues(parsed.error, raw) };
     return { type: 'command', input: parsed.data };
   }
   return {
@@ -259,15 +259,29 @@ export function normaliseFailoverInput(raw: unknown, now: Date): NormalisedFailo
   };
 }
 
-function describeFailoverIssues(error: z.core.$ZodError): string[] {
+/**
+ * One line per problem, naming the field. A field of the wrong type is told apart from a missing one by the
+ * input itself (zod's issues carry the input only when asked to), so `{"to": 5}` reads as the type it must
+ * be, not as "is required".
+ */
+function describeFailoverIssues(error: z.core.$ZodError, raw: unknown): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(input)';
     if (issue.code === 'unrecognized_keys') {
       return `${issue.keys.join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}; remove ${issue.keys.length > 1 ? 'them' : 'it'} (see ${FAILOVER_INPUT_SCHEMA_FILE})`;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+    if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) return `${path}: is required`;
     return `${path}: ${issue.message}`;
   });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 /** A failover id: `failover-<20 hex digits of sha256(destination, source)>`, stable for the same request. */

@@ -31,6 +31,8 @@ describe('the region-failover console input', () => {
 
   it.each([
     [{ action: 'failover' }, 'to: is required'],
+    [{ action: 'failover', to: 5 }, 'to: Invalid input: expected string, received number'],
+    [{ action: 'failover', to: 'us-west-2', rungs: [10, '100'] }, 'rungs.1: Invalid input: expected number'],
     [{ action: 'failover', to: 'us-west-2', from: 'us-west-2' }, 'from: must differ from to'],
     [{ action: 'failover', to: 'us-west-2', rungs: [10, 50] }, 'rungs: must end at 100'],
     [{ action: 'failover', to: 'us-west-2', rungs: [0.25, 100] }, 'multiple of 0.5'],
