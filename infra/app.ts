@@ -30,7 +30,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; config: Bal
   if (config.policies.failover.mode === 'data-plane') {
     // The home region's health checks watch alarms the other regions' stacks make: deploy those first.
     const [home, ...others] = stacks;
-    for (const other of others) home?.addDependency(other, 'data-plane health checks watch its alarms');
+    for (const other of others) home?.addStackDependency(other, 'data-plane health checks watch its alarms');
   }
   return { app, config, stacks };
 }
