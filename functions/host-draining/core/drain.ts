@@ -84,18 +84,19 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   }
   // A paced start (core/budget.ts): the host is DRAINING already, its tasks are listed at its turn by the
   // 'Check Tasks' after the wait. A task that stops meanwhile is still listed (desired STOPPED).
+  const done = decisions.join('; ');
   const turnIn = state.budget.startAt ? Math.ceil((Date.parse(state.budget.startAt) - now.getTime()) / 1000) : 0;
   if (turnIn > 0 && !state.dryRun) {
     const waitSeconds = capWait(state, turnIn, now);
     return {
       ...state,
       phase: 'draining',
-      startNote: decisions.join('; '),
+      startNote: done,
       waitSeconds,
-      message: `Drain begun (${decisions.join('; ')}); the host's tasks are listed in ${waitSeconds} s (the drains of ${cluster} start one a second, to keep ECS reads light).`,
+      message: `Drain begun (${done}); the host's tasks are listed in ${waitSeconds} s (the drains of ${cluster} start one a second, to keep ECS reads light).`,
     };
   }
-  return listAndTrack(state, deps, now, decisions.join('; '));
+  return listAndTrack(state, deps, now, done);
 }
 
 /**

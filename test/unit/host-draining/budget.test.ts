@@ -20,6 +20,19 @@ beforeEach(() => {
   fleet.addInstance('i-0bbbbbbbbbbbbbbb1', 'web', 'web-hosts');
 });
 
+/** The cluster's one slot is held by another, active drain of HOSTS[0] (drain id 'other', no execution). */
+async function holdSlotByOtherDrain(): Promise<void> {
+  fleet.ledger.budgets.set('us-east-1#web', new Set([`${HOSTS[0]}#other`]));
+  await fleet.ledger.claimDrain({
+    region: 'us-east-1',
+    instanceId: HOSTS[0]!,
+    drainId: 'other',
+    trigger: 'terminate',
+    status: 'active',
+    startedAt: 'x',
+  });
+}
+
 describe('the drain budget', () => {
   it('lets at most budgetHosts hosts of a cluster drain at once and marks the others so tasks move only once', async () => {
     // Arrange: an instance refresh takes three hosts at once; the budget allows one.
@@ -49,15 +62,7 @@ describe('the drain budget', () => {
   it('gives the slot to a waiting host when the drain holding it finishes', async () => {
     const deps = fleet.deps(testConfig({ web: { budgetHosts: 1 } }));
     const waiting = await acquireBudget(asState(await resolveRequest(await terminateEvent(HOSTS[1]!), deps)), deps);
-    fleet.ledger.budgets.set('us-east-1#web', new Set([`${HOSTS[0]}#other`]));
-    await fleet.ledger.claimDrain({
-      region: 'us-east-1',
-      instanceId: HOSTS[0]!,
-      drainId: 'other',
-      trigger: 'terminate',
-      status: 'active',
-      startedAt: 'x',
-    });
+    await holdSlotByOtherDrain();
     const blocked = await acquireBudget(waiting, deps);
 
     await drive(await terminateEvent(HOSTS[0]!, 'fresh'), fleet, fleet.deps(testConfig({ web: { budgetHosts: 2 } })));
@@ -101,15 +106,7 @@ describe('a drain that waits a day for the budget', () => {
   it('tries again at least every minute and stays under the history-event limit', async () => {
     // Arrange: the one slot is held by a drain that never ends; the hook allows 48 h.
     fleet.hooks.set('web-hosts/ballast-drain', { HeartbeatTimeout: 1800, GlobalTimeout: 172_800 });
-    fleet.ledger.budgets.set('us-east-1#web', new Set([`${HOSTS[0]}#other`]));
-    await fleet.ledger.claimDrain({
-      region: 'us-east-1',
-      instanceId: HOSTS[0]!,
-      drainId: 'other',
-      trigger: 'terminate',
-      status: 'active',
-      startedAt: 'x',
-    });
+    await holdSlotByOtherDrain();
     const deps = fleet.deps(testConfig({ web: { budgetHosts: 1, deadlineMinutes: 2880 } }));
     const started = fleet.now.getTime();
     // Act
