@@ -53,6 +53,11 @@ function bundledCode(entry: string, configFile: string | undefined): lambda.Code
     bundling: {
       // Never pulled: the local bundling below always succeeds or throws.
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      // CDK stages one asset per source path and bundling options within an assembly, and the `local`
+      // bundler (a function) is not part of that key: without this every function of a stack shipped the
+      // bundle staged first. The entry and the configuration file (named by its digest) make the key the
+      // function's own; the variable is never read, as the image never runs.
+      environment: { BALLAST_BUNDLE: configFile ? `${entry} ${path.basename(path.dirname(configFile))}` : entry },
       local: {
         tryBundle(outputDir: string): boolean {
           let dir = built.get(entry);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleHandler } from '#infra/bundle.ts';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
 import { HANDLER_ENTRIES } from '#test/support/handlers.ts';
 
@@ -54,6 +55,28 @@ describe('npx cdk synth', () => {
       expect(source).not.toMatch(/class ECSClient\b/); // the SDK stays external: the runtime provides it
       expect(source).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/); // …and is imported from there
       expect(statSync(bundle).size, fn.Metadata!['ballast:entry']).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
+    }
+  });
+
+  // CDK stages one asset per source path and bundling options, and a local bundler is not part of that key:
+  // every function of a stack once shipped the bundle staged first (infra/function-factory.ts).
+  it("ships each function its own handler's bundle and configuration", async () => {
+    const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    for (const fn of functions) {
+      const entry = fn.Metadata!['ballast:entry']!;
+      const assetDir = path.join(outdir, fn.Metadata!['aws:asset:path']!);
+      const fresh = path.join(outdir, 'fresh', entry.replace(/\W/g, '-'));
+      await bundleHandler(PROJECT_ROOT, entry, fresh);
+      const shipped = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+      expect(shipped === readFileSync(path.join(fresh, 'index.mjs'), 'utf8'), entry).toBe(true);
+      const config = fn.Metadata?.['ballast:config'] as unknown as Record<string, string> | undefined;
+      if (config) {
+        expect(JSON.parse(readFileSync(path.join(assetDir, 'ballast-config.json'), 'utf8')), entry).toEqual(config);
+      } else {
+        expect(existsSync(path.join(assetDir, 'ballast-config.json')), entry).toBe(false);
+      }
     }
   });
 
