@@ -3,14 +3,22 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONFIG_FILE_ENV, CONFIG_FILE_NAME } from '../functions/shared/config-file.ts';
-import { bundleHandlerSync } from './bundle.ts';
+import {
+  type BundleResult,
+  bundleHandlerSync,
+  bundleSdkLayerSync,
+  mergeSdkImports,
+  SDK_LAYER_DIR,
+  type SdkImports,
+} from './bundle.ts';
+import { HANDLER_ENTRIES } from './handlers.ts';
 
 /** Lambda keeps all environment variables of a function within 4 KB (keys and values). */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
@@ -29,7 +37,9 @@ function writeConfigFile(config: Record<string, string>): string {
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Bundles already built in this process, by entry: both regions' stacks ship the same handler bytes. */
-const built = new Map<string, string>();
+const built = new Map<string, { readonly dir: string; readonly result: BundleResult }>();
+/** The SDK layer built in this process: both stacks ship the same layer too. */
+let layerBuilt: string | undefined;
 let bundles: string | undefined;
 
 /** Where this process builds its bundles (CDK copies them into the assembly), removed when it exits. */
@@ -42,17 +52,60 @@ function bundlesDir(): string {
   return bundles;
 }
 
+/** A handler's bundle, built once per process. */
+function handlerBundle(entry: string): { readonly dir: string; readonly result: BundleResult } {
+  let bundle = built.get(entry);
+  if (!bundle) {
+    const dir = mkdtempSync(path.join(bundlesDir(), 'bundle-'));
+    bundle = { dir, result: bundleHandlerSync(PROJECT_ROOT, entry, dir) };
+    built.set(entry, bundle);
+  }
+  return bundle;
+}
+
+/** What the SDK layer serves: everything the handlers of HANDLER_ENTRIES import from the SDK. */
+let layerImports: SdkImports | undefined;
+function sdkLayerImports(): SdkImports {
+  layerImports ??= mergeSdkImports(HANDLER_ENTRIES.map((e) => handlerBundle(e).result.sdkImports));
+  return layerImports;
+}
+
+/** The SDK layer's directory, built once per process. */
+function sdkLayerDir(): string {
+  if (!layerBuilt) {
+    const dir = mkdtempSync(path.join(bundlesDir(), 'sdk-layer-'));
+    bundleSdkLayerSync(PROJECT_ROOT, sdkLayerImports(), dir);
+    layerBuilt = dir;
+  }
+  return layerBuilt;
+}
+
+/** Fails a bundle that imports from the SDK what the layer does not export: the function would not load. */
+function assertServedByLayer(entry: string, imports: SdkImports): void {
+  const served = sdkLayerImports();
+  const missing = [...imports].flatMap(([pkg, names]) =>
+    [...names].filter((name) => !served.get(pkg)?.has(name)).map((name) => `${pkg} ${name}`),
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `${entry} imports ${missing.join(', ')}, which the SDK layer does not export: it is built from the handlers of HANDLER_ENTRIES (infra/handlers.ts). Add ${entry} there.`,
+    );
+  }
+}
+
+/** Never pulled: the local bundling always succeeds or throws. */
+const BUNDLING_IMAGE = DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x');
+
 /**
- * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK external), plus the
- * configuration file. Hashed by output, as NodejsFunction does; infra tests
- * that skip bundling (context `aws:cdk:bundling-stacks: []`) never run it.
+ * A handler's code: its bundle as infra/bundle.ts builds it (ESM, the AWS SDK imported from the layer), plus
+ * the configuration file. Hashed by output, as NodejsFunction does; infra tests that skip bundling (context
+ * `aws:cdk:bundling-stacks: []`) never run it.
  */
 function bundledCode(entry: string, configFile: string | undefined): lambda.Code {
   return lambda.Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      // Never pulled: the local bundling below always succeeds or throws.
-      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      image: BUNDLING_IMAGE,
       // CDK stages one asset per source path and bundling options within an assembly, and the `local`
       // bundler (a function) is not part of that key: without this every function of a stack shipped the
       // bundle staged first. The entry and the configuration file (named by its digest) make the key the
@@ -60,18 +113,41 @@ function bundledCode(entry: string, configFile: string | undefined): lambda.Code
       environment: { BALLAST_BUNDLE: configFile ? `${entry} ${path.basename(path.dirname(configFile))}` : entry },
       local: {
         tryBundle(outputDir: string): boolean {
-          let dir = built.get(entry);
-          if (!dir) {
-            dir = mkdtempSync(path.join(bundlesDir(), 'bundle-'));
-            bundleHandlerSync(PROJECT_ROOT, entry, dir);
-            built.set(entry, dir);
-          }
-          cpSync(dir, outputDir, { recursive: true });
+          const bundle = handlerBundle(entry);
+          assertServedByLayer(entry, bundle.result.sdkImports);
+          cpSync(bundle.dir, outputDir, { recursive: true });
           if (configFile) copyFileSync(configFile, path.join(outputDir, CONFIG_FILE_NAME));
           return true;
         },
       },
     },
+  });
+}
+
+/** The stack's SDK layer (one per stack, shared by its functions): infra/bundle.ts says why Ballast ships one. */
+function sdkLayer(scope: Construct): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'BallastSdkLayer';
+  const existing = stack.node.tryFindChild(id) as lambda.LayerVersion | undefined;
+  if (existing) return existing;
+  return new lambda.LayerVersion(stack, id, {
+    description:
+      "The AWS SDK for JavaScript v3, tree-shaken to what Ballast's functions import (ESM, /opt/ballast-sdk)",
+    compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
+    compatibleArchitectures: [lambda.Architecture.ARM_64],
+    code: lambda.Code.fromAsset(PROJECT_ROOT, {
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        image: BUNDLING_IMAGE,
+        environment: { BALLAST_BUNDLE: SDK_LAYER_DIR },
+        local: {
+          tryBundle(outputDir: string): boolean {
+            cpSync(sdkLayerDir(), outputDir, { recursive: true });
+            return true;
+          },
+        },
+      },
+    }),
   });
 }
 
@@ -95,8 +171,8 @@ export interface BallastFunctionProps {
 }
 
 /**
- * Makes Ballast's functions with one set of defaults: the newest Node.js runtime, ARM64, ESM bundles with
- * the AWS SDK kept external (infra/bundle.ts), JSON logs into an explicit log group with retention, X-Ray
+ * Makes Ballast's functions with one set of defaults: the newest Node.js runtime, ARM64, ESM bundles that
+ * import the AWS SDK from the stack's SDK layer (infra/bundle.ts), JSON logs into an explicit log group with retention, X-Ray
  * tracing, and an own role that may write only to its own log group. Infra tests skip bundling with the context
  * `aws:cdk:bundling-stacks: []`, or inject another factory.
  */
@@ -143,6 +219,7 @@ export class BundledFunctionFactory implements FunctionFactory {
     }
     const fn = new nodejs.NodejsFunction(ns, 'Function', {
       code: bundledCode(props.entry, configFile),
+      layers: [sdkLayer(scope)],
       handler: `index.${props.handler ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,

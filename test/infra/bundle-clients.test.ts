@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { bundleHandler } from '#infra/bundle.ts';
+import { bundleHandler, sdkPackageOf } from '#infra/bundle.ts';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
-import { HANDLER_ENTRIES } from '#test/support/handlers.ts';
+import { HANDLER_ENTRIES } from '#infra/handlers.ts';
 
 /**
  * Each handler's bundle loads only the SDK clients its code calls. The handlers are built as the function
@@ -38,8 +38,10 @@ async function clientsOf(entry: string): Promise<{ loaded: string[]; used: strin
   for (const [file, input] of Object.entries(metafile.inputs)) {
     if (!(file in output.inputs)) continue; // tree-shaken away: contributes nothing to the bundle
     for (const imported of input.imports) {
-      if (!imported.external || !CLIENT_PACKAGE.test(imported.path)) continue;
-      (file.startsWith('functions/shared/clients/') ? loaded : used).add(imported.path);
+      // The SDK is imported from the layer (infra/bundle.ts): each package is one of its modules.
+      const pkg = imported.external ? sdkPackageOf(imported.path) : undefined;
+      if (!pkg || !CLIENT_PACKAGE.test(pkg)) continue;
+      (file.startsWith('functions/shared/clients/') ? loaded : used).add(pkg);
     }
   }
   return { loaded: [...loaded].sort(), used: [...used].sort() };

@@ -1,17 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleHandler } from '#infra/bundle.ts';
 import { PROJECT_ROOT } from '#infra/function-factory.ts';
-import { HANDLER_ENTRIES } from '#test/support/handlers.ts';
+import { HANDLER_ENTRIES } from '#infra/handlers.ts';
 
 /**
  * `npx cdk synth` as a user runs it: offline, no credentials, with the real esbuild bundling of every
- * handler (the other infra tests skip bundling). Then one bundle is loaded and called, as Lambda would.
- * The output goes under the project so that the bundles' external `@aws-sdk/*` resolve from node_modules,
- * as they do from the Lambda runtime.
+ * handler and of the SDK layer (the other infra tests skip bundling). Then one bundle is loaded and called in
+ * Lambda's layout, its code in var/task beside the layer in opt, as Lambda would.
  */
 /**
  * The most a handler's bundle (index.mjs) may weigh: the goal of 150 KiB. Every bundle was ~530 KiB before zod
@@ -44,22 +43,29 @@ describe('npx cdk synth', () => {
     }
   });
 
-  it('bundles every handler as one ESM file with the AWS SDK left out', () => {
-    const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Function',
+  it("bundles every handler as one ESM file that imports the AWS SDK from the stack's layer", () => {
+    const resources = Object.values(template('Ballast-us-east-1').Resources);
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+    const layers = Object.entries(template('Ballast-us-east-1').Resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::LayerVersion',
     );
+    expect(layers.map(([, r]) => r.Properties.CompatibleRuntimes)).toEqual([['nodejs24.x']]);
     expect(functions.map((fn) => fn.Metadata?.['ballast:entry']).sort()).toEqual([...HANDLER_ENTRIES].sort());
     for (const fn of functions) {
+      const entry = fn.Metadata!['ballast:entry']!;
+      expect(fn.Properties.Layers, entry).toEqual([{ Ref: layers[0]![0] }]);
       const bundle = path.join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');
       const source = readFileSync(bundle, 'utf8');
-      expect(source).not.toMatch(/class ECSClient\b/); // the SDK stays external: the runtime provides it
-      expect(source).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/); // …and is imported from there
-      expect(statSync(bundle).size, fn.Metadata!['ballast:entry']).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
+      expect(source).not.toMatch(/class ECSClient\b/); // the SDK is not in the bundle…
+      expect(source).toMatch(/from\s*"\.\.\/\.\.\/opt\/ballast-sdk\/lib-dynamodb\.mjs"/); // …but in the layer
+      expect(statSync(bundle).size, entry).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
     }
+    const layerDir = path.join(outdir, layers[0]![1].Metadata!['aws:asset:path']!, 'ballast-sdk');
+    expect(readdirSync(layerDir).filter((f) => f.endsWith('.mjs'))).toContain('lib-dynamodb.mjs');
   });
 
   // CDK stages one asset per source path and bundling options, and a local bundler is not part of that key:
-  // every function of a stack once shipped the bundle staged first (infra/function-factory.ts).
+  // every function of a stack once shipped the bundle staged first (infra/function-factory.ts, extraHash).
   it("ships each function its own handler's bundle and configuration", async () => {
     const functions = Object.values(template('Ballast-us-east-1').Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
@@ -69,8 +75,10 @@ describe('npx cdk synth', () => {
       const assetDir = path.join(outdir, fn.Metadata!['aws:asset:path']!);
       const fresh = path.join(outdir, 'fresh', entry.replace(/\W/g, '-'));
       await bundleHandler(PROJECT_ROOT, entry, fresh);
-      const shipped = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
-      expect(shipped === readFileSync(path.join(fresh, 'index.mjs'), 'utf8'), entry).toBe(true);
+      expect(
+        readFileSync(path.join(assetDir, 'index.mjs'), 'utf8') === readFileSync(path.join(fresh, 'index.mjs'), 'utf8'),
+        entry,
+      ).toBe(true);
       const config = fn.Metadata?.['ballast:config'] as unknown as Record<string, string> | undefined;
       if (config) {
         expect(JSON.parse(readFileSync(path.join(assetDir, 'ballast-config.json'), 'utf8')), entry).toEqual(config);
@@ -86,7 +94,14 @@ describe('npx cdk synth', () => {
         r.Type === 'AWS::Lambda::Function' && r.Metadata?.['ballast:entry'] === 'functions/host-draining/resolve.ts',
     )!;
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
-    const assetDir = path.join(outdir, fn.Metadata!['aws:asset:path']!);
+    // Lambda's layout: the function's code in /var/task, its layers in /opt (the bundle imports ../../opt).
+    const lambdaRoot = path.join(outdir, 'lambda-resolve');
+    const assetDir = path.join(lambdaRoot, 'var', 'task');
+    cpSync(path.join(outdir, fn.Metadata!['aws:asset:path']!), assetDir, { recursive: true });
+    const layer = Object.values(template('Ballast-us-east-1').Resources).find(
+      (r) => r.Type === 'AWS::Lambda::LayerVersion',
+    )!;
+    cpSync(path.join(outdir, layer.Metadata!['aws:asset:path']!), path.join(lambdaRoot, 'opt'), { recursive: true });
     // The configuration is in the bundle, as Lambda unpacks it to LAMBDA_TASK_ROOT (not in the environment).
     expect(env.BALLAST_DRAIN_CONFIG).toBeUndefined();
     expect(env.BALLAST_CONFIG_FILE).toBe('ballast-config.json');

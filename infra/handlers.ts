@@ -1,7 +1,8 @@
 /**
- * Every Lambda handler Ballast deploys, by entry file. `test/infra/synth.test.ts` checks that the synthesized
- * template has exactly these functions, so a new handler must be added here, and from here every per-bundle
- * check (`test/infra/bundle-clients.test.ts`) covers it too.
+ * Every Lambda handler Ballast deploys, by entry file. The SDK layer is built from these bundles' imports
+ * (infra/function-factory.ts), so synth fails a function whose bundle imports from the SDK what these do not, and
+ * `test/infra/synth.test.ts` checks that the synthesized template has exactly these functions. Every
+ * per-bundle check (`test/infra/bundle-clients.test.ts`) and the cold-start bench cover each of them.
  */
 export const HANDLER_ENTRIES: readonly string[] = [
   'functions/emergency-scaling/detect.ts',
