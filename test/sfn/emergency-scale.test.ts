@@ -9,7 +9,8 @@ import { buildApp } from '#infra/app.ts';
 import type { CfnTemplate } from '#local/deploy/template.ts';
 import { writeSamples } from '#shared/capacity-history.ts';
 import { EMERGENCY_SCALE_STATES as S } from '#state-machines/emergency-scale.ts';
-import { ledgerTable, ScalingFleet, scalingConfig, T0 } from '#test/support/scaling-fleet.ts';
+import { type LedgerTable, startLedgerTable } from '#test/support/ledger-table.ts';
+import { ScalingFleet, scalingConfig, T0 } from '#test/support/scaling-fleet.ts';
 import { definitionFromTemplate, runStateMachine, type TaskRoute } from '#test/support/sfn.ts';
 import { synthTemplate, testApp } from '#test/support/stack.ts';
 import exampleConfig from '../../ballast.config.ts';
@@ -21,14 +22,14 @@ import exampleConfig from '../../ballast.config.ts';
  */
 let template: CfnTemplate;
 let definition: Record<string, unknown>;
-let ledger: Awaited<ReturnType<typeof ledgerTable>>;
+let ledger: LedgerTable;
 let fleet: ScalingFleet;
 
 beforeAll(async () => {
   const { stacks } = buildApp({ app: testApp(), config: exampleConfig, nag: false });
   template = synthTemplate(stacks[0]!);
   definition = definitionFromTemplate(template, 'ballast-emergency-scale');
-  ledger = await ledgerTable();
+  ledger = await startLedgerTable();
 });
 afterAll(async () => ledger.close());
 

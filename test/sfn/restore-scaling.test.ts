@@ -11,7 +11,8 @@ import { buildApp } from '#infra/app.ts';
 import type { CfnTemplate } from '#local/deploy/template.ts';
 import { EMERGENCY_SCALE_STATES as E } from '#state-machines/emergency-scale.ts';
 import { RESTORE_SCALING_STATES as S } from '#state-machines/restore-scaling.ts';
-import { ledgerTable, ScalingFleet, scalingConfig, target } from '#test/support/scaling-fleet.ts';
+import { type LedgerTable, startLedgerTable } from '#test/support/ledger-table.ts';
+import { ScalingFleet, scalingConfig, target } from '#test/support/scaling-fleet.ts';
 import { definitionFromTemplate, runStateMachine, type TaskRoute } from '#test/support/sfn.ts';
 import { synthTemplate, testApp } from '#test/support/stack.ts';
 import exampleConfig from '../../ballast.config.ts';
@@ -24,7 +25,7 @@ import exampleConfig from '../../ballast.config.ts';
 let template: CfnTemplate;
 let raiseDefinition: Record<string, unknown>;
 let restoreDefinition: Record<string, unknown>;
-let ledger: Awaited<ReturnType<typeof ledgerTable>>;
+let ledger: LedgerTable;
 let fleet: ScalingFleet;
 let deps: ScalingDeps;
 let region = 0;
@@ -34,7 +35,7 @@ beforeAll(async () => {
   template = synthTemplate(stacks[0]!);
   raiseDefinition = definitionFromTemplate(template, 'ballast-emergency-scale');
   restoreDefinition = definitionFromTemplate(template, 'ballast-restore-scaling');
-  ledger = await ledgerTable();
+  ledger = await startLedgerTable();
 });
 afterAll(async () => ledger.close());
 

@@ -11,7 +11,6 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
@@ -22,12 +21,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '#config/schema.ts';
 import { type ScalingConfig, scalingConfigFor } from '#functions/emergency-scaling/config-schema.ts';
 import type { ScalingDeps } from '#functions/emergency-scaling/core/deps.ts';
-import { startDynamo } from '#local/server/dynamo-proxy.ts';
 import { LedgerStore } from '#shared/ledger.ts';
 
 /**
@@ -414,55 +412,5 @@ export function target(min: number, max: number, suspended: Partial<FakeTarget['
     suspended: { in: false, out: false, scheduled: false, ...suspended },
     scheduled: [],
     policies: ['cpu-target-tracking'],
-  };
-}
-
-/** A dynalite ledger table (pk/sk, the byKind index) for one test file. */
-export async function ledgerTable(): Promise<{
-  dynamo: DynamoDBDocumentClient;
-  tableName: string;
-  close: () => Promise<void>;
-}> {
-  const backend = await startDynamo('127.0.0.1');
-  const raw = new DynamoDBClient({
-    region: REGION,
-    endpoint: backend.url,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  const tableName = 'ballast-ledger';
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gsi1pk', AttributeType: 'S' },
-        { AttributeName: 'gsi1sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byKind',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  const dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  return {
-    dynamo,
-    tableName,
-    close: async () => {
-      raw.destroy();
-      await backend.close();
-    },
   };
 }

@@ -6,7 +6,7 @@ import { checkTasks, startDrain } from '#functions/host-draining/core/drain.ts';
 import { resolveRequest } from '#functions/host-draining/core/resolve.ts';
 import type { DrainState } from '#functions/host-draining/state.ts';
 import { LedgerStore } from '#shared/ledger.ts';
-import { type LedgerTable, startLedgerTable } from '../region-failover/ledger-table.ts';
+import { type LedgerTable, startLedgerTable } from '#test/support/ledger-table.ts';
 import { FakeFleet, terminateEvent, testConfig } from './fleet.ts';
 
 /**
