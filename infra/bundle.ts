@@ -16,9 +16,9 @@ const esbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('
  * Ballast ships the AWS SDK itself, as one Lambda layer per stack: each SDK package Ballast depends on is one
  * module of the layer, tree-shaken by esbuild to the names the handlers import from it, the code they share
  * split into chunks (`npm run bench -- cold-start` measures it against the runtime's copy). Why:
- * - cold init: a handler loads the commands it sends, not whole clients. The runtime's copy is CommonJS, a
- *   client package with every command of its service: 98-173 ms of cold init on Node 24 against 68-91 ms
- *   with the layer (2026-12-03).
+ * - cold init: a handler loads the commands Ballast sends, not whole clients. The runtime's copy is CommonJS,
+ *   each client package every command of its service, all compiled and evaluated at a cold start (the
+ *   README's figures table has both, as the bench measured them).
  * - the SDK version is Ballast's, pinned in package-lock.json and tested, not whichever the runtime ships.
  * - each handler's bundle stays Ballast's own code; the SDK is one copy for all functions of the stack.
  *
