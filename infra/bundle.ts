@@ -97,6 +97,23 @@ function sdkResolution(sdk: BundleOptions['sdk']): Pick<BuildOptions, 'alias' | 
   };
 }
 
+/** What the handler bundles and the layer are built with alike: BUNDLING, from the project root. */
+function commonOptions(root: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    metafile: true,
+    format: BUNDLING.format,
+    platform: BUNDLING.platform,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    keepNames: BUNDLING.keepNames,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    logLevel: 'warning',
+  };
+}
+
 function buildOptions(
   root: string,
   entry: string,
@@ -105,22 +122,12 @@ function buildOptions(
   sdk: BundleOptions['sdk'] = 'layer',
 ): BuildOptions {
   return {
+    ...commonOptions(root),
     entryPoints: [path.join(root, entry)],
-    absWorkingDir: root,
-    bundle: true,
     outfile: path.join(outdir, 'index.mjs'),
     write,
-    metafile: true,
     sourcemap: write ? 'linked' : false,
-    format: BUNDLING.format,
-    platform: BUNDLING.platform,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
     ...sdkResolution(sdk),
-    logLevel: 'warning',
   };
 }
 
@@ -228,25 +235,15 @@ function layerOptions(root: string, imports: SdkImports, outdir: string, scratch
     entryPoints[sdkModuleFile(pkg).slice(0, -'.mjs'.length)] = file;
   }
   return {
+    ...commonOptions(root),
     entryPoints,
-    absWorkingDir: root,
     nodePaths: [path.join(root, 'node_modules')],
-    bundle: true,
     splitting: true,
     outdir: path.join(outdir, SDK_LAYER_DIR),
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
     write: true,
-    metafile: true,
-    format: BUNDLING.format,
-    platform: BUNDLING.platform,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    logLevel: 'warning',
   };
 }
 
